@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Build, check or serve the investigation site from content/, templates/ and static/.
+
+    python build.py                 validate, then write the site to _site/
+    python build.py check           validate only; exit 1 on any error
+    python build.py serve           build and serve with live reload on 127.0.0.1:8000
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engine import pipeline
+
+ROOT = Path(__file__).resolve().parent
+
+EXAMPLES = {
+    "build": """examples:
+  python build.py                      build into _site/
+  python build.py --strict             fail on warnings too (what CI runs)
+  python build.py --out /tmp/site      build somewhere else
+  python build.py --now 2026-12-01     build as if it were that day (embargoes)""",
+    "check": """examples:
+  python build.py check                validate everything, write nothing
+  python build.py check --strict       warnings count as errors""",
+    "serve": """examples:
+  python build.py serve                http://127.0.0.1:8000/, rebuilds on every save
+  python build.py serve --port 8080
+  python build.py serve --drafts       preview drafts and embargoed items locally""",
+}
+
+
+def _common(parser: argparse.ArgumentParser, strict: bool = True):
+    parser.add_argument("--content", type=Path, default=ROOT / "content",
+                        help="the content folder (default: content/)")
+    parser.add_argument("--overrides", type=Path, default=ROOT / "overrides",
+                        help="templates and static files that replace the defaults "
+                             "(default: overrides/)")
+    parser.add_argument("--now", metavar="YYYY-MM-DD",
+                        help="the build's reference date for embargoes (default: "
+                             "SOURCE_DATE_EPOCH, else today in the site's time zone)")
+    if strict:
+        parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES["build"])
+    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve}")
+    for name, help_text in (("build", "validate, then render the site (the default)"),
+                            ("check", "validate only, write nothing"),
+                            ("serve", "build, then serve with live reload")):
+        sub = commands.add_parser(name, help=help_text, epilog=EXAMPLES[name],
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        _common(sub, strict=name != "serve")
+        if name in ("build", "serve"):
+            sub.add_argument("--out", type=Path, default=ROOT / "_site",
+                             help="output folder (default: _site/)")
+        if name == "serve":
+            sub.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+            sub.add_argument("--drafts", action="store_true",
+                             help="include drafts and embargoed items (local preview only)")
+    _common(parser)
+    parser.add_argument("--out", type=Path, default=ROOT / "_site",
+                        help="output folder (default: _site/)")
+    args = parser.parse_args(argv)
+    args.command = args.command or "build"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    paths = pipeline.Paths(root=ROOT, content=args.content.resolve(),
+                           overrides=args.overrides.resolve())
+    if args.command == "check":
+        return pipeline.check(paths, now=args.now, strict=args.strict)
+    if args.command == "serve":
+        from engine import serve
+        return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
+                           drafts=args.drafts)
+    return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""The build, top to bottom: load, validate, model, render, write. Each stage is its own module."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .load import load_content
+from .problems import ContentError, Problems
+from .validate import Content, validate
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+    content: Path
+    overrides: Path
+
+    @property
+    def templates(self) -> list[Path]:
+        """Template search path: the newsroom's overrides first, then the defaults."""
+        return [self.overrides / "templates", self.root / "templates"]
+
+    @property
+    def static(self) -> list[Path]:
+        return [self.overrides / "static", self.root / "static"]
+
+
+@dataclass
+class Timings:
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def run(self, name: str, function, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            self.stages[name] = self.stages.get(name, 0) + time.perf_counter() - started
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages.items())
+
+
+def reference_date(given: str | None, time_zone: str) -> dt.date:
+    """'Now' for embargoes: --now, else SOURCE_DATE_EPOCH, else today in the site's time zone."""
+    if given:
+        return dt.date.fromisoformat(given)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    zone = zoneinfo.ZoneInfo(time_zone)
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), zone).date()
+    return dt.datetime.now(zone).date()
+
+
+def load_and_validate(paths: Paths, now: str | None, drafts: bool = False,
+                      timings: Timings | None = None) -> tuple[Content | None, Problems]:
+    """Stages 1 and 2. Returns the content (None when there are errors) and every problem."""
+    timings = timings or Timings()
+    problems = Problems(paths.root)
+    raw = timings.run("load", load_content, paths.content, problems)
+    time_zone = "UTC"
+    if raw.site and isinstance(raw.site.data.get("time_zone"), str):
+        time_zone = raw.site.data["time_zone"]
+    try:
+        today = reference_date(now, time_zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        today = reference_date(now, "UTC") if not now else dt.date.today()
+        if now:
+            problems.add("--now", 1, 1, f'"{now}" is not a date: write YYYY-MM-DD')
+    content = timings.run("validate", validate, raw, problems, today, drafts)
+    return content, problems
+
+
+def report(problems: Problems, strict: bool, stream=sys.stderr) -> int:
+    """Prints every problem, sorted; returns how many count as errors."""
+    for problem in problems.errors + problems.warnings + problems.notices:
+        print(problem, file=stream)
+    failing = len(problems.errors) + (len(problems.warnings) if strict else 0)
+    if problems.warnings and strict:
+        print(f"{len(problems.warnings)} warnings (treated as errors with --strict)", file=stream)
+    if failing:
+        print(f"{failing} problems: nothing was written.", file=stream)
+    return failing
+
+
+def check(paths: Paths, now: str | None, strict: bool) -> int:
+    content, problems = load_and_validate(paths, now)
+    failing = report(problems, strict)
+    if failing or content is None:
+        return 1
+    print(f"OK: {sum(len(content.kind(k)) for k in ('sources', 'claims', 'events', 'entities'))} "
+          f"items valid, {len(problems.warnings)} warnings, {len(problems.notices)} notices.")
+    return 0
+
+
+def render_site(paths: Paths, content: Content, timings: Timings, dev: bool = False):
+    """Stages 3 and 4: page models, then rendered files (path -> bytes)."""
+    from . import model, render
+    pages = timings.run("model", model.build_pages, content)
+    return timings.run("render", render.render_site, pages, content, paths, dev)
+
+
+def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
+          dev: bool = False, quiet: bool = False) -> int:
+    from . import write
+    timings = Timings()
+    content, problems = load_and_validate(paths, now, drafts, timings)
+    failing = report(problems, strict)
+    if failing or content is None:
+        return 1
+    try:
+        files = render_site(paths, content, timings, dev)
+        timings.run("write", write.publish, files, out)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} problems: nothing was written.", file=sys.stderr)
+        return 1
+    if not quiet:
+        kinds = Counter(output.kind for output in files.values())
+        written = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+        print(f"Built {len(files)} files into {out} ({written}); {len(problems.warnings)} "
+              f"warnings. Time: {timings}.")
+    return 0

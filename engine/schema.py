@@ -1,0 +1,337 @@
+"""The content schema: one definition for validation, for the typed objects the templates get,
+and for the JSON Schema files in schemas/ that editors' YAML plugins read.
+
+Pydantic v2 because one class gives all three: it validates with precise error locations
+(which validate.py maps back to YAML line and column), builds frozen typed objects, and exports
+JSON Schema, so the editor's plugin and the build can never disagree.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Annotated, Literal
+
+from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator,
+                      StringConstraints, WithJsonSchema, model_validator)
+
+from .dates import FuzzyDate, GRAMMAR_HINT, parse_day, parse_fuzzy_date
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_TEXT = 20_000
+
+Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1,
+                                        max_length=MAX_TEXT)]
+Markdown = Annotated[str, StringConstraints(strict=True, max_length=200_000)]
+Slug = Annotated[str, StringConstraints(strict=True, pattern=SLUG_PATTERN, max_length=120),
+                 Field(description="lower-case letters, digits and single hyphens, e.g. series-c")]
+
+
+def _web_url(value):
+    if not isinstance(value, str):
+        raise ValueError("expected a web address as text")
+    value = value.strip()
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+        raise ValueError(f'"{value}" is not a web address: it must start with http:// or https://')
+    return value
+
+
+WebURL = Annotated[str, PlainValidator(_web_url),
+                   WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+
+
+def _time_zone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f'"{value}" is not a time zone: use an IANA name such as '
+                         '"Europe/London" or "Asia/Hong_Kong"') from None
+    return value
+
+
+def _fuzzy(value):
+    try:
+        return parse_fuzzy_date(value)
+    except ValueError as error:
+        raise ValueError(str(error)) from None
+
+
+def _day(value):
+    try:
+        return parse_day(value)
+    except ValueError as error:
+        raise ValueError(str(error)) from None
+
+
+DateText = Annotated[FuzzyDate, PlainValidator(_fuzzy), PlainSerializer(str, return_type=str),
+                     WithJsonSchema({"type": ["string", "integer"], "description": GRAMMAR_HINT,
+                                     "examples": ["2018-04-09", "2018-04", "late 2017-11",
+                                                  "around 2015", "2019-10-07/2019-10-09"]})]
+Day = Annotated[dt.date, PlainValidator(_day), PlainSerializer(dt.date.isoformat, return_type=str),
+                WithJsonSchema({"type": "string", "format": "date",
+                                "description": "a calendar day, YYYY-MM-DD"})]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(Strict):
+    """What every content item has: an id equal to its file name, and its own dates."""
+
+    id: Slug = Field(description="must equal the file name without .yaml")
+    added: Day = Field(description="the day this item was first published")
+    updated: Day = Field(description="the day this item last changed in substance")
+    draft: bool = Field(False, description="true keeps the item out of the built site")
+    publish_after: Day | None = Field(None, description="embargo: published from this day on")
+    old_ids: tuple[Slug, ...] = Field((), description="earlier ids; their URLs redirect here")
+
+    @model_validator(mode="after")
+    def _updated_not_before_added(self):
+        if self.updated < self.added:
+            raise ValueError(f"updated ({self.updated}) is before added ({self.added})")
+        return self
+
+
+# --- site.yaml --------------------------------------------------------------------------------
+
+class Person(Strict):
+    name: Text
+    url: WebURL | None = None
+
+
+class Licence(Strict):
+    name: Text
+    url: WebURL | None = None
+
+
+class Topic(Strict):
+    id: Slug
+    label: Text
+    description: Text
+
+
+Tone = Literal["confirmed", "false", "disputed", "unverified", "neutral"]
+
+
+class Status(Strict):
+    id: Slug
+    label: Text
+    description: Text
+    symbol: Text = Field(description="a character shown beside the label, so status never "
+                                     "relies on colour alone, e.g. ✓")
+    tone: Tone = Field(description="the colour family the stylesheet gives this status")
+
+
+class Site(Strict):
+    title: Text
+    description: Text
+    base_url: WebURL = Field(description="where the site lives; its path may be a sub-folder")
+    language: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
+    time_zone: Annotated[str, PlainValidator(lambda v: _time_zone(v)),
+                         WithJsonSchema({"type": "string"})] = Field(
+        description='an IANA time zone, e.g. "Europe/London"')
+    publisher: Person
+    authors: tuple[Person, ...] = Field(min_length=1)
+    licence: Licence
+    corrections_contact: Text = Field(description="an email address or web page for corrections")
+    topics: tuple[Topic, ...] = Field(min_length=1)
+    statuses: tuple[Status, ...] = Field(min_length=1)
+    strings: dict[str, Text] = Field({}, description="overrides for interface strings")
+
+    @property
+    def base_path(self) -> str:
+        path = "/" + self.base_url.split("://", 1)[1].partition("/")[2]
+        return path if path.endswith("/") else path + "/"
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+SourceKind = Literal[
+    "news-report", "syndicated-copy", "repost", "wire-copy", "company-statement",
+    "government-record", "court-filing", "law-firm-summary", "academic-paper", "newsletter",
+    "blog", "video", "dataset", "other"]
+SourceField = Literal["title", "outlet", "authors", "published", "url", "archived", "language"]
+
+
+class ArchivedCopy(Strict):
+    url: WebURL | None = None
+    captured: DateText | None = None
+    unavailable: Text | None = Field(None, description="why no archived copy can be made")
+
+    @model_validator(mode="after")
+    def _either_copy_or_reason(self):
+        if self.unavailable and (self.url or self.captured):
+            raise ValueError("give either url and captured, or unavailable with a reason, not both")
+        if not self.unavailable and not (self.url and self.captured):
+            raise ValueError("an archived copy needs both url and captured "
+                             "(or unavailable: with the reason)")
+        return self
+
+
+class Source(Item):
+    title: Text
+    outlet: Text
+    authors: tuple[Text, ...] = ()
+    published: DateText | None = None
+    url: WebURL | None = Field(None, description="leave out when the original is lost")
+    repost_of: Slug | None = Field(None, description="the id of the source this copies")
+    archived: ArchivedCopy | None = None
+    accessed: Day | None = None
+    kind: SourceKind
+    language: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
+    notes: Markdown = ""
+    unverified: tuple[SourceField, ...] = Field(
+        (), description="fields whose value could not be checked against the source itself")
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+Stance = Literal["supports", "contradicts", "reports"]
+Measure = Literal["amount-raised", "valuation", "valuation-pre-money", "valuation-post-money",
+                  "revenue", "loss", "count", "share", "other"]
+Comparator = Literal["exactly", "about", "more-than", "at-least", "up-to", "less-than"]
+
+
+class Figure(Strict):
+    value: float
+    comparator: Comparator = "exactly"
+    unit: Text | None = Field(None, description='what is counted, e.g. "cameras"')
+    currency: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")] | None = None
+    as_of: DateText | None = None
+    measures: Measure
+    funding_event: Slug | None = Field(None, description="the event id of the funding round")
+
+
+class ClaimSource(Strict):
+    source: Slug
+    stance: Stance
+    locator: Text | None = Field(None, description="page, paragraph or time in the source")
+    quote: Text | None = Field(None, description="a short quotation, as published")
+    figure: Figure | None = None
+
+
+class StatusChange(Strict):
+    date: Day
+    status: Slug
+    reason: Text
+
+
+class Claim(Item):
+    statement: Text = Field(description="one sentence")
+    topic: Slug
+    status: Slug
+    claimant: Text = Field(description="who asserts it")
+    date: DateText | None = Field(None, description="when the claim was made")
+    sources: tuple[ClaimSource, ...] = Field(description="every source that makes, reports or "
+                                                         "contradicts the claim")
+    figures_differ_because: Text | None = Field(None, description="one sentence: why figures differ")
+    note: Markdown = ""
+    history: tuple[StatusChange, ...] = ()
+    events: tuple[Slug, ...] = ()
+    entities: tuple[Slug, ...] = ()
+
+
+# --- timelines and events ---------------------------------------------------------------------
+
+class Timeline(Item):
+    title: Text
+    description: Text
+    topic: Slug
+    order: int = 0
+
+
+class Citation(Strict):
+    source: Slug
+    locator: Text | None = None
+
+
+class Account(Strict):
+    source: Slug
+    says: Text
+    date: DateText | None = None
+
+
+class Dispute(Strict):
+    note: Text
+    accounts: tuple[Account, ...] = Field(min_length=2)
+
+
+class Event(Item):
+    title: Text
+    date: DateText
+    timelines: tuple[Slug, ...] = Field(min_length=1)
+    topic: Slug
+    status: Slug | None = Field(None, description="e.g. reported, when the event is unconfirmed")
+    body: Markdown = ""
+    sources: tuple[Citation, ...]
+    disputed: Dispute | None = None
+    claims: tuple[Slug, ...] = ()
+    entities: tuple[Slug, ...] = ()
+
+
+# --- entities ---------------------------------------------------------------------------------
+
+EntityKind = Literal["person", "company", "investor", "government-body", "police",
+                     "university", "outlet", "organisation"]
+RelationKind = Literal["investor-in", "customer-of", "partner-of", "subsidiary-of", "founder-of",
+                       "executive-of", "listed-by", "competitor-of", "supplier-to", "part-of"]
+
+
+class Relation(Strict):
+    kind: RelationKind
+    to: Slug
+    since: DateText | None = None
+    until: DateText | None = None
+    event: Slug | None = Field(None, description="the event, e.g. the funding round, if any")
+    sources: tuple[Citation, ...] = Field(min_length=1)
+    note: Text | None = None
+
+
+class Entity(Item):
+    name: Text
+    kind: EntityKind
+    aliases: tuple[Text, ...] = ()
+    description: Markdown = ""
+    relations: tuple[Relation, ...] = ()
+
+
+# --- corrections and pages --------------------------------------------------------------------
+
+class Correction(Item):
+    date: Day
+    item: Annotated[str, StringConstraints(strict=True,
+                                           pattern=r"^(claims|events|sources|entities|pages)/[a-z0-9-]+$")] = Field(
+        description="the item changed, as kind/id, e.g. claims/valuation-april-2018")
+    wrong: Text = Field(description="what the site said")
+    right: Markdown = Field(description="what is right, with citations")
+
+
+class Page(Item):
+    title: Text
+    slug: Slug
+    summary: Text
+    order: int = 0
+    in_navigation: bool = True
+    body: Markdown = Field("", description="the Markdown after the front matter")
+
+
+KINDS: dict[str, type[Item]] = {
+    "sources": Source, "claims": Claim, "timelines": Timeline, "events": Event,
+    "entities": Entity, "corrections": Correction,
+}
+
+
+def json_schemas() -> dict[str, dict]:
+    """JSON Schema for every file kind, keyed by the file name to write under schemas/."""
+    schemas = {"site.schema.json": Site.model_json_schema()}
+    for kind, model in KINDS.items():
+        schema = model.model_json_schema()
+        schema["properties"]["id"]["description"] = "optional: defaults to the file name"
+        schema["required"] = [name for name in schema["required"] if name != "id"]
+        schemas[f"{kind[:-1] if kind != 'entities' else 'entity'}.schema.json"] = schema
+    page = Page.model_json_schema()
+    del page["properties"]["body"]
+    page["required"] = [name for name in page["required"] if name != "id"]
+    schemas["page.schema.json"] = page
+    return schemas

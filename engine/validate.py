@@ -1,0 +1,343 @@
+"""Stage 2, validate: plain data to typed, frozen content, checking every field and reference.
+
+Every problem found is collected with its position; the build stops only after all files have
+been checked, so an editor sees the whole list at once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from . import schema
+from .load import Document, RawContent
+from .problems import NOTICE, WARNING, Problems, did_you_mean
+
+CITATION = re.compile(r"\[@([^\]\s,;]*)(?:\s*,\s*([^\]]*))?\]")
+RESERVED_SLUGS = {"claims", "sources", "events", "entities", "timeline", "timelines",
+                  "corrections", "static", "feed", "search", "data", "admin", "404"}
+
+
+@dataclass(frozen=True)
+class Content:
+    """Validated content: what the model stage builds pages from. Only published items."""
+
+    site: schema.Site
+    now: dt.date
+    sources: dict[str, schema.Source]
+    claims: dict[str, schema.Claim]
+    timelines: dict[str, schema.Timeline]
+    events: dict[str, schema.Event]
+    entities: dict[str, schema.Entity]
+    corrections: dict[str, schema.Correction]
+    pages: dict[str, schema.Page]
+    files: dict[str, str] = field(default_factory=dict)  # "claims/x" -> file path, for deps
+
+    def kind(self, name: str) -> dict:
+        return getattr(self, name)
+
+
+# --- mapping pydantic's errors to an editor's words ---------------------------------------------
+
+def _unwrap(annotation):
+    """The model class inside Optional[...], tuple[..., ...] or Annotated[...], if any."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, tuple, list, dict):
+        for arg in typing.get_args(annotation):
+            if arg is not Ellipsis and arg is not type(None):
+                found = _unwrap(arg)
+                if found is not None:
+                    return found
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = _unwrap(info.annotation)
+        if model is None:
+            return None
+    return model
+
+
+def _field_label(loc: tuple) -> str:
+    label = ""
+    for part in loc:
+        label += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if label else part)
+    return label
+
+
+def _describe(error: dict, model: type[BaseModel], doc: Document) -> tuple[tuple, str, bool]:
+    """(loc in the file, message, whether to point at the key rather than the value)."""
+    loc = tuple(part for part in error["loc"] if isinstance(part, (int, str)) and
+                not (isinstance(part, str) and ("[" in part or part.startswith("function-"))))
+    kind, value = error["type"], error.get("input")
+    where = _field_label(loc)
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        choices = parent.model_fields if parent else ()
+        hint = did_you_mean(loc[-1], choices) or (
+            f"; allowed here: {', '.join(choices)}" if choices else "")
+        return loc, f'unknown key "{loc[-1]}"{hint}', True
+    if kind == "missing":
+        parent = _model_at(model, loc[:-1])
+        info = parent.model_fields.get(loc[-1]) if parent else None
+        about = f" ({info.description})" if info and info.description else ""
+        return loc[:-1], f'missing required field "{where}"{about}', True
+    if loc in doc.coerced and kind in ("string_type", "literal_error", "string_pattern_mismatch"):
+        raw = doc.coerced[loc]
+        read_as = ("the yes/no value " + str(value).lower() if isinstance(value, bool)
+                   else f"the number {value}")
+        return loc, (f'{where}: YAML reads {raw} as {read_as}, not as text: put it in quotes, '
+                     f'"{raw}"'), False
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+        return loc, (f'{where}: "{value}" is not allowed{did_you_mean(value, allowed)}; '
+                     f"use one of: {', '.join(allowed)}"), False
+    if kind == "string_pattern_mismatch" and error["ctx"]["pattern"] == schema.SLUG_PATTERN:
+        return loc, (f'{where}: "{value}" is not a valid id: use lower-case letters, digits and '
+                     "single hyphens, e.g. series-c-2018"), False
+    if kind in ("too_short",) and isinstance(value, (list, tuple)):
+        return loc, f"{where}: needs at least {error['ctx']['min_length']} entries", False
+    if kind == "string_too_short":
+        return loc, f"{where}: must not be empty", False
+    message = error["msg"].removeprefix("Value error, ")
+    return loc, f"{where}: {message}" if where else message, False
+
+
+def _validate(model: type[BaseModel], data: dict, doc: Document, problems: Problems):
+    try:
+        return model.model_validate(data)
+    except ValidationError as failure:
+        for error in failure.errors(include_url=False):
+            loc, message, at_key = _describe(error, model, doc)
+            problems.add(doc.path, *doc.position(loc, key=at_key), message)
+        return None
+
+
+# --- per-file validation ------------------------------------------------------------------------
+
+def _with_id(doc: Document, problems: Problems) -> dict | None:
+    data = dict(doc.data)
+    stem = doc.path.stem
+    given = data.get("id", stem)
+    if given != stem:
+        problems.add(doc.path, *doc.position(("id",)), f'id "{given}" does not match the file name '
+                     f'"{doc.path.name}": the id is the file name; rename the file or fix the id')
+        return None
+    data["id"] = stem
+    return data
+
+
+def _published(item: schema.Item, now: dt.date) -> bool:
+    return not item.draft and (item.publish_after is None or item.publish_after <= now)
+
+
+@dataclass
+class _Loaded:
+    item: schema.Item
+    doc: Document
+
+
+def validate(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = False) -> Content | None:
+    site = _validate(schema.Site, raw.site.data, raw.site, problems) if raw.site else None
+    loaded: dict[str, dict[str, _Loaded]] = {}
+    for kind, docs in raw.items.items():
+        loaded[kind] = {}
+        for doc in docs:
+            data = _with_id(doc, problems)
+            item = _validate(schema.KINDS[kind], data, doc, problems) if data else None
+            if item:
+                loaded[kind][item.id] = _Loaded(item, doc)
+    loaded["pages"] = {}
+    for doc in raw.pages:
+        data = _with_id(doc, problems)
+        if data is None:
+            continue
+        data["body"] = doc.body
+        page = _validate(schema.Page, data, doc, problems)
+        if page:
+            loaded["pages"][page.id] = _Loaded(page, doc)
+    if site:
+        _check_vocabularies(site, raw, problems)
+    published = {kind: {key: entry for key, entry in entries.items()
+                        if drafts or _published(entry.item, now)}
+                 for kind, entries in loaded.items()}
+    _check_ids_and_slugs(published, problems)
+    invalid = {kind: {doc.path.stem for doc in docs} - set(loaded[kind])
+               for kind, docs in [*raw.items.items(), ("pages", raw.pages)]}
+    _check_references(site, loaded, published, invalid, problems)
+    _check_citations_used(published, problems)
+    if problems.errors or site is None:
+        return None
+    return Content(
+        site=site, now=now,
+        **{kind: {key: entry.item for key, entry in sorted(published[kind].items())}
+           for kind in loaded},
+        files={f"{kind}/{key}": problems.display_path(entry.doc.path)
+               for kind, entries in published.items() for key, entry in entries.items()},
+    )
+
+
+def _check_vocabularies(site: schema.Site, raw: RawContent, problems: Problems):
+    for name in ("topics", "statuses"):
+        seen: set[str] = set()
+        for index, entry in enumerate(getattr(site, name)):
+            if entry.id in seen:
+                problems.add(raw.site.path, *raw.site.position((name, index, "id")),
+                             f'{name}: "{entry.id}" is defined twice')
+            seen.add(entry.id)
+
+
+def _check_ids_and_slugs(published: dict[str, dict[str, _Loaded]], problems: Problems):
+    for kind, entries in published.items():
+        owners = {key: key for key in entries}
+        for key, entry in sorted(entries.items()):
+            for index, old in enumerate(entry.item.old_ids):
+                if old in owners:
+                    problems.add(entry.doc.path, *entry.doc.position(("old_ids", index)),
+                                 f'old id "{old}" is already used by {kind}/{owners[old]}: an old '
+                                 "id can only redirect to one item")
+                owners.setdefault(old, key)
+    slugs: dict[str, Path] = {}
+    for key, entry in sorted(published["pages"].items()):
+        slug = entry.item.slug
+        if slug in RESERVED_SLUGS:
+            problems.add(entry.doc.path, *entry.doc.position(("slug",)),
+                         f'slug "{slug}" is taken by the site\'s own pages; choose another')
+        elif slug in slugs:
+            problems.add(entry.doc.path, *entry.doc.position(("slug",)),
+                         f'slug "{slug}" is already used by {problems.display_path(slugs[slug])}: '
+                         "two pages cannot share an address")
+        slugs.setdefault(slug, entry.doc.path)
+
+
+# --- references -----------------------------------------------------------------------------
+
+def _references(kind: str, item) -> typing.Iterator[tuple[tuple, str, str]]:
+    """Every reference an item makes: (loc in its file, target kind, target id)."""
+    if kind == "sources" and item.repost_of:
+        yield ("repost_of",), "sources", item.repost_of
+    if kind == "claims":
+        yield ("topic",), "topics", item.topic
+        yield ("status",), "statuses", item.status
+        for i, cited in enumerate(item.sources):
+            yield ("sources", i, "source"), "sources", cited.source
+            if cited.figure and cited.figure.funding_event:
+                yield ("sources", i, "figure", "funding_event"), "events", cited.figure.funding_event
+        for i, change in enumerate(item.history):
+            yield ("history", i, "status"), "statuses", change.status
+        for i, ref in enumerate(item.events):
+            yield ("events", i), "events", ref
+        for i, ref in enumerate(item.entities):
+            yield ("entities", i), "entities", ref
+    if kind == "timelines":
+        yield ("topic",), "topics", item.topic
+    if kind == "events":
+        yield ("topic",), "topics", item.topic
+        if item.status:
+            yield ("status",), "statuses", item.status
+        for i, ref in enumerate(item.timelines):
+            yield ("timelines", i), "timelines", ref
+        for i, cited in enumerate(item.sources):
+            yield ("sources", i, "source"), "sources", cited.source
+        if item.disputed:
+            for i, account in enumerate(item.disputed.accounts):
+                yield ("disputed", "accounts", i, "source"), "sources", account.source
+        for i, ref in enumerate(item.claims):
+            yield ("claims", i), "claims", ref
+        for i, ref in enumerate(item.entities):
+            yield ("entities", i), "entities", ref
+    if kind == "entities":
+        for i, relation in enumerate(item.relations):
+            yield ("relations", i, "to"), "entities", relation.to
+            if relation.event:
+                yield ("relations", i, "event"), "events", relation.event
+            for j, cited in enumerate(relation.sources):
+                yield ("relations", i, "sources", j, "source"), "sources", cited.source
+    if kind == "corrections":
+        target_kind, _, target = item.item.partition("/")
+        yield ("item",), target_kind, target
+
+
+MARKDOWN_FIELDS = {"sources": ("notes",), "claims": ("note",), "events": ("body",),
+                   "entities": ("description",), "corrections": ("right",), "pages": ("body",)}
+
+
+def markdown_citations(kind: str, item) -> typing.Iterator[tuple[tuple, str, int, str, str | None]]:
+    """Every [@id] in an item's Markdown: (loc, the matched text, its occurrence, id, locator)."""
+    for name in MARKDOWN_FIELDS.get(kind, ()):
+        text = getattr(item, name)
+        counts: dict[str, int] = {}
+        for match in CITATION.finditer(text):
+            occurrence = counts.get(match.group(0), 0)
+            counts[match.group(0)] = occurrence + 1
+            yield (name,), match.group(0), occurrence, match.group(1), match.group(2)
+
+
+def _check_references(site, loaded, published, invalid, problems: Problems):
+    vocab = ({"topics": {t.id for t in site.topics}, "statuses": {s.id for s in site.statuses}}
+             if site else {"topics": None, "statuses": None})
+    singular = {"sources": "source", "claims": "claim", "events": "event", "entities": "entity",
+                "timelines": "timeline", "topics": "topic", "statuses": "status", "pages": "page"}
+    for kind, entries in published.items():
+        for key, entry in sorted(entries.items()):
+            refs = [(loc, target_kind, target, None) for loc, target_kind, target
+                    in _references(kind, entry.item)]
+            refs += [(loc, "sources", target, (needle, occurrence)) for loc, needle, occurrence,
+                     target, _ in markdown_citations(kind, entry.item)]
+            for loc, target_kind, target, in_text in refs:
+                if target_kind in vocab:
+                    if vocab[target_kind] is not None and target not in vocab[target_kind]:
+                        problems.add(entry.doc.path, *entry.doc.position(loc),
+                                     f'unknown {singular[target_kind]} "{target}"'
+                                     f"{did_you_mean(target, vocab[target_kind])}; "
+                                     f"{target_kind} are defined in site.yaml")
+                    continue
+                position = (entry.doc.offset_position(loc, *in_text) if in_text
+                            else entry.doc.position(loc))
+                if target in published[target_kind] or target in invalid[target_kind]:
+                    continue  # an invalid file reports its own errors
+                if target in loaded[target_kind]:
+                    problems.add(entry.doc.path, *position,
+                                 f'{singular[target_kind]} "{target}" is a draft or embargoed, so '
+                                 "it will not be published: publish it first or remove the reference")
+                else:
+                    problems.add(entry.doc.path, *position,
+                                 f'unknown {singular[target_kind]} "{target}"'
+                                 f"{did_you_mean(target, loaded[target_kind])}: no file "
+                                 f"content/{target_kind}/{target}.yaml")
+            if kind in ("claims", "events") and not entry.item.sources:
+                problems.add(entry.doc.path, *entry.doc.position(("sources",)),
+                             f"this {singular[kind]} cites no source: every fact needs at least one")
+
+
+def _check_citations_used(published, problems: Problems):
+    cited: set[str] = set()
+    for kind, entries in published.items():
+        for entry in entries.values():
+            cited.update(target for loc, target_kind, target in _references(kind, entry.item)
+                         if target_kind == "sources" and loc != ("repost_of",))
+            cited.update(target for *_, target, _ in markdown_citations(kind, entry.item))
+    for key, entry in sorted(published["sources"].items()):
+        source = entry.item
+        if key not in cited:
+            problems.add(entry.doc.path, 1, 1, "nothing cites this source: cite it from a claim, "
+                         "an event or a page, or remove it", WARNING)
+        if source.archived is None:
+            problems.add(entry.doc.path, 1, 1, "no archived copy: `python build.py archive` lists "
+                         "how to make one", NOTICE)
