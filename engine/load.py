@@ -244,6 +244,7 @@ class RawContent:
     site: Document | None
     items: dict[str, list[Document]]
     pages: list[Document]
+    discovered: dict[str, set[str]] = field(default_factory=dict)  # every id found, even if broken
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -309,7 +310,9 @@ def load_content(content: Path, problems: Problems) -> RawContent:
         site = load_yaml(site_path, problems)
     items: dict[str, list[Document]] = {kind: [] for kind in KINDS}
     pages: list[Document] = []
+    discovered: dict[str, set[str]] = {kind: set() for kind in (*KINDS, "pages")}
     for kind, path in discover(content, problems):
+        discovered[kind].add(path.stem)
         if kind == "pages":
             doc = load_markdown(path, problems)
             if doc:
@@ -318,4 +321,4 @@ def load_content(content: Path, problems: Problems) -> RawContent:
             doc = load_yaml(path, problems)
             if doc:
                 items[kind].append(doc)
-    return RawContent(content, site, items, pages)
+    return RawContent(content, site, items, pages, discovered)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import load_content
-from .problems import ContentError, Problems
+from .problems import ContentError, Problem, Problems
 from .validate import Content, validate
 
 
@@ -78,8 +78,11 @@ def load_and_validate(paths: Paths, now: str | None, drafts: bool = False,
 
 def report(problems: Problems, strict: bool, stream=sys.stderr) -> int:
     """Prints every problem, sorted; returns how many count as errors."""
-    for problem in problems.errors + problems.warnings + problems.notices:
+    for problem in problems.errors + problems.warnings:
         print(problem, file=stream)
+    if problems.notices:
+        print(f"notice: {len(problems.notices)} sources have no archived copy "
+              "(`python build.py archive` will list them)", file=stream)
     failing = len(problems.errors) + (len(problems.warnings) if strict else 0)
     if problems.warnings and strict:
         print(f"{len(problems.warnings)} warnings (treated as errors with --strict)", file=stream)
@@ -98,32 +101,68 @@ def check(paths: Paths, now: str | None, strict: bool) -> int:
     return 0
 
 
-def render_site(paths: Paths, content: Content, timings: Timings, dev: bool = False):
+def render_site(paths: Paths, content: Content, timings: Timings):
     """Stages 3 and 4: page models, then rendered files (path -> bytes)."""
     from . import model, render
     pages = timings.run("model", model.build_pages, content)
-    return timings.run("render", render.render_site, pages, content, paths, dev)
+    return timings.run("render", render.render_site, pages, content, paths)
 
 
-def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
-          dev: bool = False, quiet: bool = False) -> int:
+@dataclass
+class BuildResult:
+    problems: Problems
+    failures: list = field(default_factory=list)   # problems that stopped the build
+    files: dict = field(default_factory=dict)
+    timings: Timings = field(default_factory=Timings)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
+               drafts: bool = False) -> BuildResult:
+    """Every stage; writes `out` only when all of them succeed."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
     from . import write
-    timings = Timings()
-    content, problems = load_and_validate(paths, now, drafts, timings)
-    failing = report(problems, strict)
-    if failing or content is None:
-        return 1
+    result = BuildResult(Problems(paths.root))
+    content, result.problems = load_and_validate(paths, now, drafts, result.timings)
+    result.failures = result.problems.errors + (result.problems.warnings if strict else [])
+    if result.failures or content is None:
+        return result
     try:
-        files = render_site(paths, content, timings, dev)
-        timings.run("write", write.publish, files, out)
+        result.files = render_site(paths, content, result.timings)
     except ContentError as error:
-        for problem in error.problems:
+        result.failures = error.problems
+        return result
+    except TemplateSyntaxError as error:
+        path = error.filename or error.name or "templates"
+        result.failures = [Problem(result.problems.display_path(path), error.lineno, 1,
+                                   f"template error: {error.message}")]
+        return result
+    except TemplateError as error:
+        result.failures = [Problem("templates", 1, 1, f"template error: {error}")]
+        return result
+    result.written = result.timings.run("write", write.publish, result.files, out)
+    return result
+
+
+def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False) -> int:
+    """The command line's build: prints every problem, then a one-screen summary."""
+    result = build_site(paths, out, now, strict, drafts)
+    failing = report(result.problems, strict)
+    if not failing and result.failures:
+        for problem in result.failures:
             print(problem, file=sys.stderr)
-        print(f"{len(error.problems)} problems: nothing was written.", file=sys.stderr)
+        print(f"{len(result.failures)} problems: nothing was written.", file=sys.stderr)
+    if not result.ok:
         return 1
-    if not quiet:
-        kinds = Counter(output.kind for output in files.values())
-        written = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-        print(f"Built {len(files)} files into {out} ({written}); {len(problems.warnings)} "
-              f"warnings. Time: {timings}.")
+    kinds = Counter(output.kind for output in result.files.values())
+    written = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    state = "" if result.written else " (unchanged: nothing written)"
+    print(f"Built {len(result.files)} files into {out}{state}: {written}. "
+          f"{len(result.problems.warnings)} warnings, {len(result.problems.notices)} notices. "
+          f"Time: {result.timings}.")
     return 0

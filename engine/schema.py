@@ -126,6 +126,8 @@ class Status(Strict):
 class Site(Strict):
     title: Text
     description: Text
+    intro: Markdown = Field("", description="the story in brief for the home page: about three "
+                                            "sentences, with [@source] citations")
     base_url: WebURL = Field(description="where the site lives; its path may be a sub-folder")
     language: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
     time_zone: Annotated[str, PlainValidator(lambda v: _time_zone(v)),

@@ -178,10 +178,12 @@ def validate(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = F
                         if drafts or _published(entry.item, now)}
                  for kind, entries in loaded.items()}
     _check_ids_and_slugs(published, problems)
-    invalid = {kind: {doc.path.stem for doc in docs} - set(loaded[kind])
-               for kind, docs in [*raw.items.items(), ("pages", raw.pages)]}
+    invalid = {kind: ids - set(loaded[kind]) for kind, ids in raw.discovered.items()}
+    if site:
+        published["site"] = {"site": _Loaded(site, raw.site)}
     _check_references(site, loaded, published, invalid, problems)
     _check_citations_used(published, problems)
+    published.pop("site", None)
     if problems.errors or site is None:
         return None
     return Content(
@@ -274,7 +276,7 @@ def _references(kind: str, item) -> typing.Iterator[tuple[tuple, str, str]]:
         yield ("item",), target_kind, target
 
 
-MARKDOWN_FIELDS = {"sources": ("notes",), "claims": ("note",), "events": ("body",),
+MARKDOWN_FIELDS = {"site": ("intro",), "sources": ("notes",), "claims": ("note",), "events": ("body",),
                    "entities": ("description",), "corrections": ("right",), "pages": ("body",)}
 
 

@@ -1,0 +1,175 @@
+"""Markdown for editors: CommonMark with tables and footnotes, `[@source-id, locator]` citations,
+no raw HTML, and links only to http(s), mailto, relative paths and #fragments.
+
+Every citation and footnote on a page goes into one NoteCollector, so a page that renders
+several Markdown fields (a timeline of many events) gets one numbered list of notes, and
+repeated citations of the same source and locator share one note with several back-links.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markupsafe import Markup
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .validate import CITATION
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_ALIGN = re.compile(r"text-align:\s*(left|right|center)")
+
+
+def is_safe_link(url: str) -> bool:
+    """True for http(s), mailto, relative and fragment links; whatever the case or spacing."""
+    squeezed = _INVISIBLE.sub("", url)
+    match = _SCHEME.match(squeezed)
+    return match is None or match.group(1).lower() in SAFE_SCHEMES
+
+
+@dataclass
+class Note:
+    number: int
+    id: str
+    source_id: str | None = None
+    locator: str | None = None
+    html: Markup | None = None
+    backlinks: list[str] = field(default_factory=list)
+
+
+class NoteCollector:
+    """Numbers every note of one page in the order the page cites them."""
+
+    def __init__(self, prefix: str = "note"):
+        self.prefix = prefix
+        self.notes: list[Note] = []
+        self._by_key: dict[tuple, Note] = {}
+        self._documents = 0
+
+    def _note(self, key: tuple, **fields) -> tuple[Note, str]:
+        note = self._by_key.get(key)
+        if note is None:
+            number = len(self.notes) + 1
+            note = Note(number, f"{self.prefix}-{number}", **fields)
+            self.notes.append(note)
+            self._by_key[key] = note
+        backlink = f"{note.id}-ref-{len(note.backlinks) + 1}"
+        note.backlinks.append(backlink)
+        return note, backlink
+
+    def cite(self, source_id: str, locator: str | None = None) -> Markup:
+        locator = (locator or "").strip() or None
+        note, backlink = self._note(("source", source_id, locator), source_id=source_id,
+                                    locator=locator)
+        return _note_ref(note, backlink)
+
+    def footnote(self, document: int, footnote_id: int, render_body) -> Markup:
+        """A [^label] footnote; its body is rendered once, after its number is taken."""
+        note, backlink = self._note(("footnote", document, footnote_id))
+        if note.html is None:
+            note.html = Markup("")
+            note.html = render_body()
+        return _note_ref(note, backlink)
+
+    def new_document(self) -> int:
+        self._documents += 1
+        return self._documents
+
+
+def _note_ref(note: Note, backlink: str) -> Markup:
+    return Markup('<sup class="note-ref"><a href="#{0}" id="{1}" role="doc-noteref">{2}</a></sup>'
+                  ).format(note.id, backlink, note.number)
+
+
+def _citation_rule(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "[" or not state.src.startswith("[@", state.pos):
+        return False
+    match = CITATION.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"source": match.group(1), "locator": match.group(2)}
+    state.pos = match.end()
+    return True
+
+
+def _render_citation(self, tokens, idx, options, env) -> str:
+    meta = tokens[idx].meta
+    return env["notes"].cite(meta["source"], meta["locator"])
+
+
+def _render_footnote_ref(self, tokens, idx, options, env) -> str:
+    footnote_id = tokens[idx].meta["id"]
+    body = env["footnote_bodies"].get(footnote_id, [])
+    return env["notes"].footnote(env["document"], footnote_id, lambda: Markup(
+        self.render(body, options, env).strip()))
+
+
+def _render_cell(self, tokens, idx, options, env) -> str:
+    """Table alignment as a class: markdown-it writes style=, which the CSP forbids."""
+    token = tokens[idx]
+    style = token.attrs.pop("style", None)
+    match = _ALIGN.search(str(style or ""))
+    if match:
+        token.attrSet("class", f"align-{match.group(1)}")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(footnote_plugin)
+    md.inline.ruler.before("link", "citation", _citation_rule)
+    md.validateLink = is_safe_link
+    md.add_render_rule("citation", _render_citation)
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("th_open", _render_cell)
+    md.add_render_rule("td_open", _render_cell)
+    return md
+
+
+MARKDOWN = _make_parser()
+
+
+def _split_footnotes(tokens: list) -> tuple[list, dict[int, list]]:
+    """The page's own tokens, and each footnote's body tokens by footnote id."""
+    bodies: dict[int, list] = {}
+    kept: list = []
+    current: list | None = None
+    inside_block = False
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            inside_block = True
+        elif token.type == "footnote_block_close":
+            inside_block = False
+        elif token.type == "footnote_open":
+            current = bodies.setdefault(token.meta["id"], [])
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.type != "footnote_anchor":
+            current.append(token)
+        elif not inside_block:
+            kept.append(token)
+    return kept, bodies
+
+
+def render_markdown(text: str, notes: NoteCollector, inline: bool = False) -> Markup:
+    """HTML for one Markdown field; its citations and footnotes go into `notes`."""
+    if not text:
+        return Markup("")
+    env = {"notes": notes, "document": notes.new_document()}
+    tokens = MARKDOWN.parseInline(text, env) if inline else MARKDOWN.parse(text, env)
+    tokens, env["footnote_bodies"] = _split_footnotes(tokens)
+    return Markup(MARKDOWN.renderer.render(tokens, MARKDOWN.options, env))
+
+
+def plain_text(text: str) -> str:
+    """Markdown reduced to plain text, for meta descriptions and feeds."""
+    without_citations = CITATION.sub("", text)
+    html = MARKDOWN.renderInline(without_citations, {"notes": NoteCollector(), "document": 0,
+                                                     "footnote_bodies": {}})
+    return " ".join(Markup(html).striptags().split())

@@ -1,0 +1,363 @@
+"""Stage 3, model: validated content to page models. Pure functions, no I/O.
+
+A page model is everything a template lays out, already sorted, grouped and linked, plus what
+the page was made from (`depends_on`: content keys such as "claims/valuation" and "site"), so a
+later rebuild can tell which pages a change touches.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from . import schema
+from .validate import Content, markdown_citations
+
+SITE_KEY = "site"
+
+
+@dataclass(frozen=True)
+class PageModel:
+    url: str                     # site-relative: "claims/valuation/" or "404.html"
+    template: str
+    kind: str
+    title: str
+    description: str
+    updated: dt.date
+    depends_on: frozenset[str]
+    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    in_sitemap: bool = True
+
+    @property
+    def output_path(self) -> str:
+        return self.url + "index.html" if self.url.endswith("/") or not self.url else self.url
+
+
+def item_url(kind: str, item_id: str) -> str:
+    return f"{kind}/{item_id}/"
+
+
+def page_url(page: schema.Page) -> str:
+    return f"{page.slug}/"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Every reference turned around: who cites a source, which events name a claim, …"""
+
+    citing: dict[str, list[tuple[str, str]]]          # source id -> [(kind, id)]
+    claims_of_event: dict[str, list[str]]
+    events_of_claim: dict[str, list[str]]
+    mentions_of_entity: dict[str, list[tuple[str, str]]]
+    incoming_relations: dict[str, list[tuple[str, schema.Relation]]]
+    corrections_of: dict[str, list[str]]              # "claims/x" -> [correction ids]
+    reposts_of: dict[str, list[str]]
+
+
+def cited_sources(kind: str, item) -> list[str]:
+    """Every source an item cites, in the order it cites them, without repeats."""
+    found: list[str] = []
+    if kind in ("claims", "events"):
+        found += [cited.source for cited in item.sources]
+    if kind == "events" and item.disputed:
+        found += [account.source for account in item.disputed.accounts]
+    if kind == "entities":
+        found += [cited.source for relation in item.relations for cited in relation.sources]
+    found += [target for *_, target, _ in markdown_citations(kind, item)]
+    return list(dict.fromkeys(found))
+
+
+def link_content(content: Content) -> Links:
+    citing: dict[str, list] = defaultdict(list)
+    claims_of_event: dict[str, list] = defaultdict(list)
+    events_of_claim: dict[str, list] = defaultdict(list)
+    mentions: dict[str, list] = defaultdict(list)
+    incoming: dict[str, list] = defaultdict(list)
+    corrections_of: dict[str, list] = defaultdict(list)
+    reposts_of: dict[str, list] = defaultdict(list)
+    for kind in ("claims", "events", "entities", "sources", "corrections", "pages"):
+        for key, item in content.kind(kind).items():
+            for source_id in cited_sources(kind, item):
+                citing[source_id].append((kind, key))
+    for key, claim in content.claims.items():
+        for event_id in claim.events:
+            claims_of_event[event_id].append(key)
+            events_of_claim[key].append(event_id)
+        for entity_id in claim.entities:
+            mentions[entity_id].append(("claims", key))
+    for key, event in content.events.items():
+        for claim_id in event.claims:
+            claims_of_event[key].append(claim_id)
+            events_of_claim[claim_id].append(key)
+        for entity_id in event.entities:
+            mentions[entity_id].append(("events", key))
+    for key, entity in content.entities.items():
+        for relation in entity.relations:
+            incoming[relation.to].append((key, relation))
+    for key, correction in content.corrections.items():
+        corrections_of[correction.item].append(key)
+    for key, source in content.sources.items():
+        if source.repost_of:
+            reposts_of[source.repost_of].append(key)
+    unique = lambda table: {k: list(dict.fromkeys(v)) for k, v in table.items()}  # noqa: E731
+    return Links(unique(citing), unique(claims_of_event), unique(events_of_claim),
+                 unique(mentions), dict(incoming), unique(corrections_of), unique(reposts_of))
+
+
+def _updated(content: Content, keys) -> dt.date:
+    """A page's 'last updated': the newest `updated` among the items it shows."""
+    dates = [content.kind(kind)[key].updated for kind, _, key in
+             (k.partition("/") for k in keys if k != SITE_KEY) if key in content.kind(kind)]
+    return max(dates, default=content.now)
+
+
+def _page(content: Content, *, url, template, kind, title, description, keys, **context) -> PageModel:
+    keys = frozenset(keys) | {SITE_KEY}
+    return PageModel(url=url, template=template, kind=kind, title=title, description=description,
+                     updated=_updated(content, keys), depends_on=keys, context=context)
+
+
+def _keys(kind: str, ids) -> set[str]:
+    return {f"{kind}/{key}" for key in ids}
+
+
+def _by_date(events: dict[str, schema.Event], ids=None) -> list[schema.Event]:
+    chosen = events.values() if ids is None else (events[i] for i in ids if i in events)
+    return sorted(chosen, key=lambda e: (e.date.sort_key(), e.id))
+
+
+def _years(events: list[schema.Event]) -> list[tuple[int, list[schema.Event]]]:
+    return [(year, list(group)) for year, group in groupby(events, key=lambda e: e.date.year)]
+
+
+def _item_keys_cited(kind: str, item) -> set[str]:
+    return _keys("sources", cited_sources(kind, item))
+
+
+# --- one builder per page kind ------------------------------------------------------------------
+
+def home_page(content: Content, links: Links) -> PageModel:
+    strands = [{"timeline": timeline,
+                "events": len([e for e in content.events.values() if timeline.id in e.timelines])}
+               for timeline in sorted(content.timelines.values(), key=lambda t: (t.order, t.id))]
+    updates = sorted(
+        [("claims", c) for c in content.claims.values()] + [("events", e) for e in content.events.values()]
+        + [("pages", p) for p in content.pages.values()],
+        key=lambda pair: (-pair[1].updated.toordinal(), pair[0], pair[1].id))[:8]
+    corrections = sorted(content.corrections.values(), key=lambda c: (c.date, c.id), reverse=True)[:3]
+    keys = (_keys("timelines", content.timelines) | _keys("events", content.events)
+            | {f"{kind}/{item.id}" for kind, item in updates} | _keys("corrections", content.corrections))
+    story = next((p for p in content.pages.values() if p.slug == "story"), None)
+    return _page(content, url="", template="home.html", kind="home", title=content.site.title,
+                 description=content.site.description, keys=keys, strands=strands,
+                 updates=[_update(kind, item) for kind, item in updates],
+                 corrections=corrections, story=story,
+                 statuses=content.site.statuses)
+
+
+def _update(kind: str, item) -> dict:
+    if kind == "pages":
+        return {"kind": "page", "title": item.title, "url": page_url(item), "updated": item.updated}
+    return {"kind": kind[:-1], "url": item_url(kind, item.id), "updated": item.updated,
+            "title": getattr(item, "statement", None) or item.title}
+
+
+def timeline_pages(content: Content, links: Links) -> list[PageModel]:
+    everything = _by_date(content.events)
+    topics = [t for t in content.site.topics if any(e.topic == t.id for e in everything)]
+    pages = [_page(content, url="timeline/", template="timeline.html", kind="timeline",
+                   title=content.site.strings.get("timeline", "Timeline"),
+                   description=f"Every event, in order: {content.site.description}",
+                   keys=_keys("events", content.events) | _keys("timelines", content.timelines),
+                   timeline=None, years=_years(everything), filter_topics=topics,
+                   timelines=sorted(content.timelines.values(), key=lambda t: (t.order, t.id)))]
+    for timeline in content.timelines.values():
+        events = [e for e in everything if timeline.id in e.timelines]
+        pages.append(_page(
+            content, url=item_url("timelines", timeline.id), template="timeline.html",
+            kind="timeline", title=timeline.title, description=timeline.description,
+            keys=_keys("events", (e.id for e in events)) | {f"timelines/{timeline.id}"},
+            timeline=timeline, years=_years(events),
+            filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in events)],
+            timelines=sorted(content.timelines.values(), key=lambda t: (t.order, t.id))))
+    return pages
+
+
+def event_page(content: Content, links: Links, event: schema.Event) -> PageModel:
+    claims = [content.claims[c] for c in links.claims_of_event.get(event.id, []) if c in content.claims]
+    entities = [content.entities[e] for e in event.entities]
+    corrections = [content.corrections[c] for c in links.corrections_of.get(f"events/{event.id}", [])]
+    keys = ({f"events/{event.id}"} | _item_keys_cited("events", event) | _keys("claims", event.claims)
+            | _keys("claims", (c.id for c in claims)) | _keys("entities", event.entities)
+            | _keys("timelines", event.timelines) | _keys("corrections", (c.id for c in corrections)))
+    return _page(content, url=item_url("events", event.id), template="event.html", kind="event",
+                 title=event.title, description=_summary(event.body, event.title), keys=keys,
+                 event=event, claims=claims, entities=entities, corrections=corrections,
+                 timelines=[content.timelines[t] for t in event.timelines])
+
+
+def claims_index(content: Content, links: Links) -> PageModel:
+    groups = [(topic, sorted((c for c in content.claims.values() if c.topic == topic.id),
+                             key=lambda c: (c.statement.lower(), c.id)))
+              for topic in content.site.topics]
+    return _page(content, url="claims/", template="claims.html", kind="index",
+                 title=content.site.strings.get("claims", "Claims"),
+                 description=f"Every claim checked on {content.site.title}, with its status.",
+                 keys=_keys("claims", content.claims), groups=[g for g in groups if g[1]],
+                 statuses=content.site.statuses)
+
+
+def _figure_rows(claim: schema.Claim, content: Content) -> list[dict]:
+    return [{"figure": cited.figure, "source": content.sources[cited.source], "cited": cited}
+            for cited in claim.sources if cited.figure]
+
+
+def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel:
+    rows = [{"cited": cited, "source": content.sources[cited.source]} for cited in claim.sources]
+    figures = _figure_rows(claim, content)
+    differ = len({(f["figure"].value, f["figure"].measures, f["figure"].comparator)
+                  for f in figures}) > 1
+    event_ids = links.events_of_claim.get(claim.id, [])
+    corrections = [content.corrections[c] for c in links.corrections_of.get(f"claims/{claim.id}", [])]
+    statuses = {s.id: s for s in content.site.statuses}
+    keys = ({f"claims/{claim.id}"} | _item_keys_cited("claims", claim) | _keys("events", event_ids)
+            | _keys("entities", claim.entities) | _keys("corrections", (c.id for c in corrections)))
+    return _page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
+                 title=claim.statement, description=f"{statuses[claim.status].label}: "
+                 f"{claim.statement} Claimed by {claim.claimant}.", keys=keys,
+                 claim=claim, status=statuses[claim.status], rows=rows, figures=figures,
+                 figures_differ=differ,
+                 history=[(change, statuses[change.status]) for change in claim.history],
+                 events=_by_date(content.events, event_ids),
+                 entities=[content.entities[e] for e in claim.entities],
+                 corrections=corrections,
+                 topic=next(t for t in content.site.topics if t.id == claim.topic))
+
+
+def sources_index(content: Content, links: Links) -> PageModel:
+    ordered = sorted(content.sources.values(),
+                     key=lambda s: (s.outlet.lower(), s.published.sort_key() if s.published else ("",), s.id))
+    return _page(content, url="sources/", template="sources.html", kind="index",
+                 title=content.site.strings.get("sources", "Sources"),
+                 description=f"The bibliography of {content.site.title}: every source, with what "
+                             "cites it.",
+                 keys=_keys("sources", content.sources), sources=ordered,
+                 citing={key: len(links.citing.get(key, [])) for key in content.sources})
+
+
+def source_page(content: Content, links: Links, source: schema.Source) -> PageModel:
+    citing = links.citing.get(source.id, [])
+    by_kind = lambda kind: [content.kind(kind)[key] for k, key in citing if k == kind]  # noqa: E731
+    claims = by_kind("claims")
+    stances = {claim.id: [c.stance for c in claim.sources if c.source == source.id] for claim in claims}
+    reposts = [content.sources[key] for key in links.reposts_of.get(source.id, [])]
+    original = content.sources.get(source.repost_of) if source.repost_of else None
+    keys = ({f"sources/{source.id}"} | {f"{kind}/{key}" for kind, key in citing}
+            | _keys("sources", (s.id for s in reposts)) | ({f"sources/{original.id}"} if original else set()))
+    return _page(content, url=item_url("sources", source.id), template="source.html", kind="source",
+                 title=source.title, description=f"{source.outlet}: {source.title}", keys=keys,
+                 source=source, claims=claims, stances=stances,
+                 events=_by_date(content.events, [e.id for e in by_kind("events")]),
+                 entities=by_kind("entities"), pages=by_kind("pages"),
+                 reposts=reposts, original=original)
+
+
+def entities_index(content: Content, links: Links) -> PageModel:
+    kinds = sorted({e.kind for e in content.entities.values()})
+    groups = [(kind, sorted((e for e in content.entities.values() if e.kind == kind),
+                            key=lambda e: (e.name.lower(), e.id))) for kind in kinds]
+    return _page(content, url="entities/", template="entities.html", kind="index",
+                 title=content.site.strings.get("entities", "People and organisations"),
+                 description=f"Everyone and every organisation in {content.site.title}.",
+                 keys=_keys("entities", content.entities), groups=groups)
+
+
+def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageModel:
+    outgoing = [(relation, content.entities[relation.to]) for relation in entity.relations]
+    incoming = sorted(((relation, content.entities[key]) for key, relation
+                       in links.incoming_relations.get(entity.id, [])),
+                      key=lambda pair: (pair[0].kind, pair[1].name.lower()))
+    mentions = links.mentions_of_entity.get(entity.id, [])
+    claims = [content.claims[key] for kind, key in mentions if kind == "claims"]
+    events = _by_date(content.events, [key for kind, key in mentions if kind == "events"])
+    keys = ({f"entities/{entity.id}"} | _item_keys_cited("entities", entity)
+            | _keys("entities", (e.id for _, e in outgoing + incoming))
+            | {f"{kind}/{key}" for kind, key in mentions}
+            | _keys("events", (r.event for r, _ in outgoing + incoming if r.event)))
+    return _page(content, url=item_url("entities", entity.id), template="entity.html",
+                 kind="entity", title=entity.name,
+                 description=_summary(entity.description, entity.name), keys=keys,
+                 entity=entity, outgoing=outgoing, incoming=incoming, claims=claims, events=events,
+                 relation_events={r.event: content.events[r.event] for r, _ in outgoing + incoming
+                                  if r.event})
+
+
+def markdown_page(content: Content, links: Links, page: schema.Page) -> PageModel:
+    return _page(content, url=page_url(page), template="page.html", kind="page", title=page.title,
+                 description=page.summary, keys={f"pages/{page.id}"} | _item_keys_cited("pages", page),
+                 article=page)
+
+
+def corrections_page(content: Content, links: Links) -> PageModel:
+    ordered = sorted(content.corrections.values(), key=lambda c: (c.date, c.id), reverse=True)
+    targets = {c.id: _target(content, c.item) for c in ordered}
+    return _page(content, url="corrections/", template="corrections.html", kind="index",
+                 title=content.site.strings.get("corrections", "Corrections"),
+                 description=f"Every correction made to {content.site.title}, newest first.",
+                 keys=_keys("corrections", content.corrections) | {c.item for c in ordered},
+                 corrections=ordered, targets=targets)
+
+
+def _target(content: Content, key: str) -> dict:
+    kind, _, item_id = key.partition("/")
+    item = content.kind(kind)[item_id]
+    label = getattr(item, "statement", None) or getattr(item, "title", None) or item.name
+    url = page_url(item) if kind == "pages" else item_url(kind, item_id)
+    return {"kind": kind, "label": label, "url": url}
+
+
+def not_found_page(content: Content) -> PageModel:
+    page = _page(content, url="404.html", template="404.html", kind="404",
+                 title=content.site.strings.get("page_not_found", "Page not found"),
+                 description=content.site.description, keys=set())
+    return PageModel(**{**page.__dict__, "in_sitemap": False})
+
+
+def redirect_pages(content: Content) -> list[PageModel]:
+    """A plain page at every old address, pointing to the new one (Netlify also gets _redirects)."""
+    pages = []
+    for kind in ("sources", "claims", "events", "entities", "timelines"):
+        for item in content.kind(kind).values():
+            for old in item.old_ids:
+                target = item_url(kind, item.id)
+                pages.append(PageModel(
+                    url=item_url(kind, old), template="redirect.html", kind="redirect",
+                    title=getattr(item, "statement", None) or getattr(item, "title", None)
+                    or getattr(item, "name", item.id), description="", updated=item.updated,
+                    depends_on=frozenset({f"{kind}/{item.id}", SITE_KEY}),
+                    context={"target": target}, in_sitemap=False))
+    return pages
+
+
+def _summary(markdown_text: str, fallback: str) -> str:
+    from .markdown import plain_text
+    text = plain_text(markdown_text) or fallback
+    return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
+
+
+def build_pages(content: Content) -> list[PageModel]:
+    """Every page of the site, in a stable order."""
+    links = link_content(content)
+    pages = [home_page(content, links), *timeline_pages(content, links),
+             claims_index(content, links), sources_index(content, links),
+             entities_index(content, links), corrections_page(content, links),
+             not_found_page(content)]
+    pages += [event_page(content, links, e) for e in content.events.values()]
+    pages += [claim_page(content, links, c) for c in content.claims.values()]
+    pages += [source_page(content, links, s) for s in content.sources.values()]
+    pages += [entity_page(content, links, e) for e in content.entities.values()]
+    pages += [markdown_page(content, links, p) for p in content.pages.values()]
+    pages += redirect_pages(content)
+    return pages

@@ -1,0 +1,230 @@
+"""Stage 4, render: page models to files, through Jinja templates found on an ordered search path
+(the newsroom's overrides/templates first, then templates/).
+
+Templates only lay out what the model gives them; the filters here format dates, figures and
+Markdown for the site's language.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+from babel import Locale
+from babel.dates import format_date, format_interval, format_skeleton
+from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from markupsafe import Markup
+
+from . import schema
+from .dates import DAY, MONTH, FuzzyDate
+from .markdown import NoteCollector, render_markdown
+from .model import PageModel, item_url, page_url
+from .pipeline import Paths
+from .problems import ContentError, Problem
+from .validate import Content
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site."""
+
+    kind: str
+    data: bytes
+
+
+@functools.cache
+def strings_for(language: str) -> dict[str, str]:
+    """The interface string table for a language, falling back to its base language, then en."""
+    table: dict[str, str] = yaml.safe_load((TRANSLATIONS / "en.yaml").read_text("utf-8"))
+    for candidate in (language.split("-")[0], language):
+        path = TRANSLATIONS / f"{candidate}.yaml"
+        if path.is_file() and candidate != "en":
+            table.update(yaml.safe_load(path.read_text("utf-8")))
+    return table
+
+
+class Formatter:
+    """Dates and numbers as text in the site's language."""
+
+    def __init__(self, language: str, strings: dict[str, str]):
+        self.locale = Locale.parse(language.replace("-", "_"))
+        self.strings = strings
+
+    def day(self, value: dt.date) -> str:
+        return format_date(value, "long", locale=self.locale)
+
+    def _point(self, point) -> str:
+        if point.precision == DAY:
+            return self.day(point.first_day)
+        if point.precision == MONTH:
+            return format_skeleton("yMMMM", point.first_day, locale=self.locale)
+        return str(point.year)
+
+    def fuzzy(self, value: FuzzyDate) -> str:
+        """"April 2018", "around 2015", "late November 2017", "7–9 October 2019"; never padded."""
+        if value.end is None:
+            text = self._point(value.start)
+        elif value.start.precision == value.end.precision == DAY:
+            text = self._day_range(value.start.first_day, value.end.first_day)
+        else:
+            joiner = "–" if value.start.precision == value.end.precision == "year" else " – "
+            text = f"{self._point(value.start)}{joiner}{self._point(value.end)}"
+        if value.qualifier:
+            text = self.strings[value.qualifier].format(date=text)
+        return text
+
+    def _day_range(self, start: dt.date, end: dt.date) -> str:
+        """CLDR has no long-month day intervals, so widen the short month names it gives."""
+        text = format_interval(start, end, "yMMMd", locale=self.locale)
+        for day in (start, end):
+            short = format_date(day, "MMM", locale=self.locale)
+            text = text.replace(short, format_date(day, "MMMM", locale=self.locale), 1) \
+                if format_date(day, "MMMM", locale=self.locale) not in text else text
+        return text
+
+    def number(self, value: float, currency: str | None) -> str:
+        if currency:
+            if abs(value) >= 1_000_000:
+                return format_compact_currency(value, currency, locale=self.locale, fraction_digits=2)
+            return format_decimal(value, locale=self.locale) + f" {currency}"
+        if abs(value) >= 1_000_000:
+            return format_compact_decimal(value, format_type="long", locale=self.locale,
+                                          fraction_digits=2)
+        return format_decimal(value, locale=self.locale)
+
+    def figure(self, figure: schema.Figure) -> str:
+        text = self.number(figure.value, figure.currency)
+        if figure.unit:
+            text = f"{text} {figure.unit}"
+        return self.strings[f"comparator_{figure.comparator}"].format(value=text)
+
+
+def _url_for(base_path: str):
+    def url(path: str = "") -> str:
+        return base_path + path.lstrip("/")
+    return url
+
+
+def make_environment(paths: Paths, content: Content) -> Environment:
+    site = content.site
+    strings = {**strings_for(site.language), **site.strings}
+    formatter = Formatter(site.language, strings)
+    env = Environment(
+        loader=FileSystemLoader([str(p) for p in paths.templates]),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    url = _url_for(site.base_path)
+    origin = site.base_url.split("://", 1)[0] + "://" + site.base_url.split("://", 1)[1].split("/", 1)[0]
+
+    def t(key: str, **values) -> str:
+        text = strings[key]
+        return text.format(**values) if values else text
+
+    @pass_context
+    def markdown(context, text: str, inline: bool = False) -> Markup:
+        return render_markdown(text, context["notes"], inline=inline)
+
+    @pass_context
+    def cite(context, source_id: str, locator: str | None = None) -> Markup:
+        return context["notes"].cite(source_id, locator)
+
+    env.globals.update(
+        site=site, t=t, url=url, abs_url=lambda path="": origin + url(path),
+        item_url=lambda kind, item_id: url(item_url(kind, item_id)),
+        page_url=lambda page: url(page_url(page)), sources=content.sources,
+        statuses_by_id={s.id: s for s in site.statuses}, topics_by_id={t.id: t for t in site.topics},
+        nav_pages=sorted((p for p in content.pages.values() if p.in_navigation),
+                         key=lambda p: (p.order, p.title)),
+        pages_by_slug={p.slug: p for p in content.pages.values()},
+        cite=cite, text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
+    env.filters.update(
+        markdown=markdown, fuzzy=formatter.fuzzy, day=formatter.day, figure=formatter.figure,
+        json=lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True)
+                                  .replace("<", "\\u003c").replace(">", "\\u003e")
+                                  .replace("&", "\\u0026")))
+    return env
+
+
+def render_page(env: Environment, page: PageModel) -> bytes:
+    notes = NoteCollector()
+    template = env.get_template(page.template)
+    html = template.render(page=page, notes=notes, **page.context)
+    return html.encode("utf-8")
+
+
+def safe_output_path(path: str) -> str | None:
+    """The path if it stays inside the output folder, else None."""
+    if not path or "\\" in path or "\x00" in path or path.startswith("/"):
+        return None
+    parts = PurePosixPath(path).parts
+    if any(part in ("..", ".", "") for part in parts):
+        return None
+    return path
+
+
+def render_site(pages: list[PageModel], content: Content, paths: Paths) -> dict[str, Output]:
+    env = make_environment(paths, content)
+    files: dict[str, Output] = {}
+    clashes: list[Problem] = []
+
+    def add(path: str, output: Output, owner: str):
+        if safe_output_path(path) is None:
+            clashes.append(Problem(owner, 1, 1, f'the output path "{path}" would leave the site '
+                                   "folder: use a plain id"))
+        elif path in files:
+            clashes.append(Problem(owner, 1, 1, f'two items would be written to "{path}": give '
+                                   "one of them another id or slug"))
+        else:
+            files[path] = output
+
+    for page in pages:
+        owner = next((content.files[k] for k in sorted(page.depends_on) if k in content.files),
+                     page.url)
+        add(page.output_path, Output(page.kind, render_page(env, page)), owner)
+    for name, kind in (("sitemap.xml", "sitemap"), ("feed.xml", "feed"), ("robots.txt", "robots"),
+                       ("_redirects", "redirects")):
+        data = env.get_template(name).render(
+            pages=[p for p in pages if p.in_sitemap], redirects=[p for p in pages if p.kind == "redirect"],
+            feed_entries=feed_entries(content), now=content.now).encode("utf-8")
+        add(name, Output(kind, data), name)
+    for relative, data in static_files(paths).items():
+        add(f"static/{relative}", Output("static", data), f"static/{relative}")
+    if clashes:
+        raise ContentError(sorted(set(clashes)))
+    return dict(sorted(files.items()))
+
+
+def static_files(paths: Paths) -> dict[str, bytes]:
+    """Every static file; one in overrides/static replaces the default of the same name."""
+    found: dict[str, bytes] = {}
+    for folder in reversed(paths.static):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    found[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return dict(sorted(found.items()))
+
+
+def feed_entries(content: Content) -> list[dict]:
+    """The Atom feed: newest changes first — claims, events, pages and corrections."""
+    entries = []
+    for kind in ("claims", "events", "pages", "corrections"):
+        for item in content.kind(kind).values():
+            if kind == "corrections":
+                title, url = item.wrong, f"corrections/#correction-{item.id}"
+            elif kind == "pages":
+                title, url = item.title, page_url(item)
+            else:
+                title = getattr(item, "statement", None) or item.title
+                url = item_url(kind, item.id)
+            entries.append({"kind": kind, "label": kind[:-1], "id": item.id, "title": title, "url": url,
+                            "updated": item.updated, "added": item.added})
+    entries.sort(key=lambda e: (e["updated"], e["kind"], e["id"]), reverse=True)
+    return entries[:50]

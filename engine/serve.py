@@ -1,0 +1,120 @@
+"""Stage 6, serve: the dev server. Rebuilds on every change under content/, templates/, static/
+and overrides/, and reloads the open page (livereload).
+
+While the content has errors the server keeps running, the output folder keeps the last good
+build, and every page shows the list of errors instead, until they are fixed. Livereload's
+script is added to responses here, in memory: it is never written to the output folder.
+"""
+from __future__ import annotations
+
+import html
+import threading
+from pathlib import Path
+from urllib.parse import unquote
+
+from .pipeline import Paths, build_site
+from .problems import Problem
+
+ERROR_CSS = Path(__file__).parent / "dev-errors.css"
+ERROR_CSS_URL = "/_dev/errors.css"
+# A fixed table, not the machine's /etc/mime.types, so every machine serves the same types.
+TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml", ".xml": "application/xml",
+         ".json": "application/json", ".txt": "text/plain; charset=utf-8", ".png": "image/png",
+         ".jpg": "image/jpeg", ".webp": "image/webp", ".ico": "image/x-icon", ".wasm": "application/wasm"}
+
+
+class DevSite:
+    """The last build's outcome, shared between the watcher and the web handler."""
+
+    def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool):
+        self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
+        self.failures: list[Problem] = []
+        self.base_path = "/"
+        self.lock = threading.Lock()
+
+    def rebuild(self) -> None:
+        with self.lock:
+            result = build_site(self.paths, self.out, self.now, drafts=self.drafts)
+            self.failures = list(result.failures)
+            if result.ok:
+                self.base_path = _base_path(self.paths)
+                print(f"rebuilt: {len(result.files)} files, {result.timings}", flush=True)
+            else:
+                print(f"{len(self.failures)} problems; showing them in the browser:", flush=True)
+                for problem in self.failures:
+                    print(f"  {problem}", flush=True)
+
+    def error_page(self) -> bytes:
+        items = "\n".join(
+            f'<li><span class="where">{html.escape(f"{p.path}:{p.line}:{p.column}")}</span>: '
+            f"{html.escape(p.message)}</li>" for p in self.failures)
+        return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+                f"<title>Build failed: {len(self.failures)} problems</title>"
+                f'<link rel="stylesheet" href="{ERROR_CSS_URL}"></head><body>'
+                f"<h1>The site could not be built: {len(self.failures)} problems</h1>"
+                f"<p>Fix them and save; this page reloads by itself. The last good build is "
+                f"unchanged.</p><ol>{items}</ol></body></html>").encode("utf-8")
+
+    def app(self, environ, start_response):
+        path = unquote(environ.get("PATH_INFO", "/"))
+        if path == ERROR_CSS_URL:
+            return _respond(start_response, "200 OK", ERROR_CSS.read_bytes(), TYPES[".css"])
+        if self.failures:
+            return _respond(start_response, "500 Internal Server Error", self.error_page(),
+                            TYPES[".html"])
+        if not path.startswith(self.base_path):
+            if path == "/":
+                start_response("302 Found", [("Location", self.base_path)])
+                return [b""]
+            return self.not_found(start_response)
+        target = _resolve(self.out, path[len(self.base_path):])
+        if target is None:
+            return self.not_found(start_response)
+        content_type = TYPES.get(target.suffix, "application/octet-stream")
+        return _respond(start_response, "200 OK", target.read_bytes(), content_type)
+
+    def not_found(self, start_response):
+        page = self.out / "404.html"
+        body = page.read_bytes() if page.is_file() else b"Not found"
+        return _respond(start_response, "404 Not Found", body, TYPES[".html"])
+
+
+def _respond(start_response, status: str, body: bytes, content_type: str):
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                            ("Cache-Control", "no-store")])
+    return [body]
+
+
+def _resolve(root: Path, relative: str) -> Path | None:
+    """The file for a URL path, never outside root; folders serve their index.html."""
+    root = root.resolve()
+    candidate = (root / relative).resolve()
+    if candidate != root and root not in candidate.parents:
+        return None
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    return candidate if candidate.is_file() else None
+
+
+def _base_path(paths: Paths) -> str:
+    from .load import load_yaml
+    from .problems import Problems
+    doc = load_yaml(paths.content / "site.yaml", Problems(paths.root))
+    base_url = str((doc.data if doc else {}).get("base_url", "/"))
+    path = "/" + base_url.split("://", 1)[-1].partition("/")[2]
+    return path if path.endswith("/") else path + "/"
+
+
+def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool) -> int:
+    from livereload import Server
+
+    site = DevSite(paths, out, now, drafts)
+    site.rebuild()
+    server = Server(app=site.app)
+    for folder in (paths.content, *paths.templates, *paths.static):
+        if folder.exists():
+            server.watch(str(folder), site.rebuild, delay=0.2)
+    print(f"Serving on http://127.0.0.1:{port}{site.base_path} (Ctrl+C to stop)", flush=True)
+    server.serve(port=port, host="127.0.0.1", debug=False, restart_delay=0)
+    return 0
