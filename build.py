@@ -4,6 +4,7 @@
     python build.py                 validate, then write the site to _site/
     python build.py check           validate only; exit 1 on any error
     python build.py serve           build and serve with live reload on 127.0.0.1:8000
+    python build.py schemas         write the JSON Schemas for editors to schemas/
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ EXAMPLES = {
   python build.py serve                http://127.0.0.1:8000/, rebuilds on every save
   python build.py serve --port 8080
   python build.py serve --drafts       preview drafts and embargoed items locally""",
+    "schemas": """examples:
+  python build.py schemas              rewrite schemas/*.schema.json from engine/schema.py""",
 }
 
 
@@ -48,7 +51,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES["build"])
-    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve}")
+    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas}")
     for name, help_text in (("build", "validate, then render the site (the default)"),
                             ("check", "validate only, write nothing"),
                             ("serve", "build, then serve with live reload")):
@@ -62,6 +65,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             sub.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
             sub.add_argument("--drafts", action="store_true",
                              help="include drafts and embargoed items (local preview only)")
+    commands.add_parser("schemas", help="write the JSON Schemas for editors' YAML plugins",
+                        epilog=EXAMPLES["schemas"],
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "_site",
                         help="output folder (default: _site/)")
@@ -72,6 +78,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "schemas":
+        for name in pipeline.write_schemas(ROOT / "schemas"):
+            print(f"wrote schemas/{name}")
+        return 0
     paths = pipeline.Paths(root=ROOT, content=args.content.resolve(),
                            overrides=args.overrides.resolve())
     if args.command == "check":

@@ -61,7 +61,7 @@ def load_and_validate(paths: Paths, now: str | None, drafts: bool = False,
                       timings: Timings | None = None) -> tuple[Content | None, Problems]:
     """Stages 1 and 2. Returns the content (None when there are errors) and every problem."""
     timings = timings or Timings()
-    problems = Problems(paths.root)
+    problems = Problems(paths.content.parent)
     raw = timings.run("load", load_content, paths.content, problems)
     time_zone = "UTC"
     if raw.site and isinstance(raw.site.data.get("time_zone"), str):
@@ -89,6 +89,18 @@ def report(problems: Problems, strict: bool, stream=sys.stderr) -> int:
     if failing:
         print(f"{failing} problems: nothing was written.", file=stream)
     return failing
+
+
+def write_schemas(folder: Path) -> list[str]:
+    """JSON Schema files for editors' YAML plugins, generated from engine/schema.py."""
+    import json
+
+    from .schema import json_schemas
+    folder.mkdir(exist_ok=True)
+    for name, schema in json_schemas().items():
+        (folder / name).write_text(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False)
+                                   + "\n", encoding="utf-8")
+    return sorted(json_schemas())
 
 
 def check(paths: Paths, now: str | None, strict: bool) -> int:
@@ -127,7 +139,7 @@ def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from . import write
-    result = BuildResult(Problems(paths.root))
+    result = BuildResult(Problems(paths.content.parent))
     content, result.problems = load_and_validate(paths, now, drafts, result.timings)
     result.failures = result.problems.errors + (result.problems.warnings if strict else [])
     if result.failures or content is None:

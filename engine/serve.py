@@ -100,7 +100,7 @@ def _resolve(root: Path, relative: str) -> Path | None:
 def _base_path(paths: Paths) -> str:
     from .load import load_yaml
     from .problems import Problems
-    doc = load_yaml(paths.content / "site.yaml", Problems(paths.root))
+    doc = load_yaml(paths.content / "site.yaml", Problems(paths.content.parent))
     base_url = str((doc.data if doc else {}).get("base_url", "/"))
     path = "/" + base_url.split("://", 1)[-1].partition("/")[2]
     return path if path.endswith("/") else path + "/"

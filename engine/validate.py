@@ -92,7 +92,8 @@ def _describe(error: dict, model: type[BaseModel], doc: Document) -> tuple[tuple
         choices = parent.model_fields if parent else ()
         hint = did_you_mean(loc[-1], choices) or (
             f"; allowed here: {', '.join(choices)}" if choices else "")
-        return loc, f'unknown key "{loc[-1]}"{hint}', True
+        where_in = f" in {_field_label(loc[:-1])}" if len(loc) > 1 else ""
+        return loc, f'unknown key "{loc[-1]}"{where_in}{hint}', True
     if kind == "missing":
         parent = _model_at(model, loc[:-1])
         info = parent.model_fields.get(loc[-1]) if parent else None
@@ -135,6 +136,8 @@ def _with_id(doc: Document, problems: Problems) -> dict | None:
     data = dict(doc.data)
     stem = doc.path.stem
     given = data.get("id", stem)
+    if not isinstance(given, str):
+        return data  # the schema explains what is wrong with it
     if given != stem:
         problems.add(doc.path, *doc.position(("id",)), f'id "{given}" does not match the file name '
                      f'"{doc.path.name}": the id is the file name; rename the file or fix the id')

@@ -1,0 +1,60 @@
+"""Shared helpers: build the small fixture site (tests/fixtures/site) and read its pages."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.pipeline import Paths, build_site, load_and_validate  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "fixtures" / "site"
+NOW = "2026-11-23"
+
+
+def paths_for(content: Path, overrides: Path | None = None) -> Paths:
+    return Paths(root=ROOT, content=content, overrides=overrides or content.parent / "overrides")
+
+
+def copy_fixture(target: Path) -> Path:
+    content = target / "content"
+    shutil.copytree(FIXTURE, content)
+    return content
+
+
+def problems_of(content: Path, now: str = NOW):
+    """Every problem of a check, as the strings an editor sees."""
+    _, problems = load_and_validate(paths_for(content), now)
+    return [str(p) for p in problems.items]
+
+
+def build(content: Path, out: Path, now: str = NOW, strict: bool = False, drafts: bool = False,
+          overrides: Path | None = None):
+    return build_site(paths_for(content, overrides), out, now, strict=strict, drafts=drafts)
+
+
+def page(out: Path, url_path: str) -> BeautifulSoup:
+    path = out / url_path
+    if url_path.endswith("/") or url_path == "":
+        path = path / "index.html"
+    return BeautifulSoup(path.read_text("utf-8"), "html.parser")
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    """A fresh, editable copy of the fixture content."""
+    return copy_fixture(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The fixture site, built once for the whole session."""
+    base = tmp_path_factory.mktemp("fixture")
+    result = build(copy_fixture(base), base / "_site")
+    assert result.ok, result.failures
+    return base / "_site"

@@ -1,0 +1,51 @@
+import datetime as dt
+
+import pytest
+
+from engine.dates import DateSyntaxError, parse_day, parse_fuzzy_date
+from engine.render import Formatter, strings_for
+
+
+@pytest.mark.parametrize("text, iso, precision", [
+    ("2018", "2018", "year"), ("2018-04", "2018-04", "month"), ("2018-04-09", "2018-04-09", "day"),
+    ("around 2015", "2015", "year"), ("late 2017-11", "2017-11", "month"),
+    ("2019-10-07/2019-10-09", "2019-10-07", "day"), (2014, "2014", "year"),
+])
+def test_dates_keep_their_precision(text, iso, precision):
+    date = parse_fuzzy_date(text)
+    assert (date.iso(), date.precision) == (iso, precision)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("2018-02-30", '"2018-02-30" is impossible: February 2018 has 28 days'),
+    ("2018-13", '"2018-13" has no month 13: months run from 01 to 12'),
+    ("April 2018", '"April 2018" is not a date'),
+    ("2019-10-09/2019-10-07", "the range ends before it starts"),
+    ("late 2018-04-09", '"late" only qualifies a year or a month'),
+])
+def test_impossible_dates_are_refused(text, message):
+    with pytest.raises(DateSyntaxError, match=message.replace("(", r"\(")):
+        parse_fuzzy_date(text)
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("2018", "2018"), ("2018-04", "April 2018"), ("2018-04-09", "9 April 2018"),
+    ("around 2015", "around 2015"), ("late 2017-11", "late November 2017"),
+    ("mid 2019", "mid-2019"),
+    ("2019-10-07/2019-10-09", "7–9 October 2019"),
+    ("2019-10-30/2019-11-02", "30 October\u2009–\u20092 November 2019"), ("2018/2019", "2018–2019"),
+])
+def test_dates_display_as_precise_as_known_never_padded(text, shown):
+    assert Formatter("en-GB", strings_for("en-GB")).fuzzy(parse_fuzzy_date(text)) == shown
+
+
+def test_sort_order_puts_vaguer_dates_after_precise_ones_of_the_same_start():
+    dates = [parse_fuzzy_date(t) for t in ("2018", "2018-04", "2018-01-01", "late 2017-11", "2017")]
+    ordered = [str(d) for d in sorted(dates, key=lambda d: d.sort_key())]
+    assert ordered == ["2017", "late 2017-11", "2018-01-01", "2018", "2018-04"]
+
+
+def test_days_must_be_whole_days():
+    assert parse_day("2026-11-01") == dt.date(2026, 11, 1)
+    with pytest.raises(DateSyntaxError, match="must be a whole day"):
+        parse_day("2026-11")
