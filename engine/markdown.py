@@ -8,6 +8,7 @@ repeated citations of the same source and locator share one note with several ba
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -25,7 +26,7 @@ _ALIGN = re.compile(r"text-align:\s*(left|right|center)")
 
 def is_safe_link(url: str) -> bool:
     """True for http(s), mailto, relative and fragment links; whatever the case or spacing."""
-    squeezed = _INVISIBLE.sub("", url)
+    squeezed = _INVISIBLE.sub("", unquote(url))  # markdown-it has percent-encoded entities
     match = _SCHEME.match(squeezed)
     return match is None or match.group(1).lower() in SAFE_SCHEMES
 

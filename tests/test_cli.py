@@ -1,0 +1,73 @@
+"""build.py as an editor runs it: exit codes, help with examples, the summary, the schemas."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import NOW, ROOT, copy_fixture
+from engine.schema import json_schemas
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["serve"], ["schemas"]])
+def test_help_has_examples(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0
+    assert "examples:" in result.stdout and "python build.py" in result.stdout
+
+
+def test_check_exits_0_when_valid_and_1_with_every_error(tmp_path):
+    content = copy_fixture(tmp_path)
+    ok = run("check", "--content", str(content), "--now", NOW)
+    assert ok.returncode == 0, ok.stderr
+    (content / "claims/round-size.yaml").write_text("statement: [\n")
+    (content / "events/founding.yaml").write_text("title: x\n")
+    bad = run("check", "--content", str(content), "--now", NOW)
+    assert bad.returncode == 1
+    lines = [line for line in bad.stderr.splitlines() if line.startswith("content/")]
+    assert any(line.startswith("content/claims/round-size.yaml:2:1: this is not valid YAML") for line in lines)
+    assert any(line.startswith('content/events/founding.yaml:1:1: missing required field "date"')
+               for line in lines)
+    assert "Traceback" not in bad.stderr
+
+
+def test_build_prints_a_summary_and_strict_fails_on_warnings(tmp_path):
+    content = copy_fixture(tmp_path)
+    out = tmp_path / "out"
+    result = run("build", "--content", str(content), "--out", str(out), "--now", NOW, "--strict")
+    assert result.returncode == 0, result.stderr
+    assert "Built " in result.stdout and "claim" in result.stdout and "Time: load" in result.stdout
+    (content / "sources/unused.yaml").write_text(
+        "title: x\noutlet: y\nkind: blog\nadded: 2026-11-01\nupdated: 2026-11-01\n")
+    strict = run("--strict", "--content", str(content), "--out", str(out), "--now", NOW)
+    assert strict.returncode == 1 and "treated as errors with --strict" in strict.stderr
+    assert run("--content", str(content), "--out", str(out), "--now", NOW).returncode == 0
+
+
+def test_the_reference_date_comes_from_source_date_epoch(tmp_path):
+    content = copy_fixture(tmp_path)
+    out = tmp_path / "out"
+    env = {"SOURCE_DATE_EPOCH": "1798761600", "PATH": "/usr/bin:/bin"}  # 2027-01-01 UTC
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "--content", str(content), "--out",
+                    str(out)], env=env, check=True, capture_output=True)
+    assert (out / "events/embargoed/index.html").is_file()
+
+
+def test_committed_json_schemas_match_the_models():
+    for name, schema in json_schemas().items():
+        committed = json.loads((ROOT / "schemas" / name).read_text())
+        assert committed == schema, f"schemas/{name} is stale: run python build.py schemas"
+
+
+def test_schemas_know_every_field_an_editor_may_write():
+    claim = json_schemas()["claim.schema.json"]
+    assert {"statement", "status", "claimant", "sources", "note", "history"} <= set(claim["properties"])
+    assert "id" not in claim["required"] and "statement" in claim["required"]
+    assert claim["additionalProperties"] is False

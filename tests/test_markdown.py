@@ -1,0 +1,53 @@
+"""Markdown from untrusted contributors: no raw HTML, no dangerous links, citations numbered."""
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from engine.markdown import NoteCollector, is_safe_link, render_markdown
+
+
+def rendered(text: str) -> BeautifulSoup:
+    return BeautifulSoup(str(render_markdown(text, NoteCollector())), "html.parser")
+
+
+@pytest.mark.parametrize("html", ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">',
+                                  '<iframe src="https://evil.example"></iframe>'])
+def test_raw_html_is_shown_as_text(html):
+    soup = rendered(f"Before {html} after")
+    assert not soup.find_all(["script", "img", "iframe"])
+    assert html.split(" ")[0].split(">")[0] in soup.get_text()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "vbscript:msgbox",
+                                 "file:///etc/passwd", "data:text/html;base64,PHNjcmlwdD4=",
+                                 "java&#x09;script:alert(1)", "&#106;avascript:alert(1)",
+                                 "data:image/png;base64,AAAA"])
+def test_dangerous_link_schemes_are_not_rendered_as_links(url):
+    soup = rendered(f"[click]({url}) ![pic]({url})")
+    assert not soup.find_all("a") and not soup.find_all("img")
+
+
+@pytest.mark.parametrize("url", ["https://example.org/a", "http://example.org", "mailto:x@example.org",
+                                 "/claims/x/", "../sources/", "#note-1"])
+def test_safe_links_survive(url):
+    assert rendered(f"[ok]({url})").a["href"] == url
+    assert is_safe_link(url)
+
+
+def test_repeated_citations_share_a_note_and_footnotes_join_the_numbering():
+    notes = NoteCollector()
+    soup = BeautifulSoup(str(render_markdown(
+        "A [@wire, p. 2]. B [@daily]. C [@wire, p. 2]. D[^x].\n\n[^x]: Plain note [@other].", notes)),
+        "html.parser")
+    assert [a.get_text() for a in soup.find_all("a", attrs={"role": "doc-noteref"})] == ["1", "2", "1", "3"]
+    assert [(n.number, n.source_id, n.locator, len(n.backlinks)) for n in notes.notes] == [
+        (1, "wire", "p. 2", 2), (2, "daily", None, 1), (3, None, None, 1), (4, "other", None, 1)]
+    assert "Plain note" in str(notes.notes[2].html)
+
+
+def test_two_markdown_fields_on_one_page_share_one_list_of_notes():
+    notes = NoteCollector()
+    render_markdown("First[^a].\n\n[^a]: One.", notes)
+    render_markdown("Second[^a].\n\n[^a]: Two.", notes)
+    assert [str(n.html) for n in notes.notes] == ["<p>One.</p>", "<p>Two.</p>"]

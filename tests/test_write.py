@@ -1,0 +1,68 @@
+"""The output folder only ever holds a whole build: swapped in at once, unchanged files linked."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from engine.render import Output
+from engine.write import publish
+
+
+def files(pages: dict[str, str]) -> dict[str, Output]:
+    return {path: Output("page", text.encode()) for path, text in pages.items()}
+
+
+def test_publish_swaps_in_a_whole_new_site(tmp_path):
+    out = tmp_path / "_site"
+    assert publish(files({"index.html": "one", "old.html": "gone"}), out)
+    assert publish(files({"index.html": "two", "new.html": "new"}), out)
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "new.html"]
+    assert (out / "index.html").read_text() == "two"
+    assert out.is_dir() and not out.is_symlink()
+    assert [p.name for p in tmp_path.iterdir()] == ["_site"]  # no staging folders left behind
+
+
+def test_a_rebuild_that_changes_nothing_writes_nothing(tmp_path):
+    out = tmp_path / "_site"
+    publish(files({"a.html": "same", "b.html": "same too"}), out)
+    before = {p.name: p.stat().st_ino for p in out.iterdir()}
+    assert publish(files({"a.html": "same", "b.html": "same too"}), out) is False
+    assert {p.name: p.stat().st_ino for p in out.iterdir()} == before
+
+
+def test_unchanged_files_are_hard_linked_not_rewritten(tmp_path):
+    out = tmp_path / "_site"
+    publish(files({"a.html": "kept", "b.html": "old"}), out)
+    inode = (out / "a.html").stat().st_ino
+    publish(files({"a.html": "kept", "b.html": "new"}), out)
+    assert (out / "a.html").stat().st_ino == inode
+    assert (out / "b.html").read_text() == "new"
+
+
+def test_a_failed_write_leaves_the_previous_site_intact(tmp_path, monkeypatch):
+    out = tmp_path / "_site"
+    publish(files({"index.html": "good"}), out)
+
+    def broken_write(self, data):
+        raise OSError("disk full")
+    monkeypatch.setattr("pathlib.Path.write_bytes", broken_write)
+    with pytest.raises(OSError):
+        publish(files({"index.html": "half"}), out)
+    assert (out / "index.html").read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["_site"]
+
+
+@pytest.mark.parametrize("path", ["../escape.html", "/etc/passwd", "a\\b.html", "a/../../b", "", "a\x00b"])
+def test_paths_outside_the_output_folder_are_refused(tmp_path, path):
+    with pytest.raises(ValueError, match="outside the output folder"):
+        publish({path: Output("page", b"x")}, tmp_path / "_site")
+    assert not (tmp_path / "escape.html").exists()
+
+
+def test_a_stale_staging_folder_from_a_killed_build_is_removed(tmp_path):
+    out = tmp_path / "_site"
+    stale = tmp_path / "._site.staging-99999"
+    (stale / "claims").mkdir(parents=True)
+    publish(files({"index.html": "x"}), out)
+    assert not stale.exists() and os.listdir(tmp_path) == ["_site"]
