@@ -17,7 +17,7 @@ build: $(VENV)/.runtime
 check: $(VENV)/.runtime
 	$(PY) build.py check --strict
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev browser node_modules/.installed
 	$(PY) build.py --strict --out .cache/test-site
 	$(PY) -m pytest -n auto --durations=15 tests
 
@@ -33,13 +33,22 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-# Debian's Chromium for the browser tests (Playwright's own download does not work everywhere).
+# Test-only tools from npm: the Nu Html Checker (vnu.jar) and axe-core, pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright's own download does not work everywhere),
+# and Java for the Nu checker. Installed with apt when running as root; otherwise say what is missing.
 browser:
-	@if [ -n "$$CHROMIUM_PATH" ] || [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	@missing=""; \
+	if [ -z "$$CHROMIUM_PATH" ] && [ ! -x /usr/bin/chromium ]; then missing="chromium fonts-dejavu-core"; fi; \
+	if ! command -v java >/dev/null; then missing="$$missing default-jre-headless"; fi; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends chromium fonts-dejavu-core >/dev/null; \
-	else echo "Install Chromium (Debian: apt-get install chromium) or set CHROMIUM_PATH"; exit 1; fi
+		--no-install-recommends $$missing >/dev/null; \
+	else echo "Please install: $$missing (or set CHROMIUM_PATH)"; exit 1; fi
 
 clean:
 	rm -rf _site .cache .site-builds .pytest_cache .hypothesis

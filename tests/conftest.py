@@ -58,3 +58,13 @@ def site(tmp_path_factory) -> Path:
     result = build(copy_fixture(base), base / "_site")
     assert result.ok, result.failures
     return base / "_site"
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory) -> Path:
+    """The real content, built with --strict once per test process."""
+    out = tmp_path_factory.mktemp("real") / "_site"
+    result = build_site(Paths(root=ROOT, content=ROOT / "content", overrides=ROOT / "overrides"),
+                        out, NOW, strict=True)
+    assert result.ok, "\n".join(map(str, result.failures))
+    return out

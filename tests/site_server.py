@@ -1,0 +1,63 @@
+"""Serves a built site on 127.0.0.1 with the headers netlify.toml gives each path, so browser
+tests exercise the real Content Security Policy."""
+from __future__ import annotations
+
+import fnmatch
+import functools
+import http.server
+import threading
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def netlify_headers(path: str, config: Path = ROOT / "netlify.toml") -> dict[str, str]:
+    """The headers Netlify would send for a URL path: every matching [[headers]] block, in order."""
+    headers: dict[str, str] = {}
+    for block in tomllib.loads(config.read_text("utf-8")).get("headers", []):
+        if fnmatch.fnmatchcase(path, block["for"]):
+            headers.update(block.get("values", {}))
+    return headers
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    base_path = "/"
+    extensions_map = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
+                      ".svg": "image/svg+xml", ".xml": "application/xml", ".json": "application/json",
+                      ".txt": "text/plain; charset=utf-8", ".png": "image/png", ".wasm": "application/wasm",
+                      "": "application/octet-stream"}
+
+    def translate_path(self, path):
+        path = path.split("?", 1)[0].split("#", 1)[0]
+        if path.startswith(self.base_path):
+            path = "/" + path[len(self.base_path):]
+        return super().translate_path(path)
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+    def end_headers(self):
+        for name, value in netlify_headers(self.path.split("?", 1)[0]).items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder: Path, base_path: str = "/") -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(type("Handler", (_Handler,), {"base_path": base_path}),
+                                directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}{base_path}"

@@ -1,0 +1,38 @@
+"""netlify.toml, parsed: the headers every reader gets."""
+from __future__ import annotations
+
+import re
+import tomllib
+
+from conftest import ROOT
+from site_server import netlify_headers
+
+CONFIG = tomllib.loads((ROOT / "netlify.toml").read_text())
+
+
+def directives(csp: str) -> dict[str, list[str]]:
+    return {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+
+
+def test_build_settings():
+    assert CONFIG["build"]["publish"] == "_site"
+    assert "build.py --strict" in CONFIG["build"]["command"]
+    assert CONFIG["build"]["environment"]["PYTHON_VERSION"] == "3.11"
+    assert any(r["to"] == "/404.html" and r["status"] == 404 for r in CONFIG["redirects"])
+
+
+def test_every_path_gets_strict_security_headers():
+    for path in ("/", "/claims/x/", "/static/style.css", "/feed.xml"):
+        headers = netlify_headers(path)
+        csp = directives(headers["Content-Security-Policy"])
+        assert csp["default-src"] == ["'none'"]
+        assert csp["frame-ancestors"] == ["'none'"]
+        assert "base-uri" in csp and "form-action" in csp
+        for sources in csp.values():
+            assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:"} & set(sources)
+        assert set(csp["script-src"]) == {"'self'"} and set(csp["style-src"]) == {"'self'"}
+        max_age = int(re.search(r"max-age=(\d+)", headers["Strict-Transport-Security"]).group(1))
+        assert max_age >= 365 * 24 * 3600
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] in ("no-referrer", "same-origin", "strict-origin")
+        assert "camera=()" in headers["Permissions-Policy"]

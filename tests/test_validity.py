@@ -1,0 +1,114 @@
+"""Every page of the built real site: axe-core finds no WCAG 2.2 A/AA violation (target-size
+included), the Nu Html Checker finds no error, and every internal link and fragment resolves."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from browser import ARGS, chromium_path
+from conftest import ROOT
+from site_server import serve
+from test_site import internal_links
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                                     "wcag22aa"]},
+               "rules": {"target-size": {"enabled": True}}, "resultTypes": ["violations"]}
+CHUNKS = 4
+
+
+def every_page(site: Path) -> list[str]:
+    urls = []
+    for path in sorted(site.rglob("*.html")):
+        if 'http-equiv="refresh"' not in path.read_text("utf-8"):
+            relative = path.relative_to(site).as_posix()
+            urls.append(relative[: -len("index.html")] if relative.endswith("index.html") else relative)
+    return urls
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_axe_finds_no_violations_on_any_page(real_site, chunk):
+    assert AXE.is_file(), "axe-core is missing: run `make test` (npm install)"
+    pages = every_page(real_site)[chunk::CHUNKS]
+    server, base = serve(real_site)
+    found = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
+            for scheme in ("light", "dark"):
+                context = browser.new_context(bypass_csp=True, color_scheme=scheme,
+                                              viewport={"width": 390, "height": 900})
+                page = context.new_page()
+                for path in pages:
+                    page.goto(base + path)
+                    page.add_script_tag(content=AXE.read_text("utf-8"))
+                    result = page.evaluate("o => axe.run(document, o)", AXE_OPTIONS)
+                    for violation in result["violations"]:
+                        targets = [n["target"] for n in violation["nodes"]][:3]
+                        found.setdefault(f"{scheme} {path}", []).append(f"{violation['id']}: {targets}")
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    assert found == {}
+
+
+def test_the_nu_checker_finds_no_error_on_any_page(real_site, tmp_path):
+    assert VNU.is_file(), "vnu.jar is missing: run `make test` (npm install)"
+    java = shutil.which("java")
+    assert java, "Java is missing: the Nu checker needs it (make test installs it)"
+    site = tmp_path / "site"
+    shutil.copytree(real_site, site)
+    # a page that must fail proves the checker really ran over this folder
+    (site / "canary.html").write_text("<!doctype html><html lang=en><title>x</title><p><div></p>")
+    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json",
+                             "--skip-non-html", str(site)], capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr)["messages"]
+    canary = [m for m in messages if m["url"].endswith("/canary.html")]
+    assert canary, "the Nu checker did not report the broken canary page: it did not run"
+    errors = [f"{Path(urlsplit(m['url']).path).relative_to(site)}:{m.get('lastLine')}: {m['message']}"
+              for m in messages if not m["url"].endswith("/canary.html")]
+    assert errors == []
+
+
+def test_no_broken_internal_links_or_fragments(real_site):
+    links = internal_links(real_site, "/")
+    assert links
+    broken = []
+    documents: dict[Path, set[str]] = {}
+    for source, url in links:
+        parts = urlsplit(url)
+        target = real_site / parts.path.lstrip("/")
+        if parts.path.endswith("/"):
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append((str(source.relative_to(real_site)), url))
+            continue
+        if parts.fragment and target.suffix == ".html":
+            if target not in documents:
+                from bs4 import BeautifulSoup
+                soup = BeautifulSoup(target.read_text("utf-8"), "html.parser")
+                documents[target] = {tag["id"] for tag in soup.find_all(id=True)}
+            if parts.fragment not in documents[target]:
+                broken.append((str(source.relative_to(real_site)), url))
+    assert broken == []
+
+
+def test_feed_and_sitemap_list_only_pages_that_exist(real_site):
+    sitemap = ET.parse(real_site / "sitemap.xml").getroot()
+    urls = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    feed = ET.parse(real_site / "feed.xml").getroot()
+    urls += [link.get("href") for link in feed.iter("{http://www.w3.org/2005/Atom}link")
+             if link.get("rel") == "alternate"]
+    assert len(urls) > 10
+    for url in urls:
+        path = urlsplit(url).path.lstrip("/")
+        assert (real_site / path / "index.html").is_file() or (real_site / path).is_file(), url
