@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +35,9 @@ class Problems:
         self.items.append(Problem(self.display_path(path), line, column, message, severity))
 
     def display_path(self, path: Path | str) -> str:
-        path = Path(path)
+        path = Path(os.path.abspath(path))  # not resolve(): a symlink is named as itself
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.relative_to(os.path.abspath(self.root)).as_posix()
         except ValueError:
             return path.as_posix()
 

@@ -81,11 +81,26 @@ def _field_label(loc: tuple) -> str:
     return label
 
 
-def _describe(error: dict, model: type[BaseModel], doc: Document) -> tuple[tuple, str, bool]:
+def _data_loc(loc: tuple, data, keep_last: bool) -> tuple:
+    """The part of pydantic's loc that names places in the file (it adds union member names)."""
+    kept, node = [], data
+    for index, part in enumerate(loc):
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif keep_last and index == len(loc) - 1 and isinstance(part, str):
+            pass
+        else:
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
+def _describe(error: dict, model: type[BaseModel], data: dict, doc: Document) -> tuple[tuple, str, bool]:
     """(loc in the file, message, whether to point at the key rather than the value)."""
-    loc = tuple(part for part in error["loc"] if isinstance(part, (int, str)) and
-                not (isinstance(part, str) and ("[" in part or part.startswith("function-"))))
     kind, value = error["type"], error.get("input")
+    loc = _data_loc(error["loc"], data, keep_last=kind == "missing")
     where = _field_label(loc)
     if kind == "extra_forbidden":
         parent = _model_at(model, loc[:-1])
@@ -125,7 +140,7 @@ def _validate(model: type[BaseModel], data: dict, doc: Document, problems: Probl
         return model.model_validate(data)
     except ValidationError as failure:
         for error in failure.errors(include_url=False):
-            loc, message, at_key = _describe(error, model, doc)
+            loc, message, at_key = _describe(error, model, data, doc)
             problems.add(doc.path, *doc.position(loc, key=at_key), message)
         return None
 

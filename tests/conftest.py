@@ -1,17 +1,26 @@
 """Shared helpers: build the small fixture site (tests/fixtures/site) and read its pages."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.pipeline import Paths, build_site, load_and_validate  # noqa: E402
+
+# CI: the same examples every run, no per-example deadline (builds are slow on a busy machine).
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60,
+                          suppress_health_check=[HealthCheck.too_slow])
+# Exploring locally: HYPOTHESIS_PROFILE=explore finds new examples each run.
+settings.register_profile("explore", deadline=None, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 NOW = "2026-11-23"
