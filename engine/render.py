@@ -143,7 +143,8 @@ def make_environment(paths: Paths, content: Content) -> Environment:
         nav_pages=sorted((p for p in content.pages.values() if p.in_navigation),
                          key=lambda p: (p.order, p.title)),
         pages_by_slug={p.slug: p for p in content.pages.values()},
-        cite=cite, text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
+        cite=cite, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
+        text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
     env.filters.update(
         markdown=markdown, fuzzy=formatter.fuzzy, day=formatter.day, figure=formatter.figure,
         json=lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True)
