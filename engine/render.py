@@ -142,6 +142,8 @@ def make_environment(paths: Paths, content: Content) -> Environment:
         statuses_by_id={s.id: s for s in site.statuses}, topics_by_id={t.id: t for t in site.topics},
         nav_pages=sorted((p for p in content.pages.values() if p.in_navigation),
                          key=lambda p: (p.order, p.title)),
+        footer_pages=sorted((p for p in content.pages.values() if not p.in_navigation),
+                            key=lambda p: (p.order, p.title)),
         pages_by_slug={p.slug: p for p in content.pages.values()},
         cite=cite, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
         text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
