@@ -16,7 +16,7 @@ import yaml
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
 from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, pass_context, select_autoescape
 from markupsafe import Markup
 
 from . import schema
@@ -32,10 +32,24 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 
 @dataclass(frozen=True)
 class Output:
-    """One file of the built site."""
+    """One file of the built site, and what it was made from."""
 
     kind: str
     data: bytes
+    content: frozenset[str] = frozenset()     # content keys, e.g. "claims/valuation", "site"
+    templates: frozenset[str] = frozenset()   # every template it used, includes and layouts too
+
+
+def template_closure(env: Environment, name: str, seen: frozenset = frozenset()) -> frozenset[str]:
+    """A template and every template it extends, includes or imports, read from their source."""
+    source = env.loader.get_source(env, name)[0]
+    found = {name}
+    for child in meta.find_referenced_templates(env.parse(source)):
+        if child is None:
+            raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
+        if child not in seen | found:
+            found |= template_closure(env, child, seen | found)
+    return frozenset(found)
 
 
 @functools.cache
@@ -187,10 +201,14 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths) -> dict[
         else:
             files[path] = output
 
+    closures: dict[str, frozenset[str]] = {}
     for page in pages:
         owner = next((content.files[k] for k in sorted(page.depends_on) if k in content.files),
                      page.url)
-        add(page.output_path, Output(page.kind, render_page(env, page)), owner)
+        if page.template not in closures:
+            closures[page.template] = template_closure(env, page.template)
+        add(page.output_path, Output(page.kind, render_page(env, page), page.depends_on,
+                                     closures[page.template]), owner)
     for name, kind in (("sitemap.xml", "sitemap"), ("feed.xml", "feed"), ("robots.txt", "robots"),
                        ("_redirects", "redirects")):
         data = env.get_template(name).render(

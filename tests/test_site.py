@@ -276,3 +276,20 @@ def test_text_from_content_is_escaped_and_never_run_as_a_template(tmp_path):
     assert soup.h1.get_text() == '</title><script>alert(1)</script> {{ 7*7 }} "quoted"'
     assert not [s for s in soup.find_all("script") if not s.get("src")]
     assert soup.find("meta", property="og:title")["content"].startswith("</title><script>")
+
+
+def test_each_page_records_the_content_and_templates_it_was_made_from(tmp_path):
+    from conftest import paths_for
+    from engine.pipeline import Timings, load_and_validate, render_site
+    content = copy_fixture(tmp_path)
+    validated, _ = load_and_validate(paths_for(content), "2026-11-23")
+    files = render_site(paths_for(content), validated, Timings())
+    claim = files["claims/valuation/index.html"]
+    assert claim.templates == {"claim.html", "base.html", "partials/notes.html", "partials/citation.html",
+                               "partials/status.html", "partials/corrections_of_item.html"}
+    assert {"claims/valuation", "sources/wire", "sources/daily-report", "events/round-a",
+            "corrections/valuation-figure", "site"} <= claim.content
+    assert "claims/round-size" not in claim.content
+    timeline = files["timeline/index.html"]
+    assert "partials/event.html" in timeline.templates
+    assert {"events/round-a", "events/founding", "events/cameras"} <= timeline.content
