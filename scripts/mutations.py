@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Removes each protection once, in a scratch copy of the repository, and runs the tests that
+should notice. Writes tests/MUTATIONS.md. A protection whose removal no test notices is a gap.
+
+    .venv/bin/python scripts/mutations.py            # every mutation (about ten minutes)
+    .venv/bin/python scripts/mutations.py 3 7        # only these
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Mutation:
+    protection: str
+    file: str
+    old: str
+    new: str
+    tests: list[str]
+
+
+MUTATIONS = [
+    Mutation("YAML tags beyond plain scalars are refused", "engine/load.py",
+             "    def refuse_tag(self, node) -> None:\n",
+             "    def refuse_tag(self, node) -> None:\n        return None\n",
+             ["tests/test_errors.py::test_yaml_tags_that_could_run_code_are_refused"]),
+    Mutation("YAML anchors and aliases are refused", "engine/load.py",
+             "    if not _ANCHOR_HINT.search(text):\n        return True",
+             "    return True", ["tests/test_errors.py::test_an_alias_bomb_fails_fast_with_a_clear_error"]),
+    Mutation("files above the size limit are refused", "engine/load.py",
+             "MAX_FILE_BYTES = 256 * 1024", "MAX_FILE_BYTES = 256 * 1024 * 1024",
+             ["tests/test_errors.py::test_files_above_the_size_limit_are_refused"]),
+    Mutation("duplicate YAML keys are refused", "engine/load.py",
+             "            if key in result:", "            if False:",
+             ["tests/test_errors.py::test_duplicate_keys_are_refused"]),
+    Mutation("raw HTML in Markdown is shown as text", "engine/markdown.py",
+             '{"html": False, "typographer": True}', '{"html": True, "typographer": True}',
+             ["tests/test_markdown.py::test_raw_html_is_shown_as_text"]),
+    Mutation("only http(s), mailto, relative and # links survive", "engine/markdown.py",
+             "    md.validateLink = is_safe_link\n", "",
+             ["tests/test_markdown.py::test_dangerous_link_schemes_are_not_rendered_as_links"]),
+    Mutation("entity-encoded schemes are decoded before the check", "engine/markdown.py",
+             '_INVISIBLE.sub("", unquote(url))', '_INVISIBLE.sub("", url)',
+             ["tests/test_markdown.py::test_dangerous_link_schemes_are_not_rendered_as_links"]),
+    Mutation("text from YAML is escaped in HTML", "engine/render.py",
+             'autoescape=select_autoescape(["html", "xml"], default_for_string=True)',
+             "autoescape=False",
+             ["tests/test_site.py::test_text_from_content_is_escaped_and_never_run_as_a_template"]),
+    Mutation("ids and slugs must be safe path segments", "engine/schema.py",
+             'SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"', 'SLUG_PATTERN = r"^.*$"',
+             ["tests/test_hostile.py::test_unsafe_slugs_are_rejected_before_anything_is_written"]),
+    Mutation("output paths that leave the folder are refused", "engine/render.py",
+             '    if not path or "\\\\" in path or "\\x00" in path or path.startswith("/"):\n        return None',
+             "    return path",
+             ["tests/test_write.py::test_paths_outside_the_output_folder_are_refused",
+              "tests/test_hostile.py::test_any_output_path_accepted_stays_inside_the_output_folder"]),
+    Mutation("symlinks pointing outside content/ are refused", "engine/load.py",
+             "            if path.is_symlink() and not _inside(path, content):",
+             "            if False:",
+             ["tests/test_hostile.py::test_a_symlink_pointing_outside_content_is_refused"]),
+    Mutation("two items for one output path are an error", "engine/render.py",
+             "        elif path in files:", "        elif False:",
+             ["tests/test_hostile.py::test_two_pages_for_one_output_path_are_an_error_never_an_overwrite"]),
+    Mutation("the new site is swapped in whole", "engine/write.py",
+             "        write_tree(files, staging, out if out.is_dir() else None)",
+             "        write_tree(files, out, None); return True",
+             ["tests/test_reliability.py::test_a_build_killed_half_way_leaves_the_previous_site_whole"]),
+    Mutation("output does not depend on the hash seed", "engine/render.py",
+             "key=lambda p: (p.order, p.title)),\n        footer_pages",
+             "key=lambda p: hash(p.id)),\n        footer_pages",
+             ["tests/test_reliability.py::test_builds_are_byte_identical_across_time_zones_locales_hash_seeds_and_paths"]),
+    Mutation("error locations survive odd keys (never a traceback)", "engine/validate.py",
+             "        elif keep_last and index == len(loc) - 1 and isinstance(part, str):\n            pass\n        else:\n            continue",
+             "        elif keep_last and index == len(loc) - 1 and isinstance(part, str):\n            pass",
+             ["tests/test_reliability.py::test_mutated_content_files_give_a_site_or_errors_never_a_traceback"]),
+    Mutation("netlify.toml forbids framing", "netlify.toml",
+             " frame-ancestors 'none';", "",
+             ["tests/test_netlify.py::test_every_path_gets_strict_security_headers"]),
+    Mutation("no request leaves the site's origin", "templates/base.html",
+             '<link rel="stylesheet" href="{{ url(\'static/style.css\') }}">',
+             '<link rel="stylesheet" href="{{ url(\'static/style.css\') }}"><link rel="stylesheet" href="https://fonts.example.com/x.css">',
+             ["tests/test_browser.py::test_every_page_loads_cleanly_and_stays_on_its_own_origin"]),
+    Mutation("no inline styles (the CSP would block them)", "templates/base.html",
+             '<body class="page-{{ page.kind }}">', '<body class="page-{{ page.kind }}" style="margin:0">',
+             ["tests/test_site.py::test_no_inline_scripts_styles_or_style_attributes",
+              "tests/test_browser.py::test_every_page_loads_cleanly_and_stays_on_its_own_origin"]),
+    Mutation("the skip link", "templates/base.html",
+             '<a class="skip-link" href="#content">{{ t(\'skip_to_content\') }}</a>', "",
+             ["tests/test_browser.py::test_keyboard_users_get_the_skip_link_and_a_visible_focus"]),
+    Mutation("a visible focus ring", "static/style.css",
+             ":focus-visible { outline: 3px solid var(--focus);", ":focus-visible { outline: none;",
+             ["tests/test_browser.py::test_keyboard_users_get_the_skip_link_and_a_visible_focus"]),
+    Mutation("long words wrap on a phone", "static/style.css",
+             "  overflow-wrap: break-word;\n", "",
+             ["tests/test_browser.py::test_at_phone_width_no_page_scrolls_sideways"]),
+    Mutation("hidden means hidden (the no-JS timeline hides its filter)", "static/style.css",
+             "[hidden] { display: none !important; }\n", "",
+             ["tests/test_browser.py::test_the_timeline_lists_every_event_without_javascript"]),
+    Mutation("the topic filter", "static/timeline-filter.js",
+             'var visible = !topic || event.getAttribute("data-topic") === topic;',
+             "var visible = true;",
+             ["tests/test_browser.py::test_the_topic_filter_works_with_javascript"]),
+    Mutation("note references carry the id the back-link returns to", "engine/markdown.py",
+             '<a href="#{0}" id="{1}" role="doc-noteref">', '<a href="#{0}" data-id="{1}" role="doc-noteref">',
+             ["tests/test_browser.py::test_a_note_reference_goes_to_its_note_and_the_back_link_returns",
+              "tests/test_validity.py::test_no_broken_internal_links_or_fragments"]),
+    Mutation("back-links name themselves as visible text (axe)", "templates/partials/notes.html",
+             'role="doc-backlink">', 'role="doc-backlink" aria-label="back">',
+             ["tests/test_validity.py::test_axe_finds_no_violations_on_any_page"]),
+    Mutation("note marks are 24px targets (axe target-size)", "static/style.css",
+             "display: inline-block; min-width: 1.5rem; min-height: 1.5rem; line-height: 1.5rem; text-align: center;\n  text-decoration: none;",
+             "text-decoration: none;",
+             ["tests/test_validity.py::test_axe_finds_no_violations_on_any_page"]),
+    Mutation("valid HTML (the Nu checker)", "templates/base.html",
+             '<main id="content" tabindex="-1">', '<main id="content" tabindex="-1"><span><div></div></span>',
+             ["tests/test_validity.py::test_the_nu_checker_finds_no_error_on_any_page"]),
+    Mutation("internal links resolve", "templates/base.html",
+             "<li><a href=\"{{ url('claims/') }}\">", "<li><a href=\"{{ url('claim/') }}\">",
+             ["tests/test_validity.py::test_no_broken_internal_links_or_fragments",
+              "tests/test_site.py::test_every_internal_link_and_fragment_resolves_also_under_a_sub_folder"]),
+    Mutation("drafts stay out of the sitemap and feed", "engine/validate.py",
+             "if drafts or _published(entry.item, now)}", "if True}",
+             ["tests/test_site.py::test_drafts_and_embargoed_items_are_left_out_everywhere"]),
+]
+
+
+def run(number: int, mutation: Mutation, python: str) -> tuple[str, str]:
+    scratch = Path(tempfile.mkdtemp(prefix="mutation-"))
+    try:
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(scratch / "repo"), "HEAD"],
+                       cwd=ROOT, check=True)
+        repo = scratch / "repo"
+        for shared in ("node_modules", ".venv"):
+            if (ROOT / shared).exists():
+                (repo / shared).symlink_to(ROOT / shared)
+        target = repo / mutation.file
+        text = target.read_text("utf-8")
+        if mutation.old not in text:
+            return "NOT APPLIED (the protected code changed; update this mutation)", ""
+        target.write_text(text.replace(mutation.old, mutation.new, 1), "utf-8")
+        try:
+            result = subprocess.run([python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                                     *mutation.tests], cwd=repo, capture_output=True, text=True,
+                                    timeout=600)
+        except subprocess.TimeoutExpired:
+            return "NOT CAUGHT (the tests hung instead of failing)", ""
+        failed = [line.split(" ")[1] for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+        if result.returncode == 0:
+            return "NOT CAUGHT", ""
+        return "caught", ", ".join(f"`{f.split('::')[1]}`" for f in failed) or "(collection error)"
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(scratch / "repo")], cwd=ROOT)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main(selected: list[int]) -> int:
+    python = str(ROOT / ".venv" / "bin" / "python")
+    rows = []
+    for number, mutation in enumerate(MUTATIONS, 1):
+        if selected and number not in selected:
+            continue
+        verdict, failed = run(number, mutation, python)
+        print(f"{number:2}. {mutation.protection}: {verdict} {failed}", flush=True)
+        rows.append((number, mutation, verdict, failed))
+    if not selected:
+        lines = ["# Mutations: each protection removed once", "",
+                 "Written by `scripts/mutations.py`, which removes one protection at a time in a "
+                 "scratch worktree and runs the tests that should notice. Every row must say "
+                 "*caught*.", "",
+                 "| # | Protection removed | File | Change | Result | Failing tests |",
+                 "|---|---|---|---|---|---|"]
+        for number, m, verdict, failed in rows:
+            change = m.new.strip().replace("\n", " ").replace("|", "\\|")[:60] or "(deleted)"
+            lines.append(f"| {number} | {m.protection} | `{m.file}` | `{change}` | {verdict} | {failed} |")
+        (ROOT / "tests" / "MUTATIONS.md").write_text("\n".join(lines) + "\n", "utf-8")
+    return 0 if all(r[2] == "caught" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main([int(a) for a in sys.argv[1:]]))
