@@ -113,11 +113,11 @@ def check(paths: Paths, now: str | None, strict: bool) -> int:
     return 0
 
 
-def render_site(paths: Paths, content: Content, timings: Timings):
+def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: bool = True):
     """Stages 3 and 4: page models, then rendered files (path -> bytes)."""
     from . import model, render
     pages = timings.run("model", model.build_pages, content)
-    return timings.run("render", render.render_site, pages, content, paths)
+    return timings.run("render", render.render_site, pages, content, paths, fingerprint)
 
 
 @dataclass
@@ -134,7 +134,7 @@ class BuildResult:
 
 
 def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
-               drafts: bool = False) -> BuildResult:
+               drafts: bool = False, dev: bool = False) -> BuildResult:
     """Every stage; writes `out` only when all of them succeed."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
@@ -145,7 +145,7 @@ def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
     if result.failures or content is None:
         return result
     try:
-        result.files = render_site(paths, content, result.timings)
+        result.files = render_site(paths, content, result.timings, fingerprint=not dev)
     except ContentError as error:
         result.failures = error.problems
         return result

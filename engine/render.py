@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -125,7 +126,25 @@ def _url_for(base_path: str):
     return url
 
 
-def make_environment(paths: Paths, content: Content) -> Environment:
+FINGERPRINTED = (".css", ".js")
+
+
+def asset_paths(static: dict[str, bytes], fingerprint: bool) -> dict[str, str]:
+    """Where each static file is written. Our CSS and JS get their content hash in the name,
+    so browsers may cache them for a year; the dev server keeps stable names, so a CSS edit
+    there does not change every page."""
+    placed = {}
+    for name, data in static.items():
+        path = PurePosixPath(name)
+        if fingerprint and path.suffix in FINGERPRINTED:
+            digest = hashlib.sha256(data).hexdigest()[:12]
+            placed[name] = f"assets/{path.with_name(f'{path.stem}.{digest}{path.suffix}')}"
+        else:
+            placed[name] = f"static/{name}"
+    return placed
+
+
+def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> Environment:
     site = content.site
     strings = {**strings_for(site.language), **site.strings}
     formatter = Formatter(site.language, strings)
@@ -150,7 +169,7 @@ def make_environment(paths: Paths, content: Content) -> Environment:
         return context["notes"].cite(source_id, locator)
 
     env.globals.update(
-        site=site, t=t, url=url, abs_url=lambda path="": origin + url(path),
+        site=site, t=t, url=url, asset=lambda name: url(assets[name]), abs_url=lambda path="": origin + url(path),
         item_url=lambda kind, item_id: url(item_url(kind, item_id)),
         page_url=lambda page: url(page_url(page)), sources=content.sources,
         statuses_by_id={s.id: s for s in site.statuses}, topics_by_id={t.id: t for t in site.topics},
@@ -186,8 +205,11 @@ def safe_output_path(path: str) -> str | None:
     return path
 
 
-def render_site(pages: list[PageModel], content: Content, paths: Paths) -> dict[str, Output]:
-    env = make_environment(paths, content)
+def render_site(pages: list[PageModel], content: Content, paths: Paths,
+                fingerprint: bool = True) -> dict[str, Output]:
+    static = static_files(paths)
+    assets = asset_paths(static, fingerprint)
+    env = make_environment(paths, content, assets)
     files: dict[str, Output] = {}
     clashes: list[Problem] = []
 
@@ -215,8 +237,9 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths) -> dict[
             pages=[p for p in pages if p.in_sitemap], redirects=[p for p in pages if p.kind == "redirect"],
             feed_entries=feed_entries(content), now=content.now).encode("utf-8")
         add(name, Output(kind, data), name)
-    for relative, data in static_files(paths).items():
-        add(f"static/{relative}", Output("static", data), f"static/{relative}")
+    for name, data in static.items():
+        add(assets[name], Output("asset" if assets[name].startswith("assets/") else "static", data,
+                                 templates=frozenset({f"static/{name}"})), f"static/{name}")
     if clashes:
         raise ContentError(sorted(set(clashes)))
     return dict(sorted(files.items()))

@@ -36,3 +36,11 @@ def test_every_path_gets_strict_security_headers():
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] in ("no-referrer", "same-origin", "strict-origin")
         assert "camera=()" in headers["Permissions-Policy"]
+
+
+def test_fingerprinted_assets_are_cached_for_a_year_and_pages_are_revalidated():
+    assert netlify_headers("/assets/style.0123456789ab.css")["Cache-Control"] == \
+        "public, max-age=31536000, immutable"
+    for path in ("/", "/claims/x/", "/feed.xml", "/static/favicon.svg"):
+        assert "Cache-Control" not in netlify_headers(path)   # Netlify's default: must-revalidate
+    assert "Content-Security-Policy" in netlify_headers("/assets/style.0123456789ab.css")

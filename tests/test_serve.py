@@ -49,9 +49,11 @@ def test_dev_server_rebuilds_on_save_and_shows_errors_until_fixed(tmp_path):
     content = copy_fixture(tmp_path)
     out = tmp_path / "_site"
     port = free_port()
+    (tmp_path / "overrides" / "static").mkdir(parents=True)
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content), "--out", str(out),
-         "--port", str(port), "--now", NOW], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         "--port", str(port), "--now", NOW, "--overrides", str(tmp_path / "overrides")], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/claims/valuation/"
     try:
         status, html = wait_for(url, lambda s, h: s == 200)
@@ -75,6 +77,14 @@ def test_dev_server_rebuilds_on_save_and_shows_errors_until_fixed(tmp_path):
 
         claim.write_text(claim.read_text().replace("status: disputd", "status: disputed"))
         wait_for(url, lambda s, h: s == 200)
+
+        # stable asset names while serving: a CSS edit rewrites the CSS, not every page
+        page_file = out / "claims/valuation/index.html"
+        assert 'href="/static/style.css"' in page_file.read_text()
+        before = page_file.stat().st_ino, page_file.read_bytes()
+        (tmp_path / "overrides/static/style.css").write_text("body { color: #123456; }")
+        wait_for(f"http://127.0.0.1:{port}/static/style.css", lambda s, h: "#123456" in h)
+        assert (page_file.stat().st_ino, page_file.read_bytes()) == before
         assert fetch(f"http://127.0.0.1:{port}/no/such/page/")[0] == 404
     finally:
         server.terminate()

@@ -260,8 +260,9 @@ def test_overrides_replace_templates_and_static_files(tmp_path):
     out = tmp_path / "out"
     assert build(content, out, overrides=overrides).ok
     assert page(out, "claims/valuation/").find(class_="house-style").get_text() == "Disputed"
-    assert (out / "static/style.css").read_text() == "body { color: black; }"
-    assert (out / "static/timeline-filter.js").is_file()  # the rest keep their defaults
+    [css] = (out / "assets").glob("style.*.css")
+    assert css.read_text() == "body { color: black; }"
+    assert list((out / "assets").glob("timeline-filter.*.js"))  # the rest keep their defaults
 
 
 def test_text_from_content_is_escaped_and_never_run_as_a_template(tmp_path):
@@ -293,3 +294,14 @@ def test_each_page_records_the_content_and_templates_it_was_made_from(tmp_path):
     timeline = files["timeline/index.html"]
     assert "partials/event.html" in timeline.templates
     assert {"events/round-a", "events/founding", "events/cameras"} <= timeline.content
+
+
+def test_css_and_js_are_fingerprinted_and_pages_point_at_them(site):
+    [css] = (site / "assets").glob("style.*.css")
+    digest = css.name.split(".")[1]
+    import hashlib
+    assert hashlib.sha256(css.read_bytes()).hexdigest().startswith(digest)
+    assert page(site, "").find("link", rel="stylesheet")["href"] == f"/assets/{css.name}"
+    [script] = page(site, "timeline/").find_all("script", src=True)
+    assert (site / script["src"].lstrip("/")).is_file() and "/assets/timeline-filter." in script["src"]
+    assert not (site / "static/style.css").exists()
