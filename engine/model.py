@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from . import schema
+from .strings import strings_for
 from .validate import Content, markdown_citations
 
 SITE_KEY = "site"
@@ -128,12 +129,59 @@ def _by_date(events: dict[str, schema.Event], ids=None) -> list[schema.Event]:
     return sorted(chosen, key=lambda e: (e.date.sort_key(), e.id))
 
 
-def _years(events: list[schema.Event]) -> list[tuple[int, list[schema.Event]]]:
-    return [(year, list(group)) for year, group in groupby(events, key=lambda e: e.date.year)]
-
-
 def _item_keys_cited(kind: str, item) -> set[str]:
     return _keys("sources", cited_sources(kind, item))
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of an index: its key in URLs, what the template shows, and its items."""
+
+    key: str
+    label: Any
+    title: str
+    items: list
+
+
+@dataclass(frozen=True)
+class Pagination:
+    number: int
+    count: int
+    urls: tuple[str, ...]
+
+    @property
+    def previous(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.urls[self.number] if self.number < self.count else None
+
+
+def _index(content: Content, *, url: str, group_dir: str, groups: list[Group], item_kind: str,
+           title: str, keys: set[str], **fields) -> list[PageModel]:
+    """An index page; past `index_page_size` items, an overview of the groups plus one page
+    per group (split into numbered pages when a group alone is too long). URLs stay stable:
+    a group's address is its key, not its position."""
+    size = content.site.index_page_size
+    groups = [g for g in groups if g.items]
+    if sum(len(g.items) for g in groups) <= size:
+        return [_page(content, url=url, title=title, keys=keys, groups=groups, overview=None,
+                      pagination=None, **fields)]
+    pages = [_page(content, url=url, title=title, keys=keys, groups=[], pagination=None,
+                   overview=[(g, len(g.items), f"{url}{group_dir}{g.key}/") for g in groups], **fields)]
+    for group in groups:
+        base = f"{url}{group_dir}{group.key}/"
+        chunks = [group.items[i:i + size] for i in range(0, len(group.items), size)]
+        urls = tuple(base if n == 1 else f"{base}{n}/" for n in range(1, len(chunks) + 1))
+        for number, chunk in enumerate(chunks, 1):
+            pages.append(_page(
+                content, url=urls[number - 1], keys=_keys(item_kind, (i.id for i in chunk)),
+                title=f"{title}: {group.title}" + (f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""),
+                groups=[Group(group.key, group.label, group.title, chunk)], overview=None,
+                pagination=Pagination(number, len(chunks), urls) if len(chunks) > 1 else None,
+                **fields))
+    return pages
 
 
 # --- one builder per page kind ------------------------------------------------------------------
@@ -164,24 +212,29 @@ def _update(kind: str, item) -> dict:
             "title": getattr(item, "statement", None) or item.title}
 
 
+def _year_groups(events: list[schema.Event]) -> list[Group]:
+    return [Group(str(year), year, str(year), list(group))
+            for year, group in groupby(events, key=lambda e: e.date.year)]
+
+
 def timeline_pages(content: Content, links: Links) -> list[PageModel]:
     everything = _by_date(content.events)
-    topics = [t for t in content.site.topics if any(e.topic == t.id for e in everything)]
-    pages = [_page(content, url="timeline/", template="timeline.html", kind="timeline",
-                   title=content.site.strings.get("timeline", "Timeline"),
-                   description=f"Every event, in order: {content.site.description}",
+    timelines = sorted(content.timelines.values(), key=lambda t: (t.order, t.id))
+    strings = strings_for(content.site)
+    pages = _index(content, url="timeline/", group_dir="", groups=_year_groups(everything),
+                   item_kind="events", template="timeline.html", kind="timeline",
+                   title=strings["timeline"], description=f"Every event, in order: {content.site.description}",
                    keys=_keys("events", content.events) | _keys("timelines", content.timelines),
-                   timeline=None, years=_years(everything), filter_topics=topics,
-                   timelines=sorted(content.timelines.values(), key=lambda t: (t.order, t.id)))]
-    for timeline in content.timelines.values():
+                   timeline=None, timelines=timelines,
+                   filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in everything)])
+    for timeline in timelines:
         events = [e for e in everything if timeline.id in e.timelines]
-        pages.append(_page(
-            content, url=item_url("timelines", timeline.id), template="timeline.html",
-            kind="timeline", title=timeline.title, description=timeline.description,
-            keys=_keys("events", (e.id for e in events)) | {f"timelines/{timeline.id}"},
-            timeline=timeline, years=_years(events),
-            filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in events)],
-            timelines=sorted(content.timelines.values(), key=lambda t: (t.order, t.id))))
+        pages += _index(content, url=item_url("timelines", timeline.id), group_dir="",
+                        groups=_year_groups(events), item_kind="events", template="timeline.html",
+                        kind="timeline", title=timeline.title, description=timeline.description,
+                        keys=_keys("events", (e.id for e in events)) | {f"timelines/{timeline.id}"},
+                        timeline=timeline, timelines=timelines,
+                        filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in events)])
     return pages
 
 
@@ -198,15 +251,15 @@ def event_page(content: Content, links: Links, event: schema.Event) -> PageModel
                  timelines=[content.timelines[t] for t in event.timelines])
 
 
-def claims_index(content: Content, links: Links) -> PageModel:
-    groups = [(topic, sorted((c for c in content.claims.values() if c.topic == topic.id),
-                             key=lambda c: (c.statement.lower(), c.id)))
+def claims_index(content: Content, links: Links) -> list[PageModel]:
+    groups = [Group(topic.id, topic, topic.label,
+                    sorted((c for c in content.claims.values() if c.topic == topic.id),
+                           key=lambda c: (c.statement.lower(), c.id)))
               for topic in content.site.topics]
-    return _page(content, url="claims/", template="claims.html", kind="index",
-                 title=content.site.strings.get("claims", "Claims"),
-                 description=f"Every claim checked on {content.site.title}, with its status.",
-                 keys=_keys("claims", content.claims), groups=[g for g in groups if g[1]],
-                 statuses=content.site.statuses)
+    return _index(content, url="claims/", group_dir="topic/", groups=groups, item_kind="claims",
+                  template="claims.html", kind="index", title=strings_for(content.site)["claims"],
+                  description=f"Every claim checked on {content.site.title}, with its status.",
+                  keys=_keys("claims", content.claims))
 
 
 def _figure_rows(claim: schema.Claim, content: Content) -> list[dict]:
@@ -236,15 +289,24 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
                  topic=next(t for t in content.site.topics if t.id == claim.topic))
 
 
-def sources_index(content: Content, links: Links) -> PageModel:
+def _letter(outlet: str) -> str:
+    first = outlet.strip()[:1].lower()
+    return first if "a" <= first <= "z" else "other"
+
+
+def sources_index(content: Content, links: Links) -> list[PageModel]:
     ordered = sorted(content.sources.values(),
                      key=lambda s: (s.outlet.lower(), s.published.sort_key() if s.published else ("",), s.id))
-    return _page(content, url="sources/", template="sources.html", kind="index",
-                 title=content.site.strings.get("sources", "Sources"),
-                 description=f"The bibliography of {content.site.title}: every source, with what "
-                             "cites it.",
-                 keys=_keys("sources", content.sources), sources=ordered,
-                 citing={key: len(links.citing.get(key, [])) for key in content.sources})
+    letters = sorted({_letter(s.outlet) for s in ordered}, key=lambda l: (l == "other", l))
+    groups = [Group(letter, letter.upper() if letter != "other" else "#",
+                    letter.upper() if letter != "other" else "#",
+                    [s for s in ordered if _letter(s.outlet) == letter]) for letter in letters]
+    return _index(content, url="sources/", group_dir="letter/", groups=groups, item_kind="sources",
+                  template="sources.html", kind="index", title=strings_for(content.site)["sources"],
+                  description=f"The bibliography of {content.site.title}: every source, with what "
+                              "cites it.",
+                  keys=_keys("sources", content.sources),
+                  citing={key: len(links.citing.get(key, [])) for key in content.sources})
 
 
 def source_page(content: Content, links: Links, source: schema.Source) -> PageModel:
@@ -264,14 +326,16 @@ def source_page(content: Content, links: Links, source: schema.Source) -> PageMo
                  reposts=reposts, original=original)
 
 
-def entities_index(content: Content, links: Links) -> PageModel:
+def entities_index(content: Content, links: Links) -> list[PageModel]:
+    strings = strings_for(content.site)
     kinds = sorted({e.kind for e in content.entities.values()})
-    groups = [(kind, sorted((e for e in content.entities.values() if e.kind == kind),
-                            key=lambda e: (e.name.lower(), e.id))) for kind in kinds]
-    return _page(content, url="entities/", template="entities.html", kind="index",
-                 title=content.site.strings.get("entities", "People and organisations"),
-                 description=f"Everyone and every organisation in {content.site.title}.",
-                 keys=_keys("entities", content.entities), groups=groups)
+    groups = [Group(kind, kind, strings[f"entity_{kind}"],
+                    sorted((e for e in content.entities.values() if e.kind == kind),
+                           key=lambda e: (e.name.lower(), e.id))) for kind in kinds]
+    return _index(content, url="entities/", group_dir="kind/", groups=groups, item_kind="entities",
+                  template="entities.html", kind="index", title=strings["entities"],
+                  description=f"Everyone and every organisation in {content.site.title}.",
+                  keys=_keys("entities", content.entities))
 
 
 def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageModel:
@@ -304,7 +368,7 @@ def corrections_page(content: Content, links: Links) -> PageModel:
     ordered = sorted(content.corrections.values(), key=lambda c: (c.date, c.id), reverse=True)
     targets = {c.id: _target(content, c.item) for c in ordered}
     return _page(content, url="corrections/", template="corrections.html", kind="index",
-                 title=content.site.strings.get("corrections", "Corrections"),
+                 title=strings_for(content.site)["corrections"],
                  description=f"Every correction made to {content.site.title}, newest first.",
                  keys=_keys("corrections", content.corrections) | {c.item for c in ordered},
                  corrections=ordered, targets=targets)
@@ -320,7 +384,7 @@ def _target(content: Content, key: str) -> dict:
 
 def not_found_page(content: Content) -> PageModel:
     page = _page(content, url="404.html", template="404.html", kind="404",
-                 title=content.site.strings.get("page_not_found", "Page not found"),
+                 title=strings_for(content.site)["page_not_found"],
                  description=content.site.description, keys=set())
     return PageModel(**{**page.__dict__, "in_sitemap": False})
 
@@ -351,8 +415,8 @@ def build_pages(content: Content) -> list[PageModel]:
     """Every page of the site, in a stable order."""
     links = link_content(content)
     pages = [home_page(content, links), *timeline_pages(content, links),
-             claims_index(content, links), sources_index(content, links),
-             entities_index(content, links), corrections_page(content, links),
+             *claims_index(content, links), *sources_index(content, links),
+             *entities_index(content, links), corrections_page(content, links),
              not_found_page(content)]
     pages += [event_page(content, links, e) for e in content.events.values()]
     pages += [claim_page(content, links, c) for c in content.claims.values()]

@@ -7,13 +7,11 @@ Markdown for the site's language.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import yaml
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
 from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
@@ -26,10 +24,8 @@ from .markdown import NoteCollector, render_markdown
 from .model import PageModel, item_url, page_url
 from .pipeline import Paths
 from .problems import ContentError, Problem
+from .strings import strings_for
 from .validate import Content
-
-TRANSLATIONS = Path(__file__).parent / "translations"
-
 
 @dataclass(frozen=True)
 class Output:
@@ -51,17 +47,6 @@ def template_closure(env: Environment, name: str, seen: frozenset = frozenset())
         if child not in seen | found:
             found |= template_closure(env, child, seen | found)
     return frozenset(found)
-
-
-@functools.cache
-def strings_for(language: str) -> dict[str, str]:
-    """The interface string table for a language, falling back to its base language, then en."""
-    table: dict[str, str] = yaml.safe_load((TRANSLATIONS / "en.yaml").read_text("utf-8"))
-    for candidate in (language.split("-")[0], language):
-        path = TRANSLATIONS / f"{candidate}.yaml"
-        if path.is_file() and candidate != "en":
-            table.update(yaml.safe_load(path.read_text("utf-8")))
-    return table
 
 
 class Formatter:
@@ -146,7 +131,7 @@ def asset_paths(static: dict[str, bytes], fingerprint: bool) -> dict[str, str]:
 
 def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> Environment:
     site = content.site
-    strings = {**strings_for(site.language), **site.strings}
+    strings = strings_for(site)
     formatter = Formatter(site.language, strings)
     env = Environment(
         loader=FileSystemLoader([str(p) for p in paths.templates]),

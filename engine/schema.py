@@ -140,6 +140,8 @@ class Site(Strict):
     topics: tuple[Topic, ...] = Field(min_length=1)
     statuses: tuple[Status, ...] = Field(min_length=1)
     strings: dict[str, Text] = Field({}, description="overrides for interface strings")
+    index_page_size: int = Field(300, ge=5, description="an index longer than this is split into "
+                                                        "groups (topic, letter, kind or year) and pages")
 
     @property
     def base_path(self) -> str:

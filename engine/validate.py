@@ -19,6 +19,8 @@ from .load import Document, RawContent
 from .problems import NOTICE, WARNING, Problems, did_you_mean
 
 CITATION = re.compile(r"\[@([^\]\s,;]*)(?:\s*,\s*([^\]]*))?\]")
+# Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
+RESERVED_IDS = {"claims": {"topic"}, "sources": {"letter"}, "entities": {"kind"}}
 RESERVED_SLUGS = {"claims", "sources", "events", "entities", "timeline", "timelines",
                   "corrections", "static", "feed", "search", "data", "admin", "404"}
 
@@ -233,6 +235,11 @@ def _check_ids_and_slugs(published: dict[str, dict[str, _Loaded]], problems: Pro
                                  f'old id "{old}" is already used by {kind}/{owners[old]}: an old '
                                  "id can only redirect to one item")
                 owners.setdefault(old, key)
+    for kind, reserved in RESERVED_IDS.items():
+        for key in sorted(reserved & set(published[kind])):
+            entry = published[kind][key]
+            problems.add(entry.doc.path, 1, 1, f'the id "{key}" is taken by the {kind} index '
+                         f"pages: rename the file")
     slugs: dict[str, Path] = {}
     for key, entry in sorted(published["pages"].items()):
         slug = entry.item.slug

@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 
 from engine.dates import DateSyntaxError, parse_day, parse_fuzzy_date
-from engine.render import Formatter, strings_for
+from engine.render import Formatter
+from engine.strings import _table
 
 
 @pytest.mark.parametrize("text, iso, precision", [
@@ -36,7 +37,7 @@ def test_impossible_dates_are_refused(text, message):
     ("2019-10-30/2019-11-02", "30 October\u2009–\u20092 November 2019"), ("2018/2019", "2018–2019"),
 ])
 def test_dates_display_as_precise_as_known_never_padded(text, shown):
-    assert Formatter("en-GB", strings_for("en-GB")).fuzzy(parse_fuzzy_date(text)) == shown
+    assert Formatter("en-GB", _table("en-GB")).fuzzy(parse_fuzzy_date(text)) == shown
 
 
 def test_sort_order_puts_vaguer_dates_after_precise_ones_of_the_same_start():

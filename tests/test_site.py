@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import build, copy_fixture, page
+from conftest import build, copy_fixture, page, problems_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -305,3 +305,49 @@ def test_css_and_js_are_fingerprinted_and_pages_point_at_them(site):
     [script] = page(site, "timeline/").find_all("script", src=True)
     assert (site / script["src"].lstrip("/")).is_file() and "/assets/timeline-filter." in script["src"]
     assert not (site / "static/style.css").exists()
+
+
+def test_long_indexes_split_into_groups_and_pages_with_stable_addresses(tmp_path):
+    content = copy_fixture(tmp_path)
+    site_yaml = content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text() + "index_page_size: 5\n")
+    for n in range(12):
+        (content / f"claims/extra-{n:02d}.yaml").write_text(
+            f"statement: Extra claim {n:02d}.\ntopic: funding\nstatus: confirmed\nclaimant: Acme\n"
+            "sources:\n  - source: wire\n    stance: reports\nadded: 2026-11-01\nupdated: 2026-11-01\n")
+    for n in range(4):
+        (content / f"events/extra-{n}.yaml").write_text(
+            f"title: Extra event {n}.\ndate: 2020-0{n + 1}\ntimelines: [money]\ntopic: funding\n"
+            "sources:\n  - source: wire\nadded: 2026-11-01\nupdated: 2026-11-01\n")
+    for outlet in ("Alpha Post", "Beta News", "Zeta Times"):
+        (content / f"sources/{outlet.split()[0].lower()}.yaml").write_text(
+            f"title: A report\noutlet: {outlet}\nkind: news-report\nadded: 2026-11-01\nupdated: 2026-11-01\n")
+    out = tmp_path / "out"
+    assert build(content, out).ok
+    overview = page(out, "claims/")
+    assert [(a.get_text(), a["href"]) for a in overview.select(".overview a")] == [
+        ("Funding", "/claims/topic/funding/")]   # surveillance has only the draft claim
+    first = page(out, "claims/topic/funding/")
+    links = [a["href"] for a in first.select(".pagination a")]
+    assert links == ["/claims/topic/funding/", "/claims/topic/funding/2/", "/claims/topic/funding/3/",
+                     "/claims/topic/funding/2/"]    # the pages, then "next"
+    listed = []
+    for url in ("claims/topic/funding/", "claims/topic/funding/2/", "claims/topic/funding/3/"):
+        listed += [a.get_text() for a in page(out, url).select(".claim-card > a")]
+    assert len(listed) == 14 and len(set(listed)) == 14
+    assert page(out, "claims/topic/funding/3/").title.get_text().startswith("Claims: Funding (3/3)")
+    years = page(out, "timeline/").select(".overview a")
+    assert [a["href"] for a in years] == ["/timeline/2014/", "/timeline/2018/", "/timeline/2019/",
+                                          "/timeline/2020/"]
+    assert len(page(out, "timeline/2020/").select("li.event")) == 4
+    letters = [a["href"] for a in page(out, "sources/").select(".overview a")]
+    assert letters == [f"/sources/letter/{x}/" for x in ("a", "b", "t", "w", "z")]
+
+
+def test_index_addresses_are_reserved(tmp_path):
+    content = copy_fixture(tmp_path)
+    (content / "claims/topic.yaml").write_text(
+        "statement: x.\ntopic: funding\nstatus: confirmed\nclaimant: Acme\n"
+        "sources:\n  - source: wire\n    stance: reports\nadded: 2026-11-01\nupdated: 2026-11-01\n")
+    assert ('content/claims/topic.yaml:1:1: the id "topic" is taken by the claims index pages: '
+            "rename the file") in problems_of(content)
