@@ -37,16 +37,19 @@ class Output:
     templates: frozenset[str] = frozenset()   # every template it used, includes and layouts too
 
 
-def template_closure(env: Environment, name: str, seen: frozenset = frozenset()) -> frozenset[str]:
+def template_closure(env: Environment, name: str, known: dict | None = None) -> frozenset[str]:
     """A template and every template it extends, includes or imports, read from their source."""
-    source = env.loader.get_source(env, name)[0]
-    found = {name}
-    for child in meta.find_referenced_templates(env.parse(source)):
-        if child is None:
-            raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
-        if child not in seen | found:
-            found |= template_closure(env, child, seen | found)
-    return frozenset(found)
+    known = {} if known is None else known
+    if name not in known:
+        known[name] = frozenset({name})   # a template that includes itself stops here
+        source = env.loader.get_source(env, name)[0]
+        found = {name}
+        for child in meta.find_referenced_templates(env.parse(source)):
+            if child is None:
+                raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
+            found |= template_closure(env, child, known)
+        known[name] = frozenset(found)
+    return known[name]
 
 
 class Formatter:
@@ -209,11 +212,12 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
             files[path] = output
 
     closures: dict[str, frozenset[str]] = {}
+    known: dict[str, frozenset[str]] = {}
     for page in pages:
         owner = next((content.files[k] for k in sorted(page.depends_on) if k in content.files),
                      page.url)
         if page.template not in closures:
-            closures[page.template] = template_closure(env, page.template)
+            closures[page.template] = template_closure(env, page.template, known)
         add(page.output_path, Output(page.kind, render_page(env, page), page.depends_on,
                                      closures[page.template]), owner)
     for name, kind in (("sitemap.xml", "sitemap"), ("feed.xml", "feed"), ("robots.txt", "robots"),
