@@ -98,16 +98,26 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _mark(env, call: tuple) -> str:
+    """A placeholder for a note mark: numbers are given when a page binds the fragment."""
+    env["calls"].append(call)
+    return f"\x00{len(env['calls']) - 1}\x00"
+
+
 def _render_citation(self, tokens, idx, options, env) -> str:
     meta = tokens[idx].meta
-    return env["notes"].cite(meta["source"], meta["locator"])
+    return _mark(env, ("cite", meta["source"], (meta["locator"] or "").strip() or None))
 
 
 def _render_footnote_ref(self, tokens, idx, options, env) -> str:
     footnote_id = tokens[idx].meta["id"]
-    body = env["footnote_bodies"].get(footnote_id, [])
-    return env["notes"].footnote(env["document"], footnote_id, lambda: Markup(
-        self.render(body, options, env).strip()))
+    bodies = env["footnote_fragments"]
+    if footnote_id not in bodies:
+        bodies[footnote_id] = None  # a footnote that cites itself renders once
+        body_env = {**env, "calls": []}
+        html = self.render(env["footnote_bodies"].get(footnote_id, []), options, body_env).strip()
+        bodies[footnote_id] = Fragment(html, tuple(body_env["calls"]))
+    return _mark(env, ("footnote", footnote_id, bodies[footnote_id]))
 
 
 def _render_cell(self, tokens, idx, options, env) -> str:
@@ -158,19 +168,59 @@ def _split_footnotes(tokens: list) -> tuple[list, dict[int, list]]:
     return kept, bodies
 
 
+@dataclass(frozen=True)
+class Fragment:
+    """Rendered Markdown whose note marks are placeholders. Rendering is the slow part, and the
+    same text appears on several pages (an event on the timeline, its year and its own page),
+    each numbering its notes differently: render once, then bind the numbers per page."""
+
+    html: str
+    calls: tuple = ()
+
+    def bind(self, notes: NoteCollector) -> Markup:
+        return self._bind(notes, notes.new_document())
+
+    def _bind(self, notes: NoteCollector, document: int) -> Markup:
+        if not self.calls:
+            return Markup(self.html)
+        parts = self.html.split("\x00")
+        for index in range(1, len(parts), 2):
+            call = self.calls[int(parts[index])]
+            if call[0] == "cite":
+                parts[index] = notes.cite(call[1], call[2])
+            else:
+                body = call[2] or Fragment("")
+                parts[index] = notes.footnote(document, call[1],
+                                              lambda body=body: body._bind(notes, document))
+        return Markup("".join(parts))
+
+
+_FRAGMENTS: dict[tuple[str, bool], Fragment] = {}
+
+
+def fragment(text: str, inline: bool = False) -> Fragment:
+    """The rendered fragment for a Markdown text, from memory when this process has seen it."""
+    key = (text, inline)
+    found = _FRAGMENTS.get(key)
+    if found is None:
+        env = {"calls": [], "footnote_fragments": {}}
+        tokens = MARKDOWN.parseInline(text, env) if inline else MARKDOWN.parse(text, env)
+        tokens, env["footnote_bodies"] = _split_footnotes(tokens)
+        found = Fragment(MARKDOWN.renderer.render(tokens, MARKDOWN.options, env), tuple(env["calls"]))
+        if len(_FRAGMENTS) > 200_000:   # a dev server open all day must not grow without end
+            _FRAGMENTS.clear()
+        _FRAGMENTS[key] = found
+    return found
+
+
 def render_markdown(text: str, notes: NoteCollector, inline: bool = False) -> Markup:
     """HTML for one Markdown field; its citations and footnotes go into `notes`."""
     if not text:
         return Markup("")
-    env = {"notes": notes, "document": notes.new_document()}
-    tokens = MARKDOWN.parseInline(text, env) if inline else MARKDOWN.parse(text, env)
-    tokens, env["footnote_bodies"] = _split_footnotes(tokens)
-    return Markup(MARKDOWN.renderer.render(tokens, MARKDOWN.options, env))
+    return fragment(text, inline).bind(notes)
 
 
 def plain_text(text: str) -> str:
     """Markdown reduced to plain text, for meta descriptions and feeds."""
-    without_citations = CITATION.sub("", text)
-    html = MARKDOWN.renderInline(without_citations, {"notes": NoteCollector(), "document": 0,
-                                                     "footnote_bodies": {}})
-    return " ".join(Markup(html).striptags().split())
+    html = fragment(CITATION.sub("", text)).html
+    return " ".join(Markup(re.sub("\x00[0-9]+\x00", "", html)).striptags().split())

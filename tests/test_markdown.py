@@ -51,3 +51,19 @@ def test_two_markdown_fields_on_one_page_share_one_list_of_notes():
     render_markdown("First[^a].\n\n[^a]: One.", notes)
     render_markdown("Second[^a].\n\n[^a]: Two.", notes)
     assert [str(n.html) for n in notes.notes] == ["<p>One.</p>", "<p>Two.</p>"]
+
+
+def test_one_rendering_serves_every_page_with_its_own_numbers():
+    text = "Claim [@wire] and a note[^a].\n\n[^a]: Body [@daily]."
+    first, second = NoteCollector(), NoteCollector()
+    second.cite("other")                                   # this page already has note 1
+    a = BeautifulSoup(str(render_markdown(text, first)), "html.parser")
+    b = BeautifulSoup(str(render_markdown(text, second)), "html.parser")
+    assert [x.get_text() for x in a.find_all("a")] == ["1", "2"]
+    assert [x.get_text() for x in b.find_all("a")] == ["2", "3"]
+    assert [n.source_id for n in second.notes] == ["other", "wire", None, "daily"]
+
+
+def test_plain_text_drops_marks_and_markup():
+    from engine.markdown import plain_text
+    assert plain_text("A *b* [@x] note[^1] 42.\n\n[^1]: y") == "A b note 42."
