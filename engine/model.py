@@ -159,11 +159,10 @@ class Pagination:
 
 
 def _index(content: Content, *, url: str, group_dir: str, groups: list[Group], item_kind: str,
-           title: str, keys: set[str], **fields) -> list[PageModel]:
+           title: str, keys: set[str], size: int, **fields) -> list[PageModel]:
     """An index page; past `index_page_size` items, an overview of the groups plus one page
     per group (split into numbered pages when a group alone is too long). URLs stay stable:
     a group's address is its key, not its position."""
-    size = content.site.index_page_size
     groups = [g for g in groups if g.items]
     if sum(len(g.items) for g in groups) <= size:
         return [_page(content, url=url, title=title, keys=keys, groups=groups, overview=None,
@@ -223,7 +222,7 @@ def timeline_pages(content: Content, links: Links) -> list[PageModel]:
     strings = strings_for(content.site)
     pages = _index(content, url="timeline/", group_dir="", groups=_year_groups(everything),
                    item_kind="events", template="timeline.html", kind="timeline",
-                   title=strings["timeline"], description=f"Every event, in order: {content.site.description}",
+                   size=content.site.timeline_page_size, title=strings["timeline"], description=f"Every event, in order: {content.site.description}",
                    keys=_keys("events", content.events) | _keys("timelines", content.timelines),
                    timeline=None, timelines=timelines,
                    filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in everything)])
@@ -231,7 +230,7 @@ def timeline_pages(content: Content, links: Links) -> list[PageModel]:
         events = [e for e in everything if timeline.id in e.timelines]
         pages += _index(content, url=item_url("timelines", timeline.id), group_dir="",
                         groups=_year_groups(events), item_kind="events", template="timeline.html",
-                        kind="timeline", title=timeline.title, description=timeline.description,
+                        kind="timeline", size=content.site.timeline_page_size, title=timeline.title, description=timeline.description,
                         keys=_keys("events", (e.id for e in events)) | {f"timelines/{timeline.id}"},
                         timeline=timeline, timelines=timelines,
                         filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in events)])
@@ -257,6 +256,7 @@ def claims_index(content: Content, links: Links) -> list[PageModel]:
                            key=lambda c: (c.statement.lower(), c.id)))
               for topic in content.site.topics]
     return _index(content, url="claims/", group_dir="topic/", groups=groups, item_kind="claims",
+                  size=content.site.index_page_size,
                   template="claims.html", kind="index", title=strings_for(content.site)["claims"],
                   description=f"Every claim checked on {content.site.title}, with its status.",
                   keys=_keys("claims", content.claims))
@@ -302,6 +302,7 @@ def sources_index(content: Content, links: Links) -> list[PageModel]:
                     letter.upper() if letter != "other" else "#",
                     [s for s in ordered if _letter(s.outlet) == letter]) for letter in letters]
     return _index(content, url="sources/", group_dir="letter/", groups=groups, item_kind="sources",
+                  size=content.site.index_page_size,
                   template="sources.html", kind="index", title=strings_for(content.site)["sources"],
                   description=f"The bibliography of {content.site.title}: every source, with what "
                               "cites it.",
@@ -333,6 +334,7 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
                     sorted((e for e in content.entities.values() if e.kind == kind),
                            key=lambda e: (e.name.lower(), e.id))) for kind in kinds]
     return _index(content, url="entities/", group_dir="kind/", groups=groups, item_kind="entities",
+                  size=content.site.index_page_size,
                   template="entities.html", kind="index", title=strings["entities"],
                   description=f"Everyone and every organisation in {content.site.title}.",
                   keys=_keys("entities", content.entities))

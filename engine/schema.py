@@ -140,8 +140,10 @@ class Site(Strict):
     topics: tuple[Topic, ...] = Field(min_length=1)
     statuses: tuple[Status, ...] = Field(min_length=1)
     strings: dict[str, Text] = Field({}, description="overrides for interface strings")
-    index_page_size: int = Field(300, ge=5, description="an index longer than this is split into "
-                                                        "groups (topic, letter, kind or year) and pages")
+    index_page_size: int = Field(200, ge=5, description="a list of claims, sources or entities "
+                                 "longer than this is split into groups (topic, letter, kind) and pages")
+    timeline_page_size: int = Field(60, ge=5, description="a timeline with more events than this is "
+                                    "split by year, and a long year into pages")
 
     @property
     def base_path(self) -> str:

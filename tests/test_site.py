@@ -310,7 +310,7 @@ def test_css_and_js_are_fingerprinted_and_pages_point_at_them(site):
 def test_long_indexes_split_into_groups_and_pages_with_stable_addresses(tmp_path):
     content = copy_fixture(tmp_path)
     site_yaml = content / "site.yaml"
-    site_yaml.write_text(site_yaml.read_text() + "index_page_size: 5\n")
+    site_yaml.write_text(site_yaml.read_text() + "index_page_size: 5\ntimeline_page_size: 5\n")
     for n in range(12):
         (content / f"claims/extra-{n:02d}.yaml").write_text(
             f"statement: Extra claim {n:02d}.\ntopic: funding\nstatus: confirmed\nclaimant: Acme\n"
