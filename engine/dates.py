@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -17,6 +18,12 @@ GRAMMAR_HINT = ('write YYYY, YYYY-MM or YYYY-MM-DD, optionally after "around", "
 
 class DateSyntaxError(ValueError):
     pass
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if calendar.isleap(year) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 @dataclass(frozen=True, order=True)
@@ -38,7 +45,7 @@ class DatePoint:
         if self.day:
             return self.first_day
         month = self.month or 12
-        return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
+        return dt.date(self.year, month, days_in_month(self.year, month))
 
     def iso(self) -> str:
         parts = [f"{self.year:04d}"]
@@ -95,7 +102,7 @@ def _point(text: str, whole: str) -> DatePoint:
     if month is not None and not 1 <= month <= 12:
         raise DateSyntaxError(f'"{whole}" has no month {month}: months run from 01 to 12')
     if day is not None:
-        last = calendar.monthrange(year, month)[1]
+        last = days_in_month(year, month)
         if not 1 <= day <= last:
             raise DateSyntaxError(f'"{whole}" is impossible: {calendar.month_name[month]} {year} '
                                   f"has {last} days")
@@ -109,6 +116,11 @@ def parse_fuzzy_date(value) -> FuzzyDate:
         value = str(value)
     if not isinstance(value, str):
         raise DateSyntaxError(f"expected a date as text: {GRAMMAR_HINT}")
+    return _parse_fuzzy_text(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_fuzzy_text(value: str) -> FuzzyDate:  # the same dates recur across thousands of files
     text = " ".join(value.split())
     qualifier = None
     first, _, rest = text.partition(" ")
@@ -134,6 +146,11 @@ def parse_day(value) -> dt.date:
         return value
     if not isinstance(value, str):
         raise DateSyntaxError("expected a day as YYYY-MM-DD")
+    return _parse_day_text(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_day_text(value: str) -> dt.date:
     point = _point(value.strip(), value)
     if point.precision != DAY:
         raise DateSyntaxError(f'"{value}" must be a whole day, YYYY-MM-DD')

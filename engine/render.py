@@ -7,6 +7,7 @@ Markdown for the site's language.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from pathlib import Path, PurePosixPath
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
 from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, pass_context, select_autoescape
+from jinja2 import (Environment, FileSystemLoader, StrictUndefined, meta, nodes, pass_context,
+                    select_autoescape)
 from markupsafe import Markup
 
 from . import schema
@@ -37,14 +39,23 @@ class Output:
     templates: frozenset[str] = frozenset()   # every template it used, includes and layouts too
 
 
+# Partials rendered through a function, once per build for each argument, because they are
+# repeated on many pages: a citation for every note, a card for every listed claim.
+PARTIAL_FUNCTIONS = {"citation": "partials/citation.html", "claim_card": "partials/claim_card.html"}
+
+
 def template_closure(env: Environment, name: str, known: dict | None = None) -> frozenset[str]:
-    """A template and every template it extends, includes or imports, read from their source."""
+    """A template and every template it extends, includes, imports or renders through one of
+    PARTIAL_FUNCTIONS, read from their syntax trees."""
     known = {} if known is None else known
     if name not in known:
         known[name] = frozenset({name})   # a template that includes itself stops here
-        source = env.loader.get_source(env, name)[0]
+        tree = env.parse(env.loader.get_source(env, name)[0])
+        children = set(meta.find_referenced_templates(tree))
+        children |= {PARTIAL_FUNCTIONS[call.node.name] for call in tree.find_all(nodes.Call)
+                     if isinstance(call.node, nodes.Name) and call.node.name in PARTIAL_FUNCTIONS}
         found = {name}
-        for child in meta.find_referenced_templates(env.parse(source)):
+        for child in sorted(children, key=str):
             if child is None:
                 raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
             found |= template_closure(env, child, known)
@@ -58,6 +69,9 @@ class Formatter:
     def __init__(self, language: str, strings: dict[str, str]):
         self.locale = Locale.parse(language.replace("-", "_"))
         self.strings = strings
+        # Babel is slow and a site repeats the same few hundred dates: remember each answer.
+        self.day = functools.lru_cache(maxsize=None)(self.day)
+        self.fuzzy = functools.lru_cache(maxsize=None)(self.fuzzy)
 
     def day(self, value: dt.date) -> str:
         return format_date(value, "long", locale=self.locale)
@@ -168,6 +182,17 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         pages_by_slug={p.slug: p for p in content.pages.values()},
         cite=cite, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
         text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
+    @functools.lru_cache(maxsize=None)
+    def citation(source_id: str, locator: str | None = None) -> Markup:
+        return Markup(env.get_template(PARTIAL_FUNCTIONS["citation"]).render(
+            source=content.sources[source_id], locator=locator))
+
+    @functools.lru_cache(maxsize=None)
+    def claim_card(claim_id: str) -> Markup:
+        return Markup(env.get_template(PARTIAL_FUNCTIONS["claim_card"]).render(
+            claim=content.claims[claim_id]))
+
+    env.globals.update(citation=citation, claim_card=claim_card)
     env.filters.update(
         markdown=markdown, fuzzy=formatter.fuzzy, day=formatter.day, figure=formatter.figure,
         json=lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True)
