@@ -61,6 +61,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         if name in ("build", "serve"):
             sub.add_argument("--out", type=Path, default=ROOT / "_site",
                              help="output folder (default: _site/)")
+        if name == "build":
+            sub.add_argument("--workers", type=int, help="processes that render pages "
+                             "(default: one per CPU core); the output is the same for any number")
         if name == "serve":
             sub.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
             sub.add_argument("--drafts", action="store_true",
@@ -71,6 +74,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _common(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "_site",
                         help="output folder (default: _site/)")
+    parser.add_argument("--workers", type=int, help="processes that render pages "
+                        "(default: one per CPU core); the output is the same for any number")
     args = parser.parse_args(argv)
     args.command = args.command or "build"
     return args
@@ -90,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         from engine import serve
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
                            drafts=args.drafts)
-    return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict)
+    return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict,
+                          workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -113,11 +113,16 @@ def check(paths: Paths, now: str | None, strict: bool) -> int:
     return 0
 
 
-def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: bool = True):
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: bool = True,
+                workers: int = 1):
     """Stages 3 and 4: page models, then rendered files (path -> bytes)."""
     from . import model, render
     pages = timings.run("model", model.build_pages, content)
-    return timings.run("render", render.render_site, pages, content, paths, fingerprint)
+    return timings.run("render", render.render_site, pages, content, paths, fingerprint, workers)
 
 
 @dataclass
@@ -134,7 +139,7 @@ class BuildResult:
 
 
 def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
-               drafts: bool = False, dev: bool = False) -> BuildResult:
+               drafts: bool = False, dev: bool = False, workers: int | None = None) -> BuildResult:
     """Every stage; writes `out` only when all of them succeed."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
@@ -145,7 +150,8 @@ def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
     if result.failures or content is None:
         return result
     try:
-        result.files = render_site(paths, content, result.timings, fingerprint=not dev)
+        result.files = render_site(paths, content, result.timings, fingerprint=not dev,
+                                   workers=default_workers() if workers is None else workers)
     except ContentError as error:
         result.failures = error.problems
         return result
@@ -161,9 +167,10 @@ def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
     return result
 
 
-def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False) -> int:
+def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
+          workers: int | None = None) -> int:
     """The command line's build: prints every problem, then a one-screen summary."""
-    result = build_site(paths, out, now, strict, drafts)
+    result = build_site(paths, out, now, strict, drafts, workers=workers)
     failing = report(result.problems, strict)
     if not failing and result.failures:
         for problem in result.failures:

@@ -35,7 +35,7 @@ class DevSite:
 
     def rebuild(self) -> None:
         with self.lock:
-            result = build_site(self.paths, self.out, self.now, drafts=self.drafts, dev=True)
+            result = build_site(self.paths, self.out, self.now, drafts=self.drafts, dev=True, workers=1)
             self.failures = list(result.failures)
             if result.ok:
                 self.base_path = _base_path(self.paths)

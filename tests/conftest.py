@@ -43,8 +43,9 @@ def problems_of(content: Path, now: str = NOW):
 
 
 def build(content: Path, out: Path, now: str = NOW, strict: bool = False, drafts: bool = False,
-          overrides: Path | None = None):
-    return build_site(paths_for(content, overrides), out, now, strict=strict, drafts=drafts)
+          overrides: Path | None = None, workers: int = 1):
+    return build_site(paths_for(content, overrides), out, now, strict=strict, drafts=drafts,
+                      workers=workers)
 
 
 def page(out: Path, url_path: str) -> BeautifulSoup:

@@ -146,3 +146,15 @@ def test_a_binary_file_is_an_error_not_a_crash(tmp_path):
     content = copy_fixture(tmp_path)
     (content / "sources/binary.yaml").write_bytes(b"title: \xff\xfe\x00\x01")
     assert "content/sources/binary.yaml:1:8: this file is not UTF-8 text: save it as UTF-8" in problems_of(content)
+
+
+def test_output_is_the_same_for_any_number_of_workers(tmp_path, monkeypatch):
+    from engine import render
+    monkeypatch.setattr(render, "PARALLEL_FROM", 4)       # make the small site worth splitting
+    content = copy_fixture(tmp_path)
+    trees = []
+    for workers in (1, 2, 3):
+        out = tmp_path / f"out-{workers}"
+        assert build(content, out, workers=workers).ok
+        trees.append(tree(out))
+    assert trees[0] == trees[1] == trees[2]
