@@ -44,17 +44,45 @@ def page_url(page: schema.Page) -> str:
     return f"{page.slug}/"
 
 
-@dataclass(frozen=True)
-class Links:
-    """Every reference turned around: who cites a source, which events name a claim, …"""
+KIND_ORDER = {kind: index for index, kind in enumerate(
+    ("claims", "events", "entities", "sources", "corrections", "pages"))}
 
-    citing: dict[str, list[tuple[str, str]]]          # source id -> [(kind, id)]
-    claims_of_event: dict[str, list[str]]
-    events_of_claim: dict[str, list[str]]
-    mentions_of_entity: dict[str, list[tuple[str, str]]]
-    incoming_relations: dict[str, list[tuple[str, schema.Relation]]]
-    corrections_of: dict[str, list[str]]              # "claims/x" -> [correction ids]
-    reposts_of: dict[str, list[str]]
+
+def _canonical(value) -> tuple:
+    """One sort order for every reverse-link list, so a list patched after an edit is
+    identical to one built from scratch."""
+    if isinstance(value, tuple) and value and value[0] in KIND_ORDER:
+        return (KIND_ORDER[value[0]], value[1])
+    return value if isinstance(value, tuple) else (value,)
+
+
+@dataclass
+class Links:
+    """Every reference turned around: who cites a source, which events name a claim, …
+    Each table maps a target id to the items that point at it, in canonical order."""
+
+    citing: dict[str, list[tuple[str, str]]] = field(default_factory=dict)   # source -> (kind, id)
+    claims_of_event: dict[str, list[str]] = field(default_factory=dict)
+    events_of_claim: dict[str, list[str]] = field(default_factory=dict)
+    mentions_of_entity: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    incoming_relations: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # (entity, index)
+    corrections_of: dict[str, list[str]] = field(default_factory=dict)     # "claims/x" -> ids
+    reposts_of: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, key: str, item) -> None:
+        for table, target, value in _contributions(kind, key, item):
+            entries = getattr(self, table).setdefault(target, [])
+            if value not in entries:
+                entries.append(value)
+                entries.sort(key=_canonical)
+
+    def remove(self, kind: str, key: str, item) -> None:
+        for table, target, value in _contributions(kind, key, item):
+            entries = getattr(self, table).get(target, [])
+            if value in entries:
+                entries.remove(value)
+                if not entries:
+                    del getattr(self, table)[target]
 
 
 def cited_sources(kind: str, item) -> list[str]:
@@ -70,41 +98,37 @@ def cited_sources(kind: str, item) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _contributions(kind: str, key: str, item) -> list[tuple[str, str, object]]:
+    """The reverse links one item adds: (table, target id, value)."""
+    found = [("citing", source_id, (kind, key)) for source_id in cited_sources(kind, item)]
+    if kind == "claims":
+        for event_id in item.events:
+            found += [("claims_of_event", event_id, key), ("events_of_claim", key, event_id)]
+        found += [("mentions_of_entity", entity_id, ("claims", key)) for entity_id in item.entities]
+    elif kind == "events":
+        for claim_id in item.claims:
+            found += [("claims_of_event", key, claim_id), ("events_of_claim", claim_id, key)]
+        found += [("mentions_of_entity", entity_id, ("events", key)) for entity_id in item.entities]
+    elif kind == "entities":
+        found += [("incoming_relations", relation.to, (key, index))
+                  for index, relation in enumerate(item.relations)]
+    elif kind == "corrections":
+        found.append(("corrections_of", item.item, key))
+    elif kind == "sources" and item.repost_of:
+        found.append(("reposts_of", item.repost_of, key))
+    return found
+
+
 def link_content(content: Content) -> Links:
-    citing: dict[str, list] = defaultdict(list)
-    claims_of_event: dict[str, list] = defaultdict(list)
-    events_of_claim: dict[str, list] = defaultdict(list)
-    mentions: dict[str, list] = defaultdict(list)
-    incoming: dict[str, list] = defaultdict(list)
-    corrections_of: dict[str, list] = defaultdict(list)
-    reposts_of: dict[str, list] = defaultdict(list)
-    for kind in ("claims", "events", "entities", "sources", "corrections", "pages"):
+    links = Links()
+    for kind in KIND_ORDER:
         for key, item in content.kind(kind).items():
-            for source_id in cited_sources(kind, item):
-                citing[source_id].append((kind, key))
-    for key, claim in content.claims.items():
-        for event_id in claim.events:
-            claims_of_event[event_id].append(key)
-            events_of_claim[key].append(event_id)
-        for entity_id in claim.entities:
-            mentions[entity_id].append(("claims", key))
-    for key, event in content.events.items():
-        for claim_id in event.claims:
-            claims_of_event[key].append(claim_id)
-            events_of_claim[claim_id].append(key)
-        for entity_id in event.entities:
-            mentions[entity_id].append(("events", key))
-    for key, entity in content.entities.items():
-        for relation in entity.relations:
-            incoming[relation.to].append((key, relation))
-    for key, correction in content.corrections.items():
-        corrections_of[correction.item].append(key)
-    for key, source in content.sources.items():
-        if source.repost_of:
-            reposts_of[source.repost_of].append(key)
-    unique = lambda table: {k: list(dict.fromkeys(v)) for k, v in table.items()}  # noqa: E731
-    return Links(unique(citing), unique(claims_of_event), unique(events_of_claim),
-                 unique(mentions), dict(incoming), unique(corrections_of), unique(reposts_of))
+            for table, target, value in _contributions(kind, key, item):
+                getattr(links, table).setdefault(target, {})[value] = None
+    for table in links.__dataclass_fields__:
+        setattr(links, table, {target: sorted(values, key=_canonical)
+                               for target, values in getattr(links, table).items()})
+    return links
 
 
 def _updated(content: Content, keys) -> dt.date:
@@ -342,9 +366,9 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
 
 def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageModel:
     outgoing = [(relation, content.entities[relation.to]) for relation in entity.relations]
-    incoming = sorted(((relation, content.entities[key]) for key, relation
+    incoming = sorted(((content.entities[key].relations[index], content.entities[key]) for key, index
                        in links.incoming_relations.get(entity.id, [])),
-                      key=lambda pair: (pair[0].kind, pair[1].name.lower()))
+                      key=lambda pair: (pair[0].kind, pair[1].name.lower(), pair[1].id))
     mentions = links.mentions_of_entity.get(entity.id, [])
     claims = [content.claims[key] for kind, key in mentions if kind == "claims"]
     events = _by_date(content.events, [key for kind, key in mentions if kind == "events"])
@@ -413,17 +437,31 @@ def _summary(markdown_text: str, fallback: str) -> str:
     return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
 
 
-def build_pages(content: Content) -> list[PageModel]:
+ITEM_PAGES = {"events": event_page, "claims": claim_page, "sources": source_page,
+              "entities": entity_page, "pages": markdown_page}
+
+
+def site_wide_pages(content: Content, links: Links) -> list[PageModel]:
+    """The pages that gather many items: home, timelines, indexes, corrections, 404."""
+    return [home_page(content, links), *timeline_pages(content, links),
+            *claims_index(content, links), *sources_index(content, links),
+            *entities_index(content, links), corrections_page(content, links),
+            not_found_page(content)]
+
+
+def item_page(content: Content, links: Links, kind: str, key: str) -> PageModel | None:
+    """The page of one item, or None when the kind has no pages of its own (timelines and
+    corrections are shown on site-wide pages) or the item is not published."""
+    builder = ITEM_PAGES.get(kind)
+    item = content.kind(kind).get(key) if builder else None
+    return builder(content, links, item) if item is not None else None
+
+
+def build_pages(content: Content, links: Links | None = None) -> list[PageModel]:
     """Every page of the site, in a stable order."""
-    links = link_content(content)
-    pages = [home_page(content, links), *timeline_pages(content, links),
-             *claims_index(content, links), *sources_index(content, links),
-             *entities_index(content, links), corrections_page(content, links),
-             not_found_page(content)]
-    pages += [event_page(content, links, e) for e in content.events.values()]
-    pages += [claim_page(content, links, c) for c in content.claims.values()]
-    pages += [source_page(content, links, s) for s in content.sources.values()]
-    pages += [entity_page(content, links, e) for e in content.entities.values()]
-    pages += [markdown_page(content, links, p) for p in content.pages.values()]
+    links = link_content(content) if links is None else links
+    pages = site_wide_pages(content, links)
+    for kind in ITEM_PAGES:
+        pages += [item_page(content, links, kind, key) for key in content.kind(kind)]
     pages += redirect_pages(content)
     return pages

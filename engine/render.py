@@ -248,15 +248,59 @@ def safe_output_path(path: str) -> str | None:
     return path
 
 
-def render_site(pages: list[PageModel], content: Content, paths: Paths,
-                fingerprint: bool = True, workers: int = 1) -> dict[str, Output]:
-    static = static_files(paths)
-    assets = asset_paths(static, fingerprint)
-    env = make_environment(paths, content, assets)
+class Renderer:
+    """Turns page models into output files: one Jinja environment, the static files and where
+    they go, and which templates each page template uses."""
+
+    SITE_FILES = (("sitemap.xml", "sitemap"), ("feed.xml", "feed"), ("robots.txt", "robots"),
+                  ("_redirects", "redirects"))
+
+    def __init__(self, paths: Paths, content: Content, fingerprint: bool = True):
+        self.paths, self.content = paths, content
+        self.static = static_files(paths)
+        self.assets = asset_paths(self.static, fingerprint)
+        self.env = make_environment(paths, content, self.assets)
+        self._closures: dict[str, frozenset[str]] = {}
+
+    def templates_of(self, template: str) -> frozenset[str]:
+        if template not in self._closures:
+            self._closures[template] = template_closure(self.env, template, self._closures)
+        return self._closures[template]
+
+    def pages(self, pages: list[PageModel], workers: int = 1) -> list[tuple[str, Output]]:
+        return [(page.output_path, Output(page.kind, html, page.depends_on,
+                                          self.templates_of(page.template)))
+                for page, html in zip(pages, render_pages(self.env, pages, workers))]
+
+    def site_files(self, pages: list[PageModel]) -> list[tuple[str, Output]]:
+        """Sitemap, feed, robots.txt and Netlify's _redirects: each made from every page."""
+        listed = [p for p in pages if p.in_sitemap]
+        redirects = [p for p in pages if p.kind == "redirect"]
+        entries = feed_entries(self.content)
+        return [(name, Output(kind, self.env.get_template(name).render(
+                    pages=listed, redirects=redirects, feed_entries=entries,
+                    now=self.content.now).encode("utf-8"), templates=frozenset({name})))
+                for name, kind in self.SITE_FILES]
+
+    def static_outputs(self) -> list[tuple[str, Output]]:
+        return [(self.assets[name], Output("asset" if self.assets[name].startswith("assets/") else "static",
+                                           data, templates=frozenset({f"static/{name}"})))
+                for name, data in self.static.items()]
+
+    def forget(self) -> None:
+        """Drops what the environment remembered, after content or templates changed."""
+        self.env.cache.clear() if self.env.cache is not None else None
+        self._closures.clear()
+        for name in PARTIAL_FUNCTIONS:
+            self.env.globals[name].cache_clear()
+
+
+def collect(outputs: list[tuple[str, Output]], owners: dict[str, str]) -> dict[str, Output]:
+    """The files of a site by path; a path outside the folder or claimed twice is an error."""
     files: dict[str, Output] = {}
     clashes: list[Problem] = []
-
-    def add(path: str, output: Output, owner: str):
+    for path, output in outputs:
+        owner = owners.get(path, path)
         if safe_output_path(path) is None:
             clashes.append(Problem(owner, 1, 1, f'the output path "{path}" would leave the site '
                                    "folder: use a plain id"))
@@ -265,27 +309,21 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
                                    "one of them another id or slug"))
         else:
             files[path] = output
-
-    closures: dict[str, frozenset[str]] = {}
-    known: dict[str, frozenset[str]] = {}
-    for page, html in zip(pages, render_pages(env, pages, workers)):
-        owner = next((content.files[k] for k in sorted(page.depends_on) if k in content.files),
-                     page.url)
-        if page.template not in closures:
-            closures[page.template] = template_closure(env, page.template, known)
-        add(page.output_path, Output(page.kind, html, page.depends_on, closures[page.template]), owner)
-    for name, kind in (("sitemap.xml", "sitemap"), ("feed.xml", "feed"), ("robots.txt", "robots"),
-                       ("_redirects", "redirects")):
-        data = env.get_template(name).render(
-            pages=[p for p in pages if p.in_sitemap], redirects=[p for p in pages if p.kind == "redirect"],
-            feed_entries=feed_entries(content), now=content.now).encode("utf-8")
-        add(name, Output(kind, data), name)
-    for name, data in static.items():
-        add(assets[name], Output("asset" if assets[name].startswith("assets/") else "static", data,
-                                 templates=frozenset({f"static/{name}"})), f"static/{name}")
     if clashes:
         raise ContentError(sorted(set(clashes)))
     return dict(sorted(files.items()))
+
+
+def owner_of(page: PageModel, content: Content) -> str:
+    """The file to blame for a page's problems: the first content file it was made from."""
+    return next((content.files[k] for k in sorted(page.depends_on) if k in content.files), page.url)
+
+
+def render_site(pages: list[PageModel], content: Content, paths: Paths,
+                fingerprint: bool = True, workers: int = 1) -> dict[str, Output]:
+    renderer = Renderer(paths, content, fingerprint)
+    outputs = renderer.pages(pages, workers) + renderer.site_files(pages) + renderer.static_outputs()
+    return collect(outputs, {page.output_path: owner_of(page, content) for page in pages})
 
 
 def static_files(paths: Paths) -> dict[str, bytes]:

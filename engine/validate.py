@@ -163,7 +163,7 @@ def _with_id(doc: Document, problems: Problems) -> dict | None:
     return data
 
 
-def _published(item: schema.Item, now: dt.date) -> bool:
+def is_published(item: schema.Item, now: dt.date) -> bool:
     return not item.draft and (item.publish_after is None or item.publish_after <= now)
 
 
@@ -173,46 +173,71 @@ class _Loaded:
     doc: Document
 
 
-def validate(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = False) -> Content | None:
+def validate_item(kind: str, doc: Document, problems: Problems) -> schema.Item | None:
+    """One file against its schema: the typed item, or None with its problems reported."""
+    data = _with_id(doc, problems)
+    if data is None:
+        return None
+    if kind == "pages":
+        data["body"] = doc.body
+        return _validate(schema.Page, data, doc, problems)
+    return _validate(schema.KINDS[kind], data, doc, problems)
+
+
+@dataclass
+class Validation:
+    """Everything validation learnt: the content, and what a dev server needs to re-check one
+    edited file against the rest without reading them all again."""
+
+    site: schema.Site | None
+    loaded: dict[str, dict[str, _Loaded]]      # every valid item, drafts included
+    published: dict[str, dict[str, _Loaded]]   # what the site shows
+    invalid: dict[str, set[str]]               # files found that failed validation
+    content: Content | None
+
+    @property
+    def vocabularies(self) -> dict[str, set[str] | None]:
+        if not self.site:
+            return {"topics": None, "statuses": None}
+        return {"topics": {t.id for t in self.site.topics}, "statuses": {s.id for s in self.site.statuses}}
+
+
+def validate_all(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = False) -> Validation:
     site = _validate(schema.Site, raw.site.data, raw.site, problems) if raw.site else None
     loaded: dict[str, dict[str, _Loaded]] = {}
-    for kind, docs in raw.items.items():
+    for kind, docs in [*raw.items.items(), ("pages", raw.pages)]:
         loaded[kind] = {}
         for doc in docs:
-            data = _with_id(doc, problems)
-            item = _validate(schema.KINDS[kind], data, doc, problems) if data else None
+            item = validate_item(kind, doc, problems)
             if item:
                 loaded[kind][item.id] = _Loaded(item, doc)
-    loaded["pages"] = {}
-    for doc in raw.pages:
-        data = _with_id(doc, problems)
-        if data is None:
-            continue
-        data["body"] = doc.body
-        page = _validate(schema.Page, data, doc, problems)
-        if page:
-            loaded["pages"][page.id] = _Loaded(page, doc)
     if site:
         _check_vocabularies(site, raw, problems)
     published = {kind: {key: entry for key, entry in entries.items()
-                        if drafts or _published(entry.item, now)}
+                        if drafts or is_published(entry.item, now)}
                  for kind, entries in loaded.items()}
     _check_ids_and_slugs(published, problems)
     invalid = {kind: ids - set(loaded[kind]) for kind, ids in raw.discovered.items()}
+    validation = Validation(site, loaded, published, invalid, None)
     if site:
         published["site"] = {"site": _Loaded(site, raw.site)}
-    _check_references(site, loaded, published, invalid, problems)
+    for kind, entries in published.items():
+        for key, entry in sorted(entries.items()):
+            check_item_references(kind, entry, validation, problems)
     _check_citations_used(published, problems)
     published.pop("site", None)
-    if problems.errors or site is None:
-        return None
-    return Content(
-        site=site, now=now,
-        **{kind: {key: entry.item for key, entry in sorted(published[kind].items())}
-           for kind in loaded},
-        files={f"{kind}/{key}": problems.display_path(entry.doc.path)
-               for kind, entries in published.items() for key, entry in entries.items()},
-    )
+    if not problems.errors and site is not None:
+        validation.content = Content(
+            site=site, now=now,
+            **{kind: {key: entry.item for key, entry in sorted(published[kind].items())}
+               for kind in loaded},
+            files={f"{kind}/{key}": problems.display_path(entry.doc.path)
+                   for kind, entries in published.items() for key, entry in entries.items()})
+    return validation
+
+
+def validate(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = False) -> Content | None:
+    return validate_all(raw, problems, now, drafts).content
 
 
 def _check_vocabularies(site: schema.Site, raw: RawContent, problems: Problems):
@@ -316,41 +341,41 @@ def markdown_citations(kind: str, item) -> typing.Iterator[tuple[tuple, str, int
             yield (name,), match.group(0), occurrence, match.group(1), match.group(2)
 
 
-def _check_references(site, loaded, published, invalid, problems: Problems):
-    vocab = ({"topics": {t.id for t in site.topics}, "statuses": {s.id for s in site.statuses}}
-             if site else {"topics": None, "statuses": None})
-    singular = {"sources": "source", "claims": "claim", "events": "event", "entities": "entity",
-                "timelines": "timeline", "topics": "topic", "statuses": "status", "pages": "page"}
-    for kind, entries in published.items():
-        for key, entry in sorted(entries.items()):
-            refs = [(loc, target_kind, target, None) for loc, target_kind, target
-                    in _references(kind, entry.item)]
-            refs += [(loc, "sources", target, (needle, occurrence)) for loc, needle, occurrence,
-                     target, _ in markdown_citations(kind, entry.item)]
-            for loc, target_kind, target, in_text in refs:
-                if target_kind in vocab:
-                    if vocab[target_kind] is not None and target not in vocab[target_kind]:
-                        problems.add(entry.doc.path, *entry.doc.position(loc),
-                                     f'unknown {singular[target_kind]} "{target}"'
-                                     f"{did_you_mean(target, vocab[target_kind])}; "
-                                     f"{target_kind} are defined in site.yaml")
-                    continue
-                position = (entry.doc.offset_position(loc, *in_text) if in_text
-                            else entry.doc.position(loc))
-                if target in published[target_kind] or target in invalid[target_kind]:
-                    continue  # an invalid file reports its own errors
-                if target in loaded[target_kind]:
-                    problems.add(entry.doc.path, *position,
-                                 f'{singular[target_kind]} "{target}" is a draft or embargoed, so '
-                                 "it will not be published: publish it first or remove the reference")
-                else:
-                    problems.add(entry.doc.path, *position,
-                                 f'unknown {singular[target_kind]} "{target}"'
-                                 f"{did_you_mean(target, loaded[target_kind])}: no file "
-                                 f"content/{target_kind}/{target}.yaml")
-            if kind in ("claims", "events") and not entry.item.sources:
-                problems.add(entry.doc.path, *entry.doc.position(("sources",)),
-                             f"this {singular[kind]} cites no source: every fact needs at least one")
+SINGULAR = {"sources": "source", "claims": "claim", "events": "event", "entities": "entity",
+            "timelines": "timeline", "topics": "topic", "statuses": "status", "pages": "page"}
+
+
+def check_item_references(kind: str, entry: _Loaded, validation: Validation, problems: Problems):
+    """Every reference one item makes, against the items that exist and are published."""
+    vocab, loaded, published = validation.vocabularies, validation.loaded, validation.published
+    refs = [(loc, target_kind, target, None) for loc, target_kind, target
+            in _references(kind, entry.item)]
+    refs += [(loc, "sources", target, (needle, occurrence)) for loc, needle, occurrence,
+             target, _ in markdown_citations(kind, entry.item)]
+    for loc, target_kind, target, in_text in refs:
+        if target_kind in vocab:
+            if vocab[target_kind] is not None and target not in vocab[target_kind]:
+                problems.add(entry.doc.path, *entry.doc.position(loc),
+                             f'unknown {SINGULAR[target_kind]} "{target}"'
+                             f"{did_you_mean(target, vocab[target_kind])}; "
+                             f"{target_kind} are defined in site.yaml")
+            continue
+        position = (entry.doc.offset_position(loc, *in_text) if in_text
+                    else entry.doc.position(loc))
+        if target in published[target_kind] or target in validation.invalid[target_kind]:
+            continue  # an invalid file reports its own errors
+        if target in loaded[target_kind]:
+            problems.add(entry.doc.path, *position,
+                         f'{SINGULAR[target_kind]} "{target}" is a draft or embargoed, so '
+                         "it will not be published: publish it first or remove the reference")
+        else:
+            problems.add(entry.doc.path, *position,
+                         f'unknown {SINGULAR[target_kind]} "{target}"'
+                         f"{did_you_mean(target, loaded[target_kind])}: no file "
+                         f"content/{target_kind}/{target}.yaml")
+    if kind in ("claims", "events") and not entry.item.sources:
+        problems.add(entry.doc.path, *entry.doc.position(("sources",)),
+                     f"this {SINGULAR[kind]} cites no source: every fact needs at least one")
 
 
 def _check_citations_used(published, problems: Problems):
