@@ -6,6 +6,7 @@ later rebuild can tell which pages a change touches.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class PageModel:
     depends_on: frozenset[str]
     context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     in_sitemap: bool = True
+    item: str | None = None      # "claims/x" for the page of one item
 
     @property
     def output_path(self) -> str:
@@ -133,9 +135,8 @@ def link_content(content: Content) -> Links:
 
 def _updated(content: Content, keys) -> dt.date:
     """A page's 'last updated': the newest `updated` among the items it shows."""
-    dates = [content.kind(kind)[key].updated for kind, _, key in
-             (k.partition("/") for k in keys if k != SITE_KEY) if key in content.kind(kind)]
-    return max(dates, default=content.now)
+    dates = content.updated_by_key
+    return max((dates[k] for k in keys if k in dates), default=content.now)
 
 
 def _page(content: Content, *, url, template, kind, title, description, keys, **context) -> PageModel:
@@ -183,12 +184,15 @@ class Pagination:
 
 
 def _index(content: Content, *, url: str, group_dir: str, groups: list[Group], item_kind: str,
-           title: str, keys: set[str], size: int, **fields) -> list[PageModel]:
+           title: str, keys: set[str], size: int, shown_with=None, **fields) -> list[PageModel]:
     """An index page; past `index_page_size` items, an overview of the groups plus one page
     per group (split into numbered pages when a group alone is too long). URLs stay stable:
-    a group's address is its key, not its position."""
+    a group's address is its key, not its position. `shown_with(item)` names other items whose
+    content appears beside an item (the claims counted under a source)."""
     groups = [g for g in groups if g.items]
     if sum(len(g.items) for g in groups) <= size:
+        if shown_with:
+            keys = keys | {key for g in groups for i in g.items for key in shown_with(i)}
         return [_page(content, url=url, title=title, keys=keys, groups=groups, overview=None,
                       pagination=None, **fields)]
     pages = [_page(content, url=url, title=title, keys=keys, groups=[], pagination=None,
@@ -198,8 +202,11 @@ def _index(content: Content, *, url: str, group_dir: str, groups: list[Group], i
         chunks = [group.items[i:i + size] for i in range(0, len(group.items), size)]
         urls = tuple(base if n == 1 else f"{base}{n}/" for n in range(1, len(chunks) + 1))
         for number, chunk in enumerate(chunks, 1):
+            chunk_keys = _keys(item_kind, (i.id for i in chunk))
+            if shown_with:
+                chunk_keys |= {key for i in chunk for key in shown_with(i)}
             pages.append(_page(
-                content, url=urls[number - 1], keys=_keys(item_kind, (i.id for i in chunk)),
+                content, url=urls[number - 1], keys=chunk_keys,
                 title=f"{title}: {group.title}" + (f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""),
                 groups=[Group(group.key, group.label, group.title, chunk)], overview=None,
                 pagination=Pagination(number, len(chunks), urls) if len(chunks) > 1 else None,
@@ -221,6 +228,7 @@ def home_page(content: Content, links: Links) -> PageModel:
     keys = (_keys("timelines", content.timelines) | _keys("events", content.events)
             | {f"{kind}/{item.id}" for kind, item in updates} | _keys("corrections", content.corrections))
     story = next((p for p in content.pages.values() if p.slug == "story"), None)
+    keys |= _keys("sources", (target for *_, target, _ in markdown_citations("site", content.site)))
     return _page(content, url="", template="home.html", kind="home", title=content.site.title,
                  description=content.site.description, keys=keys, strands=strands,
                  updates=[_update(kind, item) for kind, item in updates],
@@ -248,6 +256,7 @@ def timeline_pages(content: Content, links: Links) -> list[PageModel]:
                    item_kind="events", template="timeline.html", kind="timeline",
                    size=content.site.timeline_page_size, title=strings["timeline"], description=f"Every event, in order: {content.site.description}",
                    keys=_keys("events", content.events) | _keys("timelines", content.timelines),
+                   shown_with=lambda event: _item_keys_cited("events", event),
                    timeline=None, timelines=timelines,
                    filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in everything)])
     for timeline in timelines:
@@ -255,7 +264,8 @@ def timeline_pages(content: Content, links: Links) -> list[PageModel]:
         pages += _index(content, url=item_url("timelines", timeline.id), group_dir="",
                         groups=_year_groups(events), item_kind="events", template="timeline.html",
                         kind="timeline", size=content.site.timeline_page_size, title=timeline.title, description=timeline.description,
-                        keys=_keys("events", (e.id for e in events)) | {f"timelines/{timeline.id}"},
+                        keys=_keys("events", (e.id for e in events)) | _keys("timelines", content.timelines),
+                        shown_with=lambda event: _item_keys_cited("events", event),
                         timeline=timeline, timelines=timelines,
                         filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in events)])
     return pages
@@ -266,6 +276,7 @@ def event_page(content: Content, links: Links, event: schema.Event) -> PageModel
     entities = [content.entities[e] for e in event.entities]
     corrections = [content.corrections[c] for c in links.corrections_of.get(f"events/{event.id}", [])]
     keys = ({f"events/{event.id}"} | _item_keys_cited("events", event) | _keys("claims", event.claims)
+            | {k for c in corrections for k in _item_keys_cited("corrections", c)}
             | _keys("claims", (c.id for c in claims)) | _keys("entities", event.entities)
             | _keys("timelines", event.timelines) | _keys("corrections", (c.id for c in corrections)))
     return _page(content, url=item_url("events", event.id), template="event.html", kind="event",
@@ -300,6 +311,7 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
     corrections = [content.corrections[c] for c in links.corrections_of.get(f"claims/{claim.id}", [])]
     statuses = {s.id: s for s in content.site.statuses}
     keys = ({f"claims/{claim.id}"} | _item_keys_cited("claims", claim) | _keys("events", event_ids)
+            | {k for c in corrections for k in _item_keys_cited("corrections", c)}
             | _keys("entities", claim.entities) | _keys("corrections", (c.id for c in corrections)))
     return _page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
                  title=claim.statement, description=f"{statuses[claim.status].label}: "
@@ -330,7 +342,9 @@ def sources_index(content: Content, links: Links) -> list[PageModel]:
                   template="sources.html", kind="index", title=strings_for(content.site)["sources"],
                   description=f"The bibliography of {content.site.title}: every source, with what "
                               "cites it.",
-                  keys=_keys("sources", content.sources),
+                  keys=_keys("sources", content.sources) | {f"{kind}/{key}" for citing in links.citing.values()
+                                                            for kind, key in citing},
+                  shown_with=lambda source: {f"{kind}/{key}" for kind, key in links.citing.get(source.id, [])},
                   citing={key: len(links.citing.get(key, [])) for key in content.sources})
 
 
@@ -396,7 +410,8 @@ def corrections_page(content: Content, links: Links) -> PageModel:
     return _page(content, url="corrections/", template="corrections.html", kind="index",
                  title=strings_for(content.site)["corrections"],
                  description=f"Every correction made to {content.site.title}, newest first.",
-                 keys=_keys("corrections", content.corrections) | {c.item for c in ordered},
+                 keys=_keys("corrections", content.corrections) | {c.item for c in ordered}
+                 | {k for c in ordered for k in _item_keys_cited("corrections", c)},
                  corrections=ordered, targets=targets)
 
 
@@ -441,12 +456,29 @@ ITEM_PAGES = {"events": event_page, "claims": claim_page, "sources": source_page
               "entities": entity_page, "pages": markdown_page}
 
 
-def site_wide_pages(content: Content, links: Links) -> list[PageModel]:
+FAMILIES = {
+    "home": lambda content, links: [home_page(content, links)],
+    "timelines": lambda content, links: timeline_pages(content, links),
+    "claims": lambda content, links: claims_index(content, links),
+    "sources": lambda content, links: sources_index(content, links),
+    "entities": lambda content, links: entities_index(content, links),
+    "corrections": lambda content, links: [corrections_page(content, links)],
+    "404": lambda content, links: [not_found_page(content)],
+}
+
+
+def site_wide_pages(content: Content, links: Links, families=FAMILIES) -> list[PageModel]:
     """The pages that gather many items: home, timelines, indexes, corrections, 404."""
-    return [home_page(content, links), *timeline_pages(content, links),
-            *claims_index(content, links), *sources_index(content, links),
-            *entities_index(content, links), corrections_page(content, links),
-            not_found_page(content)]
+    return [page for family in families for page in FAMILIES[family](content, links)]
+
+
+def family_of(page: PageModel) -> str | None:
+    """Which builder in FAMILIES made a site-wide page."""
+    if page.kind in ("home", "timeline", "404"):
+        return {"home": "home", "timeline": "timelines", "404": "404"}[page.kind]
+    if page.kind == "index":
+        return page.url.split("/", 1)[0]
+    return None
 
 
 def item_page(content: Content, links: Links, kind: str, key: str) -> PageModel | None:
@@ -454,7 +486,9 @@ def item_page(content: Content, links: Links, kind: str, key: str) -> PageModel 
     corrections are shown on site-wide pages) or the item is not published."""
     builder = ITEM_PAGES.get(kind)
     item = content.kind(kind).get(key) if builder else None
-    return builder(content, links, item) if item is not None else None
+    if item is None:
+        return None
+    return dataclasses.replace(builder(content, links, item), item=f"{kind}/{key}")
 
 
 def build_pages(content: Content, links: Links | None = None) -> list[PageModel]:

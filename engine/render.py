@@ -183,16 +183,23 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         pages_by_slug={p.slug: p for p in content.pages.values()},
         cite=cite, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
         text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
-    @functools.lru_cache(maxsize=None)
+    remembered: dict[tuple, Markup] = {}   # ("citation", source, locator) or ("claim_card", id)
+
     def citation(source_id: str, locator: str | None = None) -> Markup:
-        return Markup(env.get_template(PARTIAL_FUNCTIONS["citation"]).render(
-            source=content.sources[source_id], locator=locator))
+        key = ("citation", source_id, locator)
+        if key not in remembered:
+            remembered[key] = Markup(env.get_template(PARTIAL_FUNCTIONS["citation"]).render(
+                source=content.sources[source_id], locator=locator))
+        return remembered[key]
 
-    @functools.lru_cache(maxsize=None)
     def claim_card(claim_id: str) -> Markup:
-        return Markup(env.get_template(PARTIAL_FUNCTIONS["claim_card"]).render(
-            claim=content.claims[claim_id]))
+        key = ("claim_card", claim_id)
+        if key not in remembered:
+            remembered[key] = Markup(env.get_template(PARTIAL_FUNCTIONS["claim_card"]).render(
+                claim=content.claims[claim_id]))
+        return remembered[key]
 
+    env.globals["remembered_partials"] = remembered
     env.globals.update(citation=citation, claim_card=claim_card)
     env.filters.update(
         markdown=markdown, fuzzy=formatter.fuzzy, day=formatter.day, figure=formatter.figure,
@@ -272,27 +279,36 @@ class Renderer:
                                           self.templates_of(page.template)))
                 for page, html in zip(pages, render_pages(self.env, pages, workers))]
 
-    def site_files(self, pages: list[PageModel]) -> list[tuple[str, Output]]:
-        """Sitemap, feed, robots.txt and Netlify's _redirects: each made from every page."""
-        listed = [p for p in pages if p.in_sitemap]
+    def site_files(self, pages: list[PageModel], names=None) -> list[tuple[str, Output]]:
+        """Sitemap, feed, robots.txt and Netlify's _redirects (or the named ones), each made
+        from every page."""
+        chosen = [(name, kind) for name, kind in self.SITE_FILES if names is None or name in names]
+        listed = [p for p in pages if p.in_sitemap] if names is None or "sitemap.xml" in names else []
         redirects = [p for p in pages if p.kind == "redirect"]
-        entries = feed_entries(self.content)
+        entries = feed_entries(self.content) if names is None or "feed.xml" in names else []
         return [(name, Output(kind, self.env.get_template(name).render(
                     pages=listed, redirects=redirects, feed_entries=entries,
                     now=self.content.now).encode("utf-8"), templates=frozenset({name})))
-                for name, kind in self.SITE_FILES]
+                for name, kind in chosen]
 
     def static_outputs(self) -> list[tuple[str, Output]]:
         return [(self.assets[name], Output("asset" if self.assets[name].startswith("assets/") else "static",
                                            data, templates=frozenset({f"static/{name}"})))
                 for name, data in self.static.items()]
 
-    def forget(self) -> None:
-        """Drops what the environment remembered, after content or templates changed."""
-        self.env.cache.clear() if self.env.cache is not None else None
-        self._closures.clear()
-        for name in PARTIAL_FUNCTIONS:
-            self.env.globals[name].cache_clear()
+    def forget(self, keys: set[str] | None = None) -> None:
+        """Drops what the environment remembered: the partials of the changed content keys,
+        or everything (templates too) when keys is None."""
+        remembered = self.env.globals["remembered_partials"]
+        if keys is None:
+            self.env.cache.clear() if self.env.cache is not None else None
+            self._closures.clear()
+            remembered.clear()
+            return
+        ids = {("citation" if k.startswith("sources/") else "claim_card", k.partition("/")[2])
+               for k in keys}
+        for key in [k for k in remembered if (k[0], k[1]) in ids]:
+            del remembered[key]
 
 
 def collect(outputs: list[tuple[str, Output]], owners: dict[str, str]) -> dict[str, Output]:

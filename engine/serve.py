@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote
 
-from .pipeline import Paths, build_site
+from .incremental import DevBuild
+from .pipeline import Paths
 from .problems import Problem
 
 ERROR_CSS = Path(__file__).parent / "dev-errors.css"
@@ -29,13 +30,14 @@ class DevSite:
 
     def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool):
         self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
+        self.builder = DevBuild(paths, out, now, drafts)
         self.failures: list[Problem] = []
         self.base_path = "/"
         self.lock = threading.Lock()
 
     def rebuild(self) -> None:
         with self.lock:
-            result = build_site(self.paths, self.out, self.now, drafts=self.drafts, dev=True, workers=1)
+            result = self.builder.update()
             self.failures = list(result.failures)
             if result.ok:
                 self.base_path = _base_path(self.paths)

@@ -39,9 +39,20 @@ class Content:
     corrections: dict[str, schema.Correction]
     pages: dict[str, schema.Page]
     files: dict[str, str] = field(default_factory=dict)  # "claims/x" -> file path, for deps
+    updated_by_key: dict[str, dt.date] = field(default_factory=dict)  # "claims/x" -> its `updated`
+
+    def __post_init__(self):
+        for kind in ("sources", "claims", "timelines", "events", "entities", "corrections", "pages"):
+            for key, item in getattr(self, kind).items():
+                self.updated_by_key[f"{kind}/{key}"] = item.updated
 
     def kind(self, name: str) -> dict:
         return getattr(self, name)
+
+    def replace(self, kind: str, item) -> None:
+        """Puts an edited item in place of the old one (the dev server's incremental path)."""
+        self.kind(kind)[item.id] = item
+        self.updated_by_key[f"{kind}/{item.id}"] = item.updated
 
 
 # --- mapping pydantic's errors to an editor's words ---------------------------------------------

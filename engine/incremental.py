@@ -1,0 +1,285 @@
+"""Incremental rebuilds for the dev server: remember the last good build, and after an edit
+re-read only the changed files and re-render only the pages that were, or now are, made from
+them (each page records its content items and templates).
+
+Edits of existing claims, sources, events, entities and corrections, and changes to templates
+and static files, take the fast path. Anything that changes which items exist or what every
+page shows (a file added or removed, site.yaml, a Markdown page, a draft or embargo toggled, an
+old id) falls back to a full rebuild, which is always correct.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import model
+from .load import KINDS, load_content, load_yaml
+from .pipeline import BuildResult, Paths, Timings, reference_date
+from .problems import Problem, Problems
+from .render import Output, Renderer, collect, owner_of
+from .validate import (Validation, _Loaded, _references, check_item_references, is_published,
+                       markdown_citations, validate_all, validate_item)
+from .write import publish
+
+FAST_KINDS = set(KINDS) - {"timelines"}
+ITEM_KINDS = ("claims", "events", "sources", "entities", "pages", "corrections", "timelines")
+
+
+def referenced_keys(kind: str, item) -> set[str]:
+    """The content keys an item points at: their pages list it, so they change with it."""
+    keys = {f"{target_kind}/{target}" for _, target_kind, target in _references(kind, item)
+            if target_kind in ITEM_KINDS}
+    keys |= {f"sources/{target}" for *_, target, _ in markdown_citations(kind, item)}
+    return keys
+
+
+def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
+    """Every file under the folders, with its modification time and size."""
+    found: dict[str, tuple[int, int]] = {}
+    pending = [str(folder) for folder in folders if folder.is_dir()]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    try:
+                        info = entry.stat()
+                    except OSError:
+                        continue
+                    found[entry.path] = (info.st_mtime_ns, info.st_size)
+    return found
+
+
+def _listing(item) -> tuple:
+    """What the feed and sitemap show of an item."""
+    return (item.added, item.updated, getattr(item, "statement", None) or getattr(item, "title", None)
+            or getattr(item, "wrong", None) or getattr(item, "name", None))
+
+
+@dataclass
+class DevBuild:
+    paths: Paths
+    out: Path
+    now: str | None
+    drafts: bool = False
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+    validation: Validation | None = None
+    links: model.Links | None = None
+    renderer: Renderer | None = None
+    pages: dict[str, model.PageModel] = field(default_factory=dict)
+    files: dict[str, Output] = field(default_factory=dict)
+    failures: list = field(default_factory=list)   # the last run's, shown until a change fixes them
+
+    @property
+    def watched(self) -> list[Path]:
+        return [self.paths.content, *self.paths.templates, *self.paths.static]
+
+    # --- full rebuild ---------------------------------------------------------------------------
+
+    def full(self) -> BuildResult:
+        result = self._full()
+        self.failures = list(result.failures)
+        if self.failures:
+            self.stats = {}   # the next change re-reads everything
+        return result
+
+    def _full(self) -> BuildResult:
+        result = BuildResult(Problems(self.paths.content.parent))
+        self.stats = snapshot(self.watched)
+        raw = result.timings.run("load", load_content, self.paths.content, result.problems)
+        time_zone = raw.site.data.get("time_zone", "UTC") if raw.site else "UTC"
+        try:
+            today = reference_date(self.now, time_zone if isinstance(time_zone, str) else "UTC")
+        except Exception:
+            today = reference_date(self.now, "UTC")
+        validation = result.timings.run("validate", validate_all, raw, result.problems, today,
+                                        self.drafts)
+        result.failures = result.problems.errors
+        if validation.content is None:
+            return result
+        content = validation.content
+        links = result.timings.run("model", model.link_content, content)
+        pages = result.timings.run("model", model.build_pages, content, links)
+        renderer = Renderer(self.paths, content, fingerprint=False)
+        try:
+            files = result.timings.run("render", self._collect, renderer, pages,
+                                       renderer.pages(pages) + renderer.site_files(pages)
+                                       + renderer.static_outputs())
+        except Exception as error:  # noqa: BLE001 - shown in the browser like any other problem
+            result.failures = getattr(error, "problems", None) or [Problem("templates", 1, 1, str(error))]
+            return result
+        self.validation, self.links, self.renderer = validation, links, renderer
+        self.pages = {page.output_path: page for page in pages}
+        self.files = files
+        result.files = files
+        result.written = result.timings.run("write", publish, files, self.out)
+        return result
+
+    def _collect(self, renderer: Renderer, pages, outputs) -> dict[str, Output]:
+        return collect(outputs, {page.output_path: owner_of(page, renderer.content) for page in pages})
+
+    # --- after a change -------------------------------------------------------------------------
+
+    def update(self) -> BuildResult:
+        """Rebuilds what the files changed since the last call touch."""
+        if self.validation is None:
+            return self.full()
+        now_stats = snapshot(self.watched)
+        changed = {Path(p) for p in now_stats.keys() | self.stats.keys()
+                   if now_stats.get(p) != self.stats.get(p)}
+        result = BuildResult(Problems(self.paths.content.parent))
+        if not changed:
+            result.files, result.failures = self.files, list(self.failures)
+            return result
+        if self.failures:
+            return self.full()
+        content_files = {p for p in changed if p.is_relative_to(self.paths.content)}
+        edits = self._item_edits(content_files, now_stats)
+        if edits is None:
+            return self.full()
+        templates = {p for p in changed - content_files
+                     if any(p.is_relative_to(folder) for folder in self.paths.templates)}
+        static = changed - content_files - templates
+        self.stats = now_stats
+        keys = result.timings.run("validate", self._apply_edits, edits, result)
+        if result.failures:
+            self.failures, self.stats = list(result.failures), {}
+            return result
+        if keys is None:
+            return self.full()
+        touched = result.timings.run("render", self._rerender, keys, templates, static)
+        result.files = self.files
+        result.written = result.timings.run("write", self._write, touched)
+        return result
+
+    def _item_edits(self, content_files: set[Path], now_stats) -> list[tuple[str, Path]] | None:
+        """The changed files as (kind, path) when all are edits of existing items of a kind the
+        fast path knows; None when a full rebuild is needed."""
+        edits = []
+        for path in sorted(content_files):
+            relative = path.relative_to(self.paths.content).parts
+            if len(relative) != 2 or relative[0] not in FAST_KINDS or str(path) not in self.stats \
+                    or str(path) not in now_stats or path.stem not in self.validation.loaded[relative[0]]:
+                return None
+            edits.append((relative[0], path))
+        return edits
+
+    def _apply_edits(self, edits, result: BuildResult) -> set[str] | None:
+        """Validates the edited files and swaps them into the content; the changed keys, or
+        None when an edit changes more than its own pages (publication, old ids)."""
+        validation, content = self.validation, self.validation.content
+        problems = result.problems
+        new_items = []
+        for kind, path in edits:
+            doc = load_yaml(path, problems)
+            item = validate_item(kind, doc, problems) if doc else None
+            if item is None:
+                continue
+            old = validation.loaded[kind][item.id].item
+            if is_published(old, content.now) != is_published(item, content.now) or \
+                    old.old_ids != item.old_ids or old.draft != item.draft:
+                return None
+            new_items.append((kind, _Loaded(item, doc), old))
+        for kind, entry, _ in new_items:
+            validation.loaded[kind][entry.item.id] = entry
+            if entry.item.id in validation.published[kind]:
+                validation.published[kind][entry.item.id] = entry
+        for kind, entry, _ in new_items:
+            check_item_references(kind, entry, validation, problems)
+        result.failures = problems.errors
+        if result.failures:
+            return set()
+        keys: set[str] = set()
+        self._referenced: set[str] = set()
+        self._listed_differently = False
+        for kind, entry, old in new_items:
+            self._referenced |= referenced_keys(kind, old) | referenced_keys(kind, entry.item)
+            self._listed_differently |= _listing(old) != _listing(entry.item)
+            key = entry.item.id
+            if key not in content.kind(kind):
+                continue   # a draft: not on the site
+            self.links.remove(kind, key, old)
+            content.replace(kind, entry.item)
+            self.links.add(kind, key, entry.item)
+            keys.add(f"{kind}/{key}")
+        return keys
+
+    def _rerender(self, keys: set[str], templates: set[Path], static: set[Path]) -> set[str]:
+        """Re-renders the pages the changed keys and templates touch; returns the paths touched."""
+        content, renderer = self.validation.content, self.renderer
+        renderer.forget(None if templates else keys)
+        if static:
+            fresh = Renderer(self.paths, content, fingerprint=False)
+            renderer.static, renderer.assets = fresh.static, fresh.assets
+        candidates = {path for path, page in self.pages.items() if page.depends_on & keys}
+        families = sorted({model.family_of(self.pages[path]) for path in candidates} - {None})
+        rebuilt = {p.output_path: p for p in model.site_wide_pages(content, self.links, families)}
+        item_keys = set(keys) | (self._referenced if keys else set())
+        for key in keys:
+            own = model.item_page(content, self.links, *key.split("/", 1))
+            item_keys |= own.depends_on if own else set()
+        item_keys |= {self.pages[path].item for path in candidates if self.pages[path].item}
+        for key in item_keys - {model.SITE_KEY}:
+            page = model.item_page(content, self.links, *key.split("/", 1))
+            if page:
+                rebuilt[page.output_path] = page
+        if keys:
+            rebuilt.update({p.output_path: p for p in model.redirect_pages(content) if p.depends_on & keys})
+        template_names = {self._template_name(p) for p in templates}
+        to_render = [page for path, page in sorted(rebuilt.items())
+                     if path not in self.pages or (self.pages[path].depends_on | page.depends_on) & keys
+                     or self.files[path].templates & template_names]
+        to_render += [page for path, page in sorted(self.pages.items())
+                      if path not in rebuilt and self.files[path].templates & template_names]
+        gone = {path for path, page in self.pages.items()
+                if model.family_of(page) in families and path not in rebuilt}
+        sitemap_changed = bool(gone) or any(
+            path not in self.pages or self.pages[path].updated != page.updated
+            for path, page in rebuilt.items())
+        feed_changed = bool(keys) and self._listed_differently
+        touched = set()
+        for path in gone:
+            del self.pages[path]
+            self.files.pop(path, None)
+            touched.add(path)
+        self.pages.update(rebuilt)
+        outputs = renderer.pages(to_render)
+        if template_names or static:
+            outputs += renderer.site_files(list(self.pages.values()))
+        elif sitemap_changed or feed_changed:
+            outputs += renderer.site_files(list(self.pages.values()), names=(
+                {"sitemap.xml"} if sitemap_changed else set()) | ({"feed.xml"} if feed_changed else set()))
+        if static:
+            statics = renderer.static_outputs()
+            outputs += statics
+            for path in [p for p, o in self.files.items() if o.kind in ("static", "asset")]:
+                if path not in dict(statics):
+                    del self.files[path]
+                    touched.add(path)
+        for path, output in outputs:
+            if self.files.get(path) != output:
+                self.files[path] = output
+                touched.add(path)
+        self.files = dict(sorted(self.files.items()))
+        return touched
+
+    def _template_name(self, path: Path) -> str:
+        for folder in self.paths.templates:
+            if path.is_relative_to(folder):
+                return path.relative_to(folder).as_posix()
+        return path.name
+
+    def _write(self, touched: set[str]) -> bool:
+        """Writes the touched files in place, each atomically (the dev server serves from disk)."""
+        for path in sorted(touched):
+            target = self.out / path
+            if path not in self.files:
+                target.unlink(missing_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = target.with_name(f".{target.name}.tmp")
+            staging.write_bytes(self.files[path].data)
+            os.replace(staging, target)
+        return bool(touched)

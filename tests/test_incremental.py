@@ -1,0 +1,135 @@
+"""The dev server's incremental rebuilds give exactly what a clean build gives, after any
+sequence of edits, additions, deletions, template, static and site changes."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
+
+from conftest import NOW, ROOT, copy_fixture, paths_for
+from engine.incremental import DevBuild
+from engine.pipeline import build_site
+
+
+def write(path: Path, text: str, clock=[10**18]):
+    """Writes and gives the file a new modification time, as an editor's save would."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    clock[0] += 10**9
+    os.utime(path, ns=(clock[0], clock[0]))
+
+
+def replace(path: Path, old: str, new: str):
+    text = path.read_text("utf-8")
+    if old in text:
+        write(path, text.replace(old, new, 1))
+
+
+CLAIM = ("statement: A new claim {n}.\ntopic: funding\nstatus: confirmed\nclaimant: Acme\n"
+         "sources:\n  - source: {source}\n    stance: supports\nnote: New [@{source}].\n"
+         "added: 2026-11-0{d}\nupdated: 2026-11-0{d}\n")
+
+
+def operation(name: str, base: Path, n: int):
+    content = base / "content"
+    if name == "edit claim":
+        replace(content / "claims/valuation.yaml", "about $50m.", f"about $50m, version {n}.")
+    elif name == "edit claim with an old id":
+        replace(content / "claims/round-size.yaml", "raised $10m in April", f"raised $10m ({n}) in April")
+    elif name == "claim status":
+        replace(content / "claims/round-size.yaml", "status: confirmed", "status: disputed")
+    elif name == "claim cites another source":
+        replace(content / "claims/round-size.yaml", "  - source: weekly-copy", "  - source: wire")
+    elif name == "claim updated date":
+        replace(content / "claims/round-size.yaml", "updated: 2026-11-01", "updated: 2026-11-05")
+    elif name == "edit event":
+        replace(content / "events/round-a.yaml", "title: Acme raises its Series A",
+                f"title: Acme raises its Series A ({n})")
+    elif name == "event date":
+        replace(content / "events/cameras.yaml", "date: 2019-10-07/2019-10-09", "date: 2014-05")
+    elif name == "edit source":
+        replace(content / "sources/wire.yaml", "outlet: Wire Service", f"outlet: Wire Service {n}")
+    elif name == "edit entity":
+        replace(content / "entities/big-fund.yaml", "name: Big Fund", f"name: Big Fund {n}")
+    elif name == "relation target":
+        replace(content / "entities/big-fund.yaml", "    event: round-a\n", "")
+    elif name == "correction target":
+        replace(content / "corrections/valuation-figure.yaml", "item: claims/valuation",
+                "item: claims/round-size")
+    elif name == "edit correction":
+        replace(content / "corrections/valuation-figure.yaml", "given as $40m.", f"given as ${n}m.")
+    elif name == "add claim":
+        write(content / f"claims/new-{n}.yaml", CLAIM.format(n=n, source="wire", d=n % 9 + 1))
+    elif name == "delete claim":
+        (content / "claims/draft-claim.yaml").unlink(missing_ok=True)
+    elif name == "break a reference":
+        replace(content / "events/founding.yaml", "[@wire]", "[@wyre]")
+    elif name == "fix a reference":
+        replace(content / "events/founding.yaml", "[@wyre]", "[@wire]")
+    elif name == "draft toggle":
+        replace(content / "claims/round-size.yaml", "entities: [acme]", "entities: [acme]\ndraft: true")
+    elif name == "embargo toggle":
+        replace(content / "events/cameras.yaml", "topic: surveillance",
+                "topic: surveillance\npublish_after: 2030-01-01")
+    elif name == "edit page":
+        replace(content / "pages/about.md", "We track Acme", f"We follow Acme ({n})")
+    elif name == "edit site":
+        replace(content / "site.yaml", "title: The Acme Files", f"title: The Acme Files {n}")
+    elif name == "override template":
+        write(base / "overrides/templates/partials/status.html",
+              f'<span class="status v{n}">{{{{ status.label }}}}</span>')
+    elif name == "edit static":
+        write(base / "overrides/static/style.css", f"body {{ margin: {n}px; }}")
+    elif name == "add static":
+        write(base / f"overrides/static/extra-{n}.txt", "x")
+
+
+OPERATIONS = ["edit claim", "edit claim with an old id", "claim status", "claim cites another source", "claim updated date",
+              "edit event", "event date", "edit source", "edit entity", "relation target",
+              "correction target", "edit correction", "add claim", "delete claim", "break a reference",
+              "fix a reference", "draft toggle", "embargo toggle", "edit page", "edit site",
+              "override template", "edit static", "add static"]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@settings(max_examples=20)
+@given(st.lists(st.sampled_from(OPERATIONS), min_size=1, max_size=6))
+def test_incremental_output_equals_a_clean_build_after_every_step(tmp_path_factory, steps):
+    base = tmp_path_factory.mktemp("incremental")
+    copy_fixture(base)
+    (base / "overrides").mkdir()
+    paths = paths_for(base / "content", base / "overrides")
+    dev = DevBuild(paths, base / "dev", NOW)
+    assert dev.update().ok
+    for n, name in enumerate(steps, 1):
+        operation(name, base, n)
+        incremental = dev.update()
+        clean_out = base / f"clean-{n}"
+        clean = build_site(paths, clean_out, NOW, dev=True, workers=1)
+        assert incremental.ok == clean.ok, (name, incremental.failures, clean.failures)
+        if clean.ok:
+            assert {p: o.data for p, o in dev.files.items()} == {p: o.data for p, o in clean.files.items()}, name
+            assert tree(base / "dev") == tree(clean_out), name
+        else:
+            assert {str(p) for p in incremental.failures} <= {str(p) for p in clean.failures} | {
+                str(p) for p in clean.problems.items}, name
+        shutil.rmtree(clean_out, ignore_errors=True)
+
+
+def test_an_edit_re_renders_only_the_pages_made_from_it(tmp_path):
+    copy_fixture(tmp_path)
+    dev = DevBuild(paths_for(tmp_path / "content"), tmp_path / "dev", NOW)
+    assert dev.update().ok
+    before = {path: output.data for path, output in dev.files.items()}
+    operation("edit source", tmp_path, 7)
+    assert dev.update().ok
+    changed = sorted(path for path, output in dev.files.items() if before.get(path) != output.data)
+    assert "sources/wire/index.html" in changed and "claims/valuation/index.html" in changed
+    assert "claims/round-size/index.html" not in changed    # does not cite the wire
+    assert "entities/big-fund/index.html" not in changed
