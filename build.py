@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
                            drafts=args.drafts)
     return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict,
-                          workers=args.workers)
+                          workers=args.workers, cache=ROOT / ".cache")
 
 
 if __name__ == "__main__":

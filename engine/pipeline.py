@@ -168,8 +168,21 @@ def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
 
 
 def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
-          workers: int | None = None) -> int:
+          workers: int | None = None, cache: Path | None = None) -> int:
     """The command line's build: prints every problem, then a one-screen summary."""
+    from . import cache as build_cache
+    started = time.perf_counter()
+    inputs = None
+    if cache is not None:
+        options = {"out": out, "now": now, "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+                   "strict": strict, "drafts": drafts,
+                   "today": None if now or os.environ.get("SOURCE_DATE_EPOCH") else dt.date.today()}
+        inputs = build_cache.inputs_fingerprint([paths.content, *paths.templates, *paths.static], options)
+        if build_cache.unchanged(cache, out, inputs):
+            print(f"Nothing changed since the last build of {out}: nothing read, nothing written "
+                  f"({(time.perf_counter() - started) * 1000:.0f} ms).")
+            return 0
+        build_cache.forget(cache, out)
     result = build_site(paths, out, now, strict, drafts, workers=workers)
     failing = report(result.problems, strict)
     if not failing and result.failures:
@@ -181,6 +194,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     kinds = Counter(output.kind for output in result.files.values())
     written = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
     state = "" if result.written else " (unchanged: nothing written)"
+    if inputs is not None:
+        build_cache.remember(cache, out, inputs)
     print(f"Built {len(result.files)} files into {out}{state}: {written}. "
           f"{len(result.problems.warnings)} warnings, {len(result.problems.notices)} notices. "
           f"Time: {result.timings}.")
