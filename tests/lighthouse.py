@@ -20,10 +20,12 @@ def lighthouse(url: str) -> dict:
     assert NODE.exists() and CLI.exists(), "Lighthouse is missing: run `make test` (npm ci)"
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
-        subprocess.run([str(NODE), str(CLI), url, "--quiet", "--output=json", f"--output-path={report}",
-                        "--only-categories=performance,accessibility,best-practices,seo",
-                        f"--chrome-flags={FLAGS}"], check=True, timeout=180,
-                       env={"CHROME_PATH": chromium_path(), "PATH": "/usr/bin:/bin", "HOME": folder})
+        run = subprocess.run([str(NODE), str(CLI), url, "--quiet", "--output=json",
+                              f"--output-path={report}",
+                              "--only-categories=performance,accessibility,best-practices,seo",
+                              f"--chrome-flags={FLAGS}"], capture_output=True, text=True, timeout=180,
+                             env={"CHROME_PATH": chromium_path(), "PATH": "/usr/bin:/bin", "HOME": folder})
+        assert run.returncode == 0, f"Lighthouse failed on {url}: {run.stderr[-2000:]}"
         data = json.loads(report.read_text())
     scores = {name: round(category["score"] * 100) for name, category in data["categories"].items()}
     failing = sorted(audit_id for audit_id, audit in data["audits"].items()
