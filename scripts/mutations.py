@@ -32,7 +32,7 @@ MUTATIONS = [
              "    def refuse_tag(self, node) -> None:\n        return None\n",
              ["tests/test_errors.py::test_yaml_tags_that_could_run_code_are_refused"]),
     Mutation("YAML anchors and aliases are refused", "engine/load.py",
-             "    if not _ANCHOR_HINT.search(text):\n        return True",
+             '    if "&" not in text:\n        return True',
              "    return True", ["tests/test_errors.py::test_an_alias_bomb_fails_fast_with_a_clear_error"]),
     Mutation("files above the size limit are refused", "engine/load.py",
              "MAX_FILE_BYTES = 256 * 1024", "MAX_FILE_BYTES = 256 * 1024 * 1024",
@@ -84,8 +84,8 @@ MUTATIONS = [
              " frame-ancestors 'none';", "",
              ["tests/test_netlify.py::test_every_path_gets_strict_security_headers"]),
     Mutation("no request leaves the site's origin", "templates/base.html",
-             '<link rel="stylesheet" href="{{ url(\'static/style.css\') }}">',
-             '<link rel="stylesheet" href="{{ url(\'static/style.css\') }}"><link rel="stylesheet" href="https://fonts.example.com/x.css">',
+             '<link rel="stylesheet" href="{{ asset(\'style.css\') }}">',
+             '<link rel="stylesheet" href="{{ asset(\'style.css\') }}"><link rel="stylesheet" href="https://fonts.example.com/x.css">',
              ["tests/test_browser.py::test_every_page_loads_cleanly_and_stays_on_its_own_origin"]),
     Mutation("no inline styles (the CSP would block them)", "templates/base.html",
              '<body class="page-{{ page.kind }}">', '<body class="page-{{ page.kind }}" style="margin:0">',
@@ -138,7 +138,7 @@ MUTATIONS = [
              'return saved.get("inputs") == inputs',
              ["tests/test_cache.py::test_an_edited_file_a_damaged_output_or_a_new_day_each_mean_a_build"]),
     Mutation("drafts stay out of the sitemap and feed", "engine/validate.py",
-             "if drafts or _published(entry.item, now)}", "if True}",
+             "if drafts or is_published(entry.item, now)}", "if True}",
              ["tests/test_site.py::test_drafts_and_embargoed_items_are_left_out_everywhere"]),
 ]
 
