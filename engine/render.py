@@ -201,7 +201,13 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
 
     env.globals["remembered_partials"] = remembered
     env.globals.update(citation=citation, claim_card=claim_card)
-    env.filters.update(
+    def language_name(code: str) -> str:
+        try:
+            return Locale.parse(code.replace("-", "_")).get_display_name(formatter.locale) or code
+        except (ValueError, LookupError):
+            return code
+
+    env.filters.update(language_name=language_name,
         markdown=markdown, fuzzy=formatter.fuzzy, day=formatter.day, figure=formatter.figure,
         json=lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True)
                                   .replace("<", "\\u003c").replace(">", "\\u003e")
