@@ -181,7 +181,7 @@ class DevBuild:
             if is_published(old, content.now) != is_published(item, content.now) or \
                     old.old_ids != item.old_ids or old.draft != item.draft:
                 return None
-            new_items.append((kind, _Loaded(item, doc), old))
+            new_items.append((kind, _Loaded(item, doc.path, kind, doc), old))
         for kind, entry, _ in new_items:
             validation.loaded[kind][entry.item.id] = entry
             if entry.item.id in validation.published[kind]:

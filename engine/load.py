@@ -236,13 +236,24 @@ def load_markdown(path: Path, problems: Problems) -> Document | None:
 
 @dataclass
 class RawContent:
-    """Everything read from content/, before validation."""
+    """What content/ holds, before validation: site.yaml read, the item files found. Items are
+    read one at a time (`documents`), so a large site never holds every parsed file at once."""
 
     root: Path
     site: Document | None
-    items: dict[str, list[Document]]
-    pages: list[Document]
+    files: list[tuple[str, Path]]
     discovered: dict[str, set[str]] = field(default_factory=dict)  # every id found, even if broken
+
+    def documents(self, problems: Problems):
+        """Each item file as (kind, document), in a stable order; unreadable ones are reported."""
+        for kind, path in self.files:
+            doc = load_file(kind, path, problems)
+            if doc:
+                yield kind, doc
+
+
+def load_file(kind: str, path: Path, problems: Problems) -> Document | None:
+    return load_markdown(path, problems) if kind == "pages" else load_yaml(path, problems)
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -306,17 +317,8 @@ def load_content(content: Path, problems: Problems) -> RawContent:
         site = None
     else:
         site = load_yaml(site_path, problems)
-    items: dict[str, list[Document]] = {kind: [] for kind in KINDS}
-    pages: list[Document] = []
+    files = discover(content, problems)
     discovered: dict[str, set[str]] = {kind: set() for kind in (*KINDS, "pages")}
-    for kind, path in discover(content, problems):
+    for kind, path in files:
         discovered[kind].add(path.stem)
-        if kind == "pages":
-            doc = load_markdown(path, problems)
-            if doc:
-                pages.append(doc)
-        else:
-            doc = load_yaml(path, problems)
-            if doc:
-                items[kind].append(doc)
-    return RawContent(content, site, items, pages, discovered)
+    return RawContent(content, site, files, discovered)

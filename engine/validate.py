@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from . import schema
-from .load import Document, RawContent
+from .load import Document, RawContent, load_file
 from .problems import NOTICE, WARNING, Problems, did_you_mean
 
 CITATION = re.compile(r"\[@([^\]\s,;]*)(?:\s*,\s*([^\]]*))?\]")
@@ -180,8 +180,19 @@ def is_published(item: schema.Item, now: dt.date) -> bool:
 
 @dataclass
 class _Loaded:
+    """A valid item and where it came from. Its parsed file is kept only while needed: it is
+    read again on the rare occasion a later check needs a line and column in it."""
+
     item: schema.Item
-    doc: Document
+    path: Path
+    kind: str
+    _doc: Document | None = None
+
+    @property
+    def doc(self) -> Document:
+        if self._doc is None:
+            self._doc = load_file(self.kind, self.path, Problems(self.path.parent))
+        return self._doc
 
 
 def validate_item(kind: str, doc: Document, problems: Problems) -> schema.Item | None:
@@ -215,13 +226,11 @@ class Validation:
 
 def validate_all(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = False) -> Validation:
     site = _validate(schema.Site, raw.site.data, raw.site, problems) if raw.site else None
-    loaded: dict[str, dict[str, _Loaded]] = {}
-    for kind, docs in [*raw.items.items(), ("pages", raw.pages)]:
-        loaded[kind] = {}
-        for doc in docs:
-            item = validate_item(kind, doc, problems)
-            if item:
-                loaded[kind][item.id] = _Loaded(item, doc)
+    loaded: dict[str, dict[str, _Loaded]] = {kind: {} for kind in raw.discovered}
+    for kind, doc in raw.documents(problems):
+        item = validate_item(kind, doc, problems)
+        if item:
+            loaded[kind][item.id] = _Loaded(item, doc.path, kind)
     if site:
         _check_vocabularies(site, raw, problems)
     published = {kind: {key: entry for key, entry in entries.items()
@@ -231,7 +240,7 @@ def validate_all(raw: RawContent, problems: Problems, now: dt.date, drafts: bool
     invalid = {kind: ids - set(loaded[kind]) for kind, ids in raw.discovered.items()}
     validation = Validation(site, loaded, published, invalid, None)
     if site:
-        published["site"] = {"site": _Loaded(site, raw.site)}
+        published["site"] = {"site": _Loaded(site, raw.site.path, "site", raw.site)}
     for kind, entries in published.items():
         for key, entry in sorted(entries.items()):
             check_item_references(kind, entry, validation, problems)
@@ -242,7 +251,7 @@ def validate_all(raw: RawContent, problems: Problems, now: dt.date, drafts: bool
             site=site, now=now,
             **{kind: {key: entry.item for key, entry in sorted(published[kind].items())}
                for kind in loaded},
-            files={f"{kind}/{key}": problems.display_path(entry.doc.path)
+            files={f"{kind}/{key}": problems.display_path(entry.path)
                    for kind, entries in published.items() for key, entry in entries.items()})
     return validation
 
@@ -267,26 +276,26 @@ def _check_ids_and_slugs(published: dict[str, dict[str, _Loaded]], problems: Pro
         for key, entry in sorted(entries.items()):
             for index, old in enumerate(entry.item.old_ids):
                 if old in owners:
-                    problems.add(entry.doc.path, *entry.doc.position(("old_ids", index)),
+                    problems.add(entry.path, *entry.doc.position(("old_ids", index)),
                                  f'old id "{old}" is already used by {kind}/{owners[old]}: an old '
                                  "id can only redirect to one item")
                 owners.setdefault(old, key)
     for kind, reserved in RESERVED_IDS.items():
         for key in sorted(reserved & set(published[kind])):
             entry = published[kind][key]
-            problems.add(entry.doc.path, 1, 1, f'the id "{key}" is taken by the {kind} index '
+            problems.add(entry.path, 1, 1, f'the id "{key}" is taken by the {kind} index '
                          f"pages: rename the file")
     slugs: dict[str, Path] = {}
     for key, entry in sorted(published["pages"].items()):
         slug = entry.item.slug
         if slug in RESERVED_SLUGS:
-            problems.add(entry.doc.path, *entry.doc.position(("slug",)),
+            problems.add(entry.path, *entry.doc.position(("slug",)),
                          f'slug "{slug}" is taken by the site\'s own pages; choose another')
         elif slug in slugs:
-            problems.add(entry.doc.path, *entry.doc.position(("slug",)),
+            problems.add(entry.path, *entry.doc.position(("slug",)),
                          f'slug "{slug}" is already used by {problems.display_path(slugs[slug])}: '
                          "two pages cannot share an address")
-        slugs.setdefault(slug, entry.doc.path)
+        slugs.setdefault(slug, entry.path)
 
 
 # --- references -----------------------------------------------------------------------------
@@ -366,26 +375,26 @@ def check_item_references(kind: str, entry: _Loaded, validation: Validation, pro
     for loc, target_kind, target, in_text in refs:
         if target_kind in vocab:
             if vocab[target_kind] is not None and target not in vocab[target_kind]:
-                problems.add(entry.doc.path, *entry.doc.position(loc),
+                problems.add(entry.path, *entry.doc.position(loc),
                              f'unknown {SINGULAR[target_kind]} "{target}"'
                              f"{did_you_mean(target, vocab[target_kind])}; "
                              f"{target_kind} are defined in site.yaml")
             continue
-        position = (entry.doc.offset_position(loc, *in_text) if in_text
-                    else entry.doc.position(loc))
         if target in published[target_kind] or target in validation.invalid[target_kind]:
             continue  # an invalid file reports its own errors
+        position = (entry.doc.offset_position(loc, *in_text) if in_text
+                    else entry.doc.position(loc))
         if target in loaded[target_kind]:
-            problems.add(entry.doc.path, *position,
+            problems.add(entry.path, *position,
                          f'{SINGULAR[target_kind]} "{target}" is a draft or embargoed, so '
                          "it will not be published: publish it first or remove the reference")
         else:
-            problems.add(entry.doc.path, *position,
+            problems.add(entry.path, *position,
                          f'unknown {SINGULAR[target_kind]} "{target}"'
                          f"{did_you_mean(target, loaded[target_kind])}: no file "
                          f"content/{target_kind}/{target}.yaml")
     if kind in ("claims", "events") and not entry.item.sources:
-        problems.add(entry.doc.path, *entry.doc.position(("sources",)),
+        problems.add(entry.path, *entry.doc.position(("sources",)),
                      f"this {SINGULAR[kind]} cites no source: every fact needs at least one")
 
 
@@ -399,8 +408,8 @@ def _check_citations_used(published, problems: Problems):
     for key, entry in sorted(published["sources"].items()):
         source = entry.item
         if key not in cited:
-            problems.add(entry.doc.path, 1, 1, "nothing cites this source: cite it from a claim, "
+            problems.add(entry.path, 1, 1, "nothing cites this source: cite it from a claim, "
                          "an event or a page, or remove it", WARNING)
         if source.archived is None:
-            problems.add(entry.doc.path, 1, 1, "no archived copy: `python build.py archive` lists "
+            problems.add(entry.path, 1, 1, "no archived copy: `python build.py archive` lists "
                          "how to make one", NOTICE)
