@@ -342,8 +342,7 @@ def sources_index(content: Content, links: Links) -> list[PageModel]:
                   template="sources.html", kind="index", title=strings_for(content.site)["sources"],
                   description=f"The bibliography of {content.site.title}: every source, with what "
                               "cites it.",
-                  keys=_keys("sources", content.sources) | {f"{kind}/{key}" for citing in links.citing.values()
-                                                            for kind, key in citing},
+                  keys=_keys("sources", content.sources),
                   shown_with=lambda source: {f"{kind}/{key}" for kind, key in links.citing.get(source.id, [])},
                   citing={key: len(links.citing.get(key, [])) for key in content.sources})
 
