@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 from pathlib import Path
 
 from . import ENGINE_VERSION
@@ -55,3 +57,38 @@ def remember(cache: Path, out: Path, inputs: str) -> None:
 
 def forget(cache: Path, out: Path) -> None:
     _record(cache, out).unlink(missing_ok=True)
+
+
+# --- rendered Markdown, kept between builds --------------------------------------------------------
+
+def _fragments_file(cache: Path) -> Path:
+    """One file per version of the Markdown code: a change there starts a new cache."""
+    code = hashlib.sha256((ENGINE / "markdown.py").read_bytes()).hexdigest()[:16]
+    return cache / f"markdown-{ENGINE_VERSION}-{code}.pickle"
+
+
+def load_fragments(cache: Path) -> int:
+    """Fills the Markdown memory from the last build; how many fragments it brought back."""
+    from .markdown import remember_fragments
+    try:
+        with _fragments_file(cache).open("rb") as stream:
+            fragments = pickle.load(stream)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return 0
+    remember_fragments(fragments)
+    return len(fragments)
+
+
+def save_fragments(cache: Path, used: set) -> None:
+    """Keeps the fragments this build used (so deleted text leaves the cache), atomically."""
+    from .markdown import remembered_fragments
+    fragments = {key: value for key, value in remembered_fragments().items() if key in used}
+    cache.mkdir(parents=True, exist_ok=True)
+    target = _fragments_file(cache)
+    staging = target.with_suffix(".tmp")
+    with staging.open("wb") as stream:
+        pickle.dump(fragments, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(staging, target)
+    for old in cache.glob("markdown-*.pickle"):
+        if old != target:
+            old.unlink(missing_ok=True)

@@ -196,11 +196,27 @@ class Fragment:
 
 
 _FRAGMENTS: dict[tuple[str, bool], Fragment] = {}
+_USED: set[tuple[str, bool]] = set()   # asked for since the process started, for the cache
+
+
+def remembered_fragments() -> dict[tuple[str, bool], Fragment]:
+    """The fragments this process has rendered, for the command line's cache between builds."""
+    return _FRAGMENTS
+
+
+def used_fragments() -> set[tuple[str, bool]]:
+    return _USED
+
+
+def remember_fragments(fragments: dict[tuple[str, bool], Fragment], used=()) -> None:
+    _FRAGMENTS.update(fragments)
+    _USED.update(used)
 
 
 def fragment(text: str, inline: bool = False) -> Fragment:
     """The rendered fragment for a Markdown text, from memory when this process has seen it."""
     key = (text, inline)
+    _USED.add(key)
     found = _FRAGMENTS.get(key)
     if found is None:
         env = {"calls": [], "footnote_fragments": {}}

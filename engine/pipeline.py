@@ -183,6 +183,7 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
                   f"({(time.perf_counter() - started) * 1000:.0f} ms).")
             return 0
         build_cache.forget(cache, out)
+        build_cache.load_fragments(cache)
     result = build_site(paths, out, now, strict, drafts, workers=workers)
     failing = report(result.problems, strict)
     if not failing and result.failures:
@@ -195,6 +196,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     written = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
     state = "" if result.written else " (unchanged: nothing written)"
     if inputs is not None:
+        from .markdown import used_fragments
+        build_cache.save_fragments(cache, used_fragments())
         build_cache.remember(cache, out, inputs)
     print(f"Built {len(result.files)} files into {out}{state}: {written}. "
           f"{len(result.problems.warnings)} warnings, {len(result.problems.notices)} notices. "

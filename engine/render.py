@@ -23,7 +23,8 @@ from markupsafe import Markup
 
 from . import schema
 from .dates import DAY, MONTH, FuzzyDate
-from .markdown import NoteCollector, render_markdown
+from .markdown import (NoteCollector, remember_fragments, remembered_fragments, render_markdown,
+                       used_fragments)
 from .model import PageModel, item_url, page_url
 from .pipeline import Paths
 from .problems import ContentError, Problem
@@ -227,9 +228,12 @@ _SHARED: dict = {}
 PARALLEL_FROM = 400   # below this many pages, starting processes costs more than it saves
 
 
-def _render_share(index: int) -> list[bytes]:
+def _render_share(index: int) -> tuple[list[bytes], dict]:
+    """A worker's pages, and the Markdown it rendered that the parent had not (for the cache)."""
     env, pages, workers = _SHARED["env"], _SHARED["pages"], _SHARED["workers"]
-    return [render_page(env, page) for page in pages[index::workers]]
+    known = set(remembered_fragments())
+    html = [render_page(env, page) for page in pages[index::workers]]
+    return html, {k: v for k, v in remembered_fragments().items() if k not in known}, used_fragments()
 
 
 def render_pages(env: Environment, pages: list[PageModel], workers: int) -> list[bytes]:
@@ -246,8 +250,9 @@ def render_pages(env: Environment, pages: list[PageModel], workers: int) -> list
     finally:
         _SHARED.clear()
     rendered: list[bytes] = [b""] * len(pages)
-    for index, share in enumerate(shares):
+    for index, (share, fragments, used) in enumerate(shares):
         rendered[index::workers] = share
+        remember_fragments(fragments, used)
     return rendered
 
 

@@ -44,3 +44,22 @@ def test_an_edited_file_a_damaged_output_or_a_new_day_each_mean_a_build(setup):
     assert len(calls) == 3 and (out / "404.html").is_file()
     run(now="2027-01-01")                                   # an embargo may have passed
     assert len(calls) == 4 and (out / "events/embargoed/index.html").is_file()
+
+
+def test_rendered_markdown_is_kept_between_builds_and_changes_nothing(tmp_path, monkeypatch):
+    from engine import markdown
+    content = copy_fixture(tmp_path)
+    cache = tmp_path / ".cache"
+    assert pipeline.build(paths_for(content), tmp_path / "cold", NOW, False, workers=1, cache=cache) == 0
+    [kept] = cache.glob("markdown-*.pickle")
+    monkeypatch.setattr(markdown, "_FRAGMENTS", {})          # a new process: an empty memory
+    rendered = []
+    real_parse = markdown.MARKDOWN.parse
+    monkeypatch.setattr(markdown.MARKDOWN, "parse", lambda *a, **k: rendered.append(1) or real_parse(*a, **k))
+    assert pipeline.build(paths_for(content), tmp_path / "warm", NOW, False, workers=1, cache=cache) == 0
+    assert rendered == []                                     # every Markdown text came from the cache
+    cold = {p.relative_to(tmp_path / "cold"): p.read_bytes() for p in (tmp_path / "cold").rglob("*") if p.is_file()}
+    warm = {p.relative_to(tmp_path / "warm"): p.read_bytes() for p in (tmp_path / "warm").rglob("*") if p.is_file()}
+    assert cold == warm
+    kept.write_bytes(b"not a pickle")                        # a damaged cache is ignored, not fatal
+    assert pipeline.build(paths_for(content), tmp_path / "again", NOW, False, workers=1, cache=cache) == 0
