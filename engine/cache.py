@@ -15,9 +15,26 @@ import pickle
 from pathlib import Path
 
 from . import ENGINE_VERSION
-from .incremental import snapshot
 
 ENGINE = Path(__file__).parent
+
+
+def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
+    """Every file under the folders, with its modification time and size."""
+    found: dict[str, tuple[int, int]] = {}
+    pending = [str(folder) for folder in folders if folder.is_dir()]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    try:
+                        info = entry.stat()
+                    except OSError:
+                        continue
+                    found[entry.path] = (info.st_mtime_ns, info.st_size)
+    return found
 
 
 def _digest(stats: dict[str, tuple[int, int]]) -> str:
@@ -25,6 +42,16 @@ def _digest(stats: dict[str, tuple[int, int]]) -> str:
     for path in sorted(stats):
         h.update(f"{path}\0{stats[path][0]}\0{stats[path][1]}\n".encode())
     return h.hexdigest()
+
+
+def build_inputs(folders: list[Path], out: Path, now: str | None, strict: bool, drafts: bool) -> str:
+    """The fingerprint of one command-line build: its folders, the reference date and options.
+    Cheap on purpose: build.py asks it before importing the rest of the engine."""
+    import datetime as dt
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    options = {"out": str(out), "now": now, "epoch": epoch, "strict": strict, "drafts": drafts,
+               "today": None if now or epoch else dt.date.today().isoformat()}
+    return inputs_fingerprint(folders, options)
 
 
 def inputs_fingerprint(folders: list[Path], options: dict) -> str:

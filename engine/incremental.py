@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import model
+from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
 from .pipeline import BuildResult, Paths, Timings, reference_date
 from .problems import Problem, Problems
@@ -32,24 +33,6 @@ def referenced_keys(kind: str, item) -> set[str]:
             if target_kind in ITEM_KINDS}
     keys |= {f"sources/{target}" for *_, target, _ in markdown_citations(kind, item)}
     return keys
-
-
-def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
-    """Every file under the folders, with its modification time and size."""
-    found: dict[str, tuple[int, int]] = {}
-    pending = [str(folder) for folder in folders if folder.is_dir()]
-    while pending:
-        with os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                else:
-                    try:
-                        info = entry.stat()
-                    except OSError:
-                        continue
-                    found[entry.path] = (info.st_mtime_ns, info.st_size)
-    return found
 
 
 def _listing(item) -> tuple:

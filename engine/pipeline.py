@@ -174,10 +174,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     started = time.perf_counter()
     inputs = None
     if cache is not None:
-        options = {"out": out, "now": now, "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
-                   "strict": strict, "drafts": drafts,
-                   "today": None if now or os.environ.get("SOURCE_DATE_EPOCH") else dt.date.today()}
-        inputs = build_cache.inputs_fingerprint([paths.content, *paths.templates, *paths.static], options)
+        inputs = build_cache.build_inputs([paths.content, *paths.templates, *paths.static], out, now,
+                                          strict, drafts)
         if build_cache.unchanged(cache, out, inputs):
             print(f"Nothing changed since the last build of {out}: nothing read, nothing written "
                   f"({(time.perf_counter() - started) * 1000:.0f} ms).")
