@@ -18,7 +18,7 @@ from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
 from .pipeline import BuildResult, Paths, Timings, reference_date
 from .problems import Problem, Problems
-from .render import Output, Renderer, collect, owner_of
+from .render import Output, Renderer, asset_paths, collect, owner_of, static_files
 from .validate import (Validation, _Loaded, _references, check_item_references, is_published,
                        markdown_citations, validate_all, validate_item)
 from .write import publish
@@ -193,9 +193,9 @@ class DevBuild:
         """Re-renders the pages the changed keys and templates touch; returns the paths touched."""
         content, renderer = self.validation.content, self.renderer
         renderer.forget(None if templates else keys)
-        if static:
-            fresh = Renderer(self.paths, content, fingerprint=False)
-            renderer.static, renderer.assets = fresh.static, fresh.assets
+        if static:   # the dev server keeps stable asset names: pages need not change
+            renderer.static = static_files(self.paths)
+            renderer.assets.update(asset_paths(renderer.static, fingerprint=False))
         candidates = {path for path, page in self.pages.items() if page.depends_on & keys}
         families = sorted({model.family_of(self.pages[path]) for path in candidates} - {None})
         rebuilt = {p.output_path: p for p in model.site_wide_pages(content, self.links, families)}
@@ -229,7 +229,7 @@ class DevBuild:
             touched.add(path)
         self.pages.update(rebuilt)
         outputs = renderer.pages(to_render)
-        if template_names or static:
+        if template_names:
             outputs += renderer.site_files(list(self.pages.values()))
         elif sitemap_changed or feed_changed:
             outputs += renderer.site_files(list(self.pages.values()), names=(
