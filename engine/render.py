@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 import hashlib
 import multiprocessing
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -208,11 +207,8 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         except (ValueError, LookupError):
             return code
 
-    env.filters.update(language_name=language_name,
-        markdown=markdown, fuzzy=formatter.fuzzy, day=formatter.day, figure=formatter.figure,
-        json=lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True)
-                                  .replace("<", "\\u003c").replace(">", "\\u003e")
-                                  .replace("&", "\\u0026")))
+    env.filters.update(language_name=language_name, markdown=markdown, fuzzy=formatter.fuzzy,
+                       day=formatter.day, figure=formatter.figure)
     return env
 
 

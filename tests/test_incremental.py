@@ -133,3 +133,13 @@ def test_an_edit_re_renders_only_the_pages_made_from_it(tmp_path):
     assert "sources/wire/index.html" in changed and "claims/valuation/index.html" in changed
     assert "claims/round-size/index.html" not in changed    # does not cite the wire
     assert "entities/big-fund/index.html" not in changed
+
+
+def test_the_dev_server_previews_drafts_only_when_asked(tmp_path):
+    copy_fixture(tmp_path)
+    paths = paths_for(tmp_path / "content")
+    assert DevBuild(paths, tmp_path / "plain", NOW).update().ok
+    assert not (tmp_path / "plain/claims/draft-claim/index.html").exists()
+    assert DevBuild(paths, tmp_path / "drafts", NOW, drafts=True).update().ok
+    assert (tmp_path / "drafts/claims/draft-claim/index.html").is_file()
+    assert (tmp_path / "drafts/events/embargoed/index.html").is_file()

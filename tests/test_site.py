@@ -351,3 +351,15 @@ def test_index_addresses_are_reserved(tmp_path):
         "sources:\n  - source: wire\n    stance: reports\nadded: 2026-11-01\nupdated: 2026-11-01\n")
     assert ('content/claims/topic.yaml:1:1: the id "topic" is taken by the claims index pages: '
             "rename the file") in problems_of(content)
+
+
+def test_interface_strings_come_from_the_string_table_and_site_yaml_overrides_them(tmp_path):
+    content = copy_fixture(tmp_path)
+    site_yaml = content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text() + "strings:\n  last_updated: Revised\n  sources: Bibliography\n")
+    out = tmp_path / "out"
+    assert build(content, out).ok
+    home = page(out, "")
+    assert home.find(class_="last-updated").get_text().startswith("Revised:")
+    assert [a.get_text() for a in home.select("nav a") if a["href"] == "/sources/"] == ["Bibliography"]
+    assert page(out, "sources/").title.get_text().startswith("Bibliography")
