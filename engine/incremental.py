@@ -9,6 +9,7 @@ old id) falls back to a full rebuild, which is always correct.
 """
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from . import model
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
-from .pipeline import BuildResult, Paths, Timings, reference_date
+from .pipeline import BuildResult, Paths, Timings, collector_paused, reference_date
 from .problems import Problem, Problems
 from .render import Output, Renderer, asset_paths, collect, owner_of, static_files
 from .validate import (Validation, _Loaded, _references, check_item_references, is_published,
@@ -62,7 +63,9 @@ class DevBuild:
     # --- full rebuild ---------------------------------------------------------------------------
 
     def full(self) -> BuildResult:
-        result = self._full()
+        with collector_paused():
+            result = self._full()
+        gc.freeze()   # what the build keeps lives as long as the server: never scan it again
         self.failures = list(result.failures)
         if self.failures:
             self.stats = {}   # the next change re-reads everything
