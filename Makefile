@@ -18,6 +18,7 @@ check: $(VENV)/.runtime
 	$(PY) build.py check --strict
 
 test: $(VENV)/.dev browser node_modules/.installed
+	$(PY) -m ruff check --select F,E9 build.py engine tests scripts bench
 	$(PY) build.py --strict --out .cache/test-site
 	$(PY) -m pytest -n auto --durations=15 tests
 

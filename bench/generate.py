@@ -337,7 +337,6 @@ class Generator:
         return data
 
     def correction(self, index: int) -> dict:
-        r = self.random
         added, updated = self.edit_dates()
         return {"date": updated, "item": f"claims/{self.claims[(index * 97) % self.n_claims]}",
                 "wrong": self.words(10), "right": f"{self.words(12)} {self.cite(self.popular_sources(1)[0])}\n",

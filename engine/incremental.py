@@ -17,7 +17,7 @@ from pathlib import Path
 from . import model
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
-from .pipeline import BuildResult, Paths, Timings, collector_paused, reference_date
+from .pipeline import BuildResult, Paths, collector_paused, reference_date
 from .problems import Problem, Problems
 from .render import Output, Renderer, asset_paths, collect, owner_of, static_files
 from .validate import (Validation, _Loaded, _references, check_item_references, is_published,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any

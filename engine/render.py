@@ -11,7 +11,7 @@ import functools
 import hashlib
 import multiprocessing
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton

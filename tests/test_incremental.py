@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
-from conftest import NOW, ROOT, copy_fixture, paths_for
+from conftest import NOW, copy_fixture, paths_for
 from engine.incremental import DevBuild
 from engine.pipeline import build_site
 
