@@ -17,7 +17,7 @@ from pathlib import Path
 from . import model
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
-from .pipeline import BuildResult, Paths, collector_paused, reference_date
+from .pipeline import BuildResult, Paths, build_date, collector_paused
 from .problems import Problem, Problems
 from .render import Output, Renderer, asset_paths, collect, owner_of, static_files
 from .validate import (Validation, _Loaded, _references, check_item_references, is_published,
@@ -75,11 +75,7 @@ class DevBuild:
         result = BuildResult(Problems(self.paths.content.parent))
         self.stats = snapshot(self.watched)
         raw = result.timings.run("load", load_content, self.paths.content, result.problems)
-        time_zone = raw.site.data.get("time_zone", "UTC") if raw.site else "UTC"
-        try:
-            today = reference_date(self.now, time_zone if isinstance(time_zone, str) else "UTC")
-        except Exception:
-            today = reference_date(self.now, "UTC")
+        today = build_date(raw, self.now, result.problems)
         validation = result.timings.run("validate", validate_all, raw, result.problems, today,
                                         self.drafts)
         result.failures = result.problems.errors

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .load import load_content
+from .load import RawContent, load_content
 from .problems import ContentError, Problem, Problems
 from .validate import Content, validate
 
@@ -65,17 +65,22 @@ def load_and_validate(paths: Paths, now: str | None, drafts: bool = False,
     timings = timings or Timings()
     problems = Problems(paths.content.parent)
     raw = timings.run("load", load_content, paths.content, problems)
+    content = timings.run("validate", validate, raw, problems, build_date(raw, now, problems), drafts)
+    return content, problems
+
+
+def build_date(raw: RawContent, now: str | None, problems: Problems) -> dt.date:
+    """The reference date, in the site's time zone when site.yaml names a valid one."""
     time_zone = "UTC"
     if raw.site and isinstance(raw.site.data.get("time_zone"), str):
         time_zone = raw.site.data["time_zone"]
     try:
-        today = reference_date(now, time_zone)
+        return reference_date(now, time_zone)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        today = reference_date(now, "UTC") if not now else dt.date.today()
         if now:
             problems.add("--now", 1, 1, f'"{now}" is not a date: write YYYY-MM-DD')
-    content = timings.run("validate", validate, raw, problems, today, drafts)
-    return content, problems
+            return dt.date.today()
+        return reference_date(None, "UTC")   # site.yaml's time zone is reported by validation
 
 
 def report(problems: Problems, strict: bool, stream=sys.stderr) -> int:
