@@ -236,7 +236,10 @@ def render_markdown(text: str, notes: NoteCollector, inline: bool = False) -> Ma
     return fragment(text, inline).bind(notes)
 
 
+_CITATION_WITH_SPACE = re.compile(r"[ \t]*" + CITATION.pattern)
+
+
 def plain_text(text: str) -> str:
     """Markdown reduced to plain text, for meta descriptions and feeds."""
-    html = fragment(CITATION.sub("", text)).html
+    html = fragment(_CITATION_WITH_SPACE.sub("", text)).html
     return " ".join(Markup(re.sub("\x00[0-9]+\x00", "", html)).striptags().split())

@@ -321,12 +321,40 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
                  events=_by_date(content.events, event_ids),
                  entities=[content.entities[e] for e in claim.entities],
                  corrections=corrections,
-                 topic=next(t for t in content.site.topics if t.id == claim.topic))
+                 topic=next(t for t in content.site.topics if t.id == claim.topic),
+                 structured_data=_claim_review(content, claim, statuses[claim.status], corrections))
 
 
 def _letter(outlet: str) -> str:
     first = outlet.strip()[:1].lower()
     return first if "a" <= first <= "z" else "other"
+
+
+def _claim_review(content: Content, claim: schema.Claim, status: schema.Status,
+                  corrections: list) -> dict | None:
+    """schema.org ClaimReview, for statuses that are a verdict (they carry a rating)."""
+    if status.rating is None:
+        return None
+    review = {"@context": "https://schema.org", "@type": "ClaimReview",
+              "url": content.site.base_url + item_url("claims", claim.id),
+              "claimReviewed": claim.statement, "datePublished": claim.added.isoformat(),
+              "dateModified": claim.updated.isoformat(), "author": _publisher(content.site),
+              "reviewRating": {"@type": "Rating", "ratingValue": status.rating.value, "bestRating": 5,
+                               "worstRating": 1, "alternateName": status.rating.label},
+              "itemReviewed": {"@type": "Claim", "name": claim.statement, "appearance": [
+                  {"@type": "CreativeWork", "url": url} for url in dict.fromkeys(
+                      content.sources[c.source].url for c in claim.sources) if url]}}
+    if claim.date:
+        review["itemReviewed"]["datePublished"] = claim.date.iso()
+    if corrections:
+        review["correction"] = [_correction_comment(c) for c in corrections]
+    return review
+
+
+def _correction_comment(correction: schema.Correction) -> dict:
+    from .markdown import plain_text
+    return {"@type": "CorrectionComment", "datePublished": correction.date.isoformat(),
+            "text": f"{correction.wrong} {plain_text(correction.right)}"}
 
 
 def sources_index(content: Content, links: Links) -> list[PageModel]:
@@ -392,14 +420,31 @@ def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageMo
                  kind="entity", title=entity.name,
                  description=_summary(entity.description, entity.name), keys=keys,
                  entity=entity, outgoing=outgoing, incoming=incoming, claims=claims, events=events,
+                 structured_data={"@context": "https://schema.org",
+                                  "@type": "Person" if entity.kind == "person" else "Organization",
+                                  "name": entity.name, "alternateName": list(entity.aliases),
+                                  "description": _summary(entity.description, entity.name),
+                                  "url": content.site.base_url + item_url("entities", entity.id)},
                  relation_events={r.event: content.events[r.event] for r, _ in outgoing + incoming
                                   if r.event})
 
 
+def _publisher(site: schema.Site) -> dict:
+    return {"@type": "Organization", "name": site.publisher.name,
+            **({"url": site.publisher.url} if site.publisher.url else {})}
+
+
 def markdown_page(content: Content, links: Links, page: schema.Page) -> PageModel:
+    site = content.site
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": page.title,
+               "description": page.summary, "datePublished": page.added.isoformat(),
+               "dateModified": page.updated.isoformat(), "inLanguage": site.language,
+               "author": [{"@type": "Person", "name": a.name, **({"url": a.url} if a.url else {})}
+                          for a in site.authors],
+               "publisher": _publisher(site), "url": site.base_url + page_url(page)}
     return _page(content, url=page_url(page), template="page.html", kind="page", title=page.title,
                  description=page.summary, keys={f"pages/{page.id}"} | _item_keys_cited("pages", page),
-                 article=page)
+                 article=page, structured_data=article)
 
 
 def corrections_page(content: Content, links: Links) -> PageModel:
@@ -410,7 +455,12 @@ def corrections_page(content: Content, links: Links) -> PageModel:
                  description=f"Every correction made to {content.site.title}, newest first.",
                  keys=_keys("corrections", content.corrections) | {c.item for c in ordered}
                  | {k for c in ordered for k in _item_keys_cited("corrections", c)},
-                 corrections=ordered, targets=targets)
+                 corrections=ordered, targets=targets,
+                 structured_data={"@context": "https://schema.org", "@type": "WebPage",
+                                  "name": strings_for(content.site)["corrections"],
+                                  "url": content.site.base_url + "corrections/",
+                                  "correction": [_correction_comment(c) for c in ordered]}
+                 if ordered else None)
 
 
 def _target(content: Content, key: str) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import multiprocessing
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -208,8 +209,15 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
             return code
 
     env.filters.update(language_name=language_name, markdown=markdown, fuzzy=formatter.fuzzy,
-                       day=formatter.day, figure=formatter.figure)
+                       day=formatter.day, figure=formatter.figure, json_ld=json_ld)
     return env
+
+
+def json_ld(data: dict) -> Markup:
+    """Structured data for a <script type="application/ld+json"> block, from a serializer, with
+    <, > and & escaped so that no text from the content can close the block."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def render_page(env: Environment, page: PageModel) -> bytes:

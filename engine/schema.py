@@ -114,10 +114,19 @@ class Topic(Strict):
 Tone = Literal["confirmed", "false", "disputed", "unverified", "neutral"]
 
 
+class Rating(Strict):
+    """How a status reads as a ClaimReview rating (1 = false … 5 = true), for fact-check
+    aggregators such as Google's Fact Check Explorer."""
+
+    value: int = Field(ge=1, le=5)
+    label: Text
+
+
 class Status(Strict):
     id: Slug
     label: Text
     description: Text
+    rating: Rating | None = Field(None, description="leave out for statuses that are not a verdict")
     symbol: Text = Field(description="a character shown beside the label, so status never "
                                      "relies on colour alone, e.g. ✓")
     tone: Tone = Field(description="the colour family the stylesheet gives this status")
