@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from engine import cache as build_cache
@@ -82,25 +81,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def nothing_changed(args) -> bool:
-    """A rebuild with no input changed since the last build of this output folder, checked
-    before the rest of the engine is even imported, so that it costs next to nothing."""
-    started = time.perf_counter()
-    out = args.out.resolve()
-    folders = [args.content.resolve(), args.overrides.resolve() / "templates", ROOT / "templates",
-               args.overrides.resolve() / "static", ROOT / "static"]
-    inputs = build_cache.build_inputs(folders, out, args.now, args.strict, False)
-    if not build_cache.unchanged(ROOT / ".cache", out, inputs):
-        return False
-    print(f"Nothing changed since the last build of {out}: nothing read, nothing written "
-          f"({(time.perf_counter() - started) * 1000:.0f} ms).")
-    return True
+def build_folders(args) -> list[Path]:
+    """Everything a build reads besides the engine: content, then templates and static files
+    (the newsroom's overrides first)."""
+    overrides = args.overrides.resolve()
+    return [args.content.resolve(), overrides / "templates", ROOT / "templates",
+            overrides / "static", ROOT / "static"]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command == "build" and nothing_changed(args):
-        return 0
+    inputs = None
+    if args.command == "build":
+        # checked before the rest of the engine is even imported, so a no-op costs next to nothing
+        inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args),
+                                               args.out.resolve(), args.now, args.strict, False)
+        if inputs is None:
+            return 0
     from engine import pipeline
     if args.command == "schemas":
         for name in pipeline.write_schemas(ROOT / "schemas"):
@@ -115,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
                            drafts=args.drafts)
     return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict,
-                          workers=args.workers, cache=ROOT / ".cache")
+                          workers=args.workers, cache=ROOT / ".cache", inputs=inputs)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,20 @@ def build_inputs(folders: list[Path], out: Path, now: str | None, strict: bool, 
     return inputs_fingerprint(folders, options)
 
 
+def skip_if_unchanged(cache: Path, folders: list[Path], out: Path, now: str | None, strict: bool,
+                      drafts: bool) -> str | None:
+    """None (after saying so) when nothing changed since the last build of `out`; otherwise the
+    fingerprint of this build's inputs, to remember once it succeeds."""
+    import time
+    started = time.perf_counter()
+    inputs = build_inputs(folders, out, now, strict, drafts)
+    if not unchanged(cache, out, inputs):
+        return inputs
+    print(f"Nothing changed since the last build of {out}: nothing read, nothing written "
+          f"({(time.perf_counter() - started) * 1000:.0f} ms).")
+    return None
+
+
 def inputs_fingerprint(folders: list[Path], options: dict) -> str:
     stats = snapshot([*folders, ENGINE])
     stats = {p: s for p, s in stats.items() if "__pycache__" not in p}

@@ -195,18 +195,15 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
 
 
 def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
-          workers: int | None = None, cache: Path | None = None) -> int:
+          workers: int | None = None, cache: Path | None = None, inputs: str | None = None) -> int:
     """The command line's build: prints every problem, then a one-screen summary."""
     from . import cache as build_cache
-    started = time.perf_counter()
-    inputs = None
     if cache is not None:
-        inputs = build_cache.build_inputs([paths.content, *paths.templates, *paths.static], out, now,
-                                          strict, drafts)
-        if build_cache.unchanged(cache, out, inputs):
-            print(f"Nothing changed since the last build of {out}: nothing read, nothing written "
-                  f"({(time.perf_counter() - started) * 1000:.0f} ms).")
-            return 0
+        if inputs is None:
+            inputs = build_cache.skip_if_unchanged(cache, [paths.content, *paths.templates,
+                                                           *paths.static], out, now, strict, drafts)
+            if inputs is None:
+                return 0
         build_cache.forget(cache, out)
         build_cache.load_fragments(cache)
     result = build_site(paths, out, now, strict, drafts, workers=workers)

@@ -40,7 +40,7 @@ class DevSite:
             result = self.builder.update()
             self.failures = list(result.failures)
             if result.ok:
-                self.base_path = _base_path(self.paths)
+                self.base_path = self.builder.validation.site.base_path
                 print(f"rebuilt: {len(result.files)} files, {result.timings}", flush=True)
             else:
                 print(f"{len(self.failures)} problems; showing them in the browser:", flush=True)
@@ -97,15 +97,6 @@ def _resolve(root: Path, relative: str) -> Path | None:
     if candidate.is_dir():
         candidate = candidate / "index.html"
     return candidate if candidate.is_file() else None
-
-
-def _base_path(paths: Paths) -> str:
-    from .load import load_yaml
-    from .problems import Problems
-    doc = load_yaml(paths.content / "site.yaml", Problems(paths.content.parent))
-    base_url = str((doc.data if doc else {}).get("base_url", "/"))
-    path = "/" + base_url.split("://", 1)[-1].partition("/")[2]
-    return path if path.endswith("/") else path + "/"
 
 
 def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool) -> int:
