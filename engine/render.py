@@ -320,10 +320,13 @@ class Renderer:
             self._closures.clear()
             remembered.clear()
             return
-        ids = {("citation" if k.startswith("sources/") else "claim_card", k.partition("/")[2])
-               for k in keys}
-        for key in [k for k in remembered if (k[0], k[1]) in ids]:
-            del remembered[key]
+        for key in keys:
+            if key.startswith("claims/"):
+                remembered.pop(("claim_card", key.partition("/")[2]), None)
+        sources = {k.partition("/")[2] for k in keys if k.startswith("sources/")}
+        if sources:   # citations are remembered per locator too
+            for key in [k for k in remembered if k[0] == "citation" and k[1] in sources]:
+                del remembered[key]
 
 
 def collect(outputs: list[tuple[str, Output]], owners: dict[str, str]) -> dict[str, Output]:
