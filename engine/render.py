@@ -233,30 +233,33 @@ PARALLEL_FROM = 400   # below this many pages, starting processes costs more tha
 
 
 def _render_share(index: int) -> tuple[list[bytes], dict]:
-    """A worker's pages, and the Markdown it rendered that the parent had not (for the cache)."""
-    env, pages, workers = _SHARED["env"], _SHARED["pages"], _SHARED["workers"]
+    """One share of the pages, and the Markdown it rendered that the parent had not (for the cache)."""
+    env, pages, shares = _SHARED["env"], _SHARED["pages"], _SHARED["shares"]
     known = set(remembered_fragments())
-    html = [render_page(env, page) for page in pages[index::workers]]
+    html = [render_page(env, page) for page in pages[index::shares]]
     return html, {k: v for k, v in remembered_fragments().items() if k not in known}, used_fragments()
 
 
+SHARES_PER_WORKER = 8   # smaller results: the parent never holds one worker's whole output twice
+
+
 def render_pages(env: Environment, pages: list[PageModel], workers: int) -> list[bytes]:
-    """Every page's HTML, in the order given, on `workers` processes. Each process takes every
-    n-th page, so the costly and the cheap kinds spread evenly; the order of the result, and so
+    """Every page's HTML, in the order given, on `workers` processes. Share n takes every n-th
+    page, so the costly and the cheap kinds spread evenly; the order of the result, and so
     the output, does not depend on the number of workers."""
     workers = max(1, min(workers, len(pages) // (PARALLEL_FROM // 2) or 1))
     if workers == 1 or len(pages) < PARALLEL_FROM:
         return [render_page(env, page) for page in pages]
-    _SHARED.update(env=env, pages=pages, workers=workers)
+    shares = workers * SHARES_PER_WORKER
+    _SHARED.update(env=env, pages=pages, shares=shares)
+    rendered: list[bytes] = [b""] * len(pages)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            shares = pool.map(_render_share, range(workers))
+            for index, (share, fragments, used) in enumerate(pool.imap(_render_share, range(shares))):
+                rendered[index::shares] = share
+                remember_fragments(fragments, used)
     finally:
         _SHARED.clear()
-    rendered: list[bytes] = [b""] * len(pages)
-    for index, (share, fragments, used) in enumerate(shares):
-        rendered[index::workers] = share
-        remember_fragments(fragments, used)
     return rendered
 
 
