@@ -292,10 +292,18 @@ class Renderer:
             self._closures[template] = template_closure(self.env, template, self._closures)
         return self._closures[template]
 
-    def pages(self, pages: list[PageModel], workers: int = 1) -> list[tuple[str, Output]]:
-        return [(page.output_path, Output(page.kind, html, page.depends_on,
-                                          self.templates_of(page.template)))
-                for page, html in zip(pages, render_pages(self.env, pages, workers))]
+    def pages(self, pages: list[PageModel], workers: int = 1, cache=None) -> list[tuple[str, Output]]:
+        """Each page rendered, or taken from the page cache (engine/cache.PageCache) when
+        nothing it is made from has changed since it was stored."""
+        html = [cache.get(cache.key(page, self.templates_of(page.template))) for page in pages] \
+            if cache else [None] * len(pages)
+        missing = [index for index, found in enumerate(html) if found is None]
+        for index, rendered in zip(missing, render_pages(self.env, [pages[i] for i in missing], workers)):
+            html[index] = rendered
+            if cache:
+                cache.put(cache.key(pages[index], self.templates_of(pages[index].template)), rendered)
+        return [(page.output_path, Output(page.kind, data, page.depends_on, self.templates_of(page.template)))
+                for page, data in zip(pages, html)]
 
     def site_files(self, pages: list[PageModel], names=None) -> list[tuple[str, Output]]:
         """Sitemap, feed, robots.txt and Netlify's _redirects (or the named ones), each made
@@ -357,9 +365,11 @@ def owner_of(page: PageModel, content: Content) -> str:
 
 
 def render_site(pages: list[PageModel], content: Content, paths: Paths,
-                fingerprint: bool = True, workers: int = 1) -> dict[str, Output]:
+                fingerprint: bool = True, workers: int = 1, page_cache=None) -> dict[str, Output]:
     renderer = Renderer(paths, content, fingerprint)
-    outputs = renderer.pages(pages, workers) + renderer.site_files(pages) + renderer.static_outputs()
+    if page_cache is not None:
+        page_cache.prepare(content, paths, renderer.env, renderer.assets, {"fingerprint": fingerprint})
+    outputs = renderer.pages(pages, workers, page_cache) + renderer.site_files(pages) + renderer.static_outputs()
     return collect(outputs, {page.output_path: owner_of(page, content) for page in pages})
 
 
