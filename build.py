@@ -24,7 +24,8 @@ EXAMPLES = {
   python build.py --now 2026-12-01     build as if it were that day (embargoes)""",
     "check": """examples:
   python build.py check                validate everything, write nothing
-  python build.py check --strict       warnings count as errors""",
+  python build.py check --strict       warnings count as errors
+  python build.py check --format github   also as GitHub annotations on the changed lines""",
     "serve": """examples:
   python build.py serve                http://127.0.0.1:8000/, rebuilds on every save
   python build.py serve --port 8080
@@ -58,6 +59,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         sub = commands.add_parser(name, help=help_text, epilog=EXAMPLES[name],
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
         _common(sub, strict=name != "serve")
+        if name == "check":
+            sub.add_argument("--format", choices=("text", "github"), default="text",
+                             help="github: also print each problem as a GitHub Actions "
+                                  "annotation (file, line, column)")
         if name in ("build", "serve"):
             sub.add_argument("--out", type=Path, default=ROOT / "_site",
                              help="output folder (default: _site/)")
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = pipeline.Paths(root=ROOT, content=args.content.resolve(),
                            overrides=args.overrides.resolve())
     if args.command == "check":
-        return pipeline.check(paths, now=args.now, strict=args.strict)
+        return pipeline.check(paths, now=args.now, strict=args.strict, format=args.format)
     if args.command == "serve":
         from engine import serve
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,

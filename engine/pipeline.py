@@ -83,10 +83,13 @@ def build_date(raw: RawContent, now: str | None, problems: Problems) -> dt.date:
         return reference_date(None, "UTC")   # site.yaml's time zone is reported by validation
 
 
-def report(problems: Problems, strict: bool, stream=sys.stderr) -> int:
-    """Prints every problem, sorted; returns how many count as errors."""
+def report(problems: Problems, strict: bool, stream=sys.stderr, format: str = "text") -> int:
+    """Prints every problem, sorted; returns how many count as errors. With format "github",
+    each is also a GitHub Actions annotation (on stdout, where the runner reads them)."""
     for problem in problems.errors + problems.warnings:
         print(problem, file=stream)
+        if format == "github":
+            print(problem.github(as_error=strict), flush=True)
     if problems.notices:
         print(f"notice: {len(problems.notices)} sources have no archived copy "
               "(`python build.py archive` will list them)", file=stream)
@@ -110,10 +113,10 @@ def write_schemas(folder: Path) -> list[str]:
     return sorted(json_schemas())
 
 
-def check(paths: Paths, now: str | None, strict: bool) -> int:
+def check(paths: Paths, now: str | None, strict: bool, format: str = "text") -> int:
     with collector_paused():
         content, problems = load_and_validate(paths, now)
-    failing = report(problems, strict)
+    failing = report(problems, strict, format=format)
     if failing or content is None:
         return 1
     print(f"OK: {sum(len(content.kind(k)) for k in ('sources', 'claims', 'events', 'entities'))} "

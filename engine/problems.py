@@ -23,6 +23,16 @@ class Problem:
         label = "" if self.severity == ERROR else f"{self.severity}: "
         return f"{self.path}:{self.line}:{self.column}: {label}{self.message}"
 
+    def github(self, as_error: bool = False) -> str:
+        """A GitHub Actions workflow command: the problem shows on the changed line of a pull
+        request. `as_error` makes a warning an error (--strict)."""
+        level = "error" if as_error or self.severity == ERROR else self.severity
+        def escape(text: str, property_value: bool = False) -> str:
+            text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+        return (f"::{level} file={escape(self.path, True)},line={self.line},col={self.column}"
+                f"::{escape(self.message)}")
+
 
 @dataclass
 class Problems:

@@ -71,3 +71,22 @@ def test_schemas_know_every_field_an_editor_may_write():
     assert {"statement", "status", "claimant", "sources", "note", "history"} <= set(claim["properties"])
     assert "id" not in claim["required"] and "statement" in claim["required"]
     assert claim["additionalProperties"] is False
+
+
+def test_check_can_annotate_pull_requests_in_github_actions_format(tmp_path):
+    content = copy_fixture(tmp_path)
+    claim = content / "claims/valuation.yaml"
+    claim.write_text(claim.read_text().replace("source: wire", "source: wyre", 1))
+    result = run("check", "--content", str(content), "--now", NOW, "--format", "github")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == (
+        '::error file=content/claims/valuation.yaml,line=6,col=13::unknown source "wyre" '
+        '(did you mean "wire"?): no file content/sources/wyre.yaml')
+    assert "content/claims/valuation.yaml:6:13:" in result.stderr   # people still read the usual lines
+
+
+def test_github_annotations_escape_what_would_end_them_early():
+    from engine.problems import WARNING, Problem
+    problem = Problem("content/a,b:c.yaml", 3, 4, "100% wrong\nsecond line", WARNING)
+    assert problem.github() == "::warning file=content/a%2Cb%3Ac.yaml,line=3,col=4::100%25 wrong%0Asecond line"
+    assert problem.github(as_error=True).startswith("::error ")
