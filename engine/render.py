@@ -28,6 +28,7 @@ from .markdown import (NoteCollector, remember_fragments, remembered_fragments, 
 from .model import PageModel, item_url, page_url
 from .pipeline import Paths
 from .problems import ContentError, Problem
+from .robust_links import archived_link_attributes, original_link_attributes
 from .strings import strings_for
 from .validate import Content
 
@@ -182,6 +183,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         footer_pages=sorted((p for p in content.pages.values() if not p.in_navigation),
                             key=lambda p: (p.order, p.title)),
         pages_by_slug={p.slug: p for p in content.pages.values()},
+        original_link=original_link_attributes, archived_link=archived_link_attributes,
         cite=cite, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
         text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
     remembered: dict[tuple, Markup] = {}   # ("citation", source, locator) or ("claim_card", id)
