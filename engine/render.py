@@ -387,18 +387,27 @@ def static_files(paths: Paths) -> dict[str, bytes]:
 
 
 def feed_entries(content: Content) -> list[dict]:
-    """The Atom feed: newest changes first — claims, events, pages and corrections."""
+    """The Atom feed: newest changes first — claims, events, pages and corrections. A correction
+    is an entry of its own that links to the item it corrected, and says what was wrong and what
+    is right."""
+    from .markdown import plain_text
+    from .model import _target
     entries = []
     for kind in ("claims", "events", "pages", "corrections"):
         for item in content.kind(kind).values():
+            summary, related = None, None
             if kind == "corrections":
-                title, url = item.wrong, f"corrections/#correction-{item.id}"
+                target = _target(content, item.item)
+                title, url = target["label"], target["url"]
+                related = f"corrections/#correction-{item.id}"
+                summary = f"{item.wrong} {plain_text(item.right)}"
             elif kind == "pages":
                 title, url = item.title, page_url(item)
             else:
                 title = getattr(item, "statement", None) or item.title
                 url = item_url(kind, item.id)
             entries.append({"kind": kind, "label": kind[:-1], "id": item.id, "title": title, "url": url,
-                            "updated": item.updated, "added": item.added})
+                            "updated": item.updated, "added": item.added, "summary": summary,
+                            "related": related})
     entries.sort(key=lambda e: (e["updated"], e["kind"], e["id"]), reverse=True)
     return entries[:50]
