@@ -20,20 +20,23 @@ def _day(value) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
 
 
-def _links_to(out: Path, href: str):
+def _links_by_href(out: Path) -> dict[str, list]:
+    """Every link of the site, by its href (each page parsed once)."""
+    links: dict[str, list] = {}
     for path in sorted(out.rglob("*.html")):
-        soup = page(out, str(path.relative_to(out)))
-        yield from soup.find_all("a", href=href)
+        for link in page(out, str(path.relative_to(out))).find_all("a", href=True):
+            links.setdefault(link["href"], []).append(link)
+    return links
 
 
 def _check_site(out: Path, content: Path) -> int:
     """Checks every link to every source's original or archived copy; returns how many."""
-    checked = 0
+    checked, links_to = 0, _links_by_href(out)
     for source_id, source in _sources(content).items():
         archived = source.get("archived") or {}
         copy = archived.get("url")
         if source.get("url"):
-            for link in _links_to(out, source["url"]):
+            for link in links_to.get(source["url"], []):
                 checked += 1
                 if copy:
                     assert link["data-originalurl"] == source["url"], source_id
@@ -42,7 +45,7 @@ def _check_site(out: Path, content: Path) -> int:
                 else:
                     assert not link.has_attr("data-versionurl"), source_id
         if copy:
-            links = list(_links_to(out, copy))
+            links = links_to.get(copy, [])
             assert links, f"{source_id}: its archived copy is linked nowhere"
             for link in links:
                 checked += 1

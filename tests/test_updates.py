@@ -54,7 +54,7 @@ def test_event_page_lists_the_corrections_that_touched_it(content, tmp_path):
     assert entry.find(ATOM + "link[@rel='alternate']").get("href") == "https://example.org/events/round-a/"
 
 
-def test_the_feed_is_valid_atom(site):
+def check_atom(site, base: str):
     """RFC 4287's requirements, checked by parsing: feed and entries have id, title, updated
     (RFC 3339), an author, an alternate link; ids are unique absolute IRIs."""
     feed = ET.parse(site / "feed.xml").getroot()
@@ -72,8 +72,21 @@ def test_the_feed_is_valid_atom(site):
         for name in ("updated", "published"):
             assert RFC3339.match(entry.find(ATOM + name).text), name
         alternates = entry.findall(ATOM + "link[@rel='alternate']")
-        assert len(alternates) == 1 and alternates[0].get("href").startswith("https://example.org/")
+        assert len(alternates) == 1 and alternates[0].get("href").startswith(base)
     assert len(ids) == len(set(ids))
+    return feed
+
+
+def test_the_feed_is_valid_atom(site):
+    check_atom(site, "https://example.org/")
+
+
+def test_the_real_feed_is_valid_atom_and_links_corrections_to_their_items(real_site):
+    feed = check_atom(real_site, "https://")
+    for entry in feed.findall(ATOM + "entry"):
+        if "#corrections-" in entry.find(ATOM + "id").text:
+            href = entry.find(ATOM + "link[@rel='alternate']").get("href")
+            assert "/corrections/" not in href and entry.find(ATOM + "summary").text
 
 
 def test_corrections_are_feed_entries_that_link_to_the_corrected_item(site):
