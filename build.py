@@ -138,7 +138,7 @@ def archive_sources(paths, args) -> int:
     from engine import archive, pipeline
     content, problems = pipeline.load_and_validate(paths, args.now, drafts=True)
     if content is None:
-        pipeline.report(problems, strict=False)
+        pipeline.report(problems, strict=False, stream=sys.stderr)
         return 1
     files = {key.partition("/")[2]: paths.content.parent / shown
              for key, shown in content.files.items() if key.startswith("sources/")}

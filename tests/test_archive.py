@@ -246,3 +246,11 @@ def test_the_build_never_touches_the_network(tmp_path, monkeypatch, content):
     monkeypatch.delitem(sys.modules, "engine.archive")
     assert build(content, tmp_path / "_site").ok
     assert "engine.archive" not in sys.modules
+
+
+def test_invalid_content_is_reported_as_for_a_build(wire_content, capsys):
+    (wire_content / "sources" / "wire.yaml").write_text(WIRE_YAML.replace("kind: wire-copy", "kind: wirecopy"),
+                                                        encoding="utf-8")
+    status = build_py.main(["archive", "--content", str(wire_content), "--now", "2026-11-23"])
+    assert status == 1
+    assert "content/sources/wire.yaml:7:7: kind" in capsys.readouterr().err
