@@ -395,19 +395,19 @@ def feed_entries(content: Content) -> list[dict]:
     entries = []
     for kind in ("claims", "events", "pages", "corrections"):
         for item in content.kind(kind).values():
-            summary, related = None, None
+            wrong = right = related = None
             if kind == "corrections":
                 target = _target(content, item.item)
                 title, url = target["label"], target["url"]
                 related = f"corrections/#correction-{item.id}"
-                summary = f"{item.wrong} {plain_text(item.right)}"
+                wrong, right = item.wrong, plain_text(item.right)
             elif kind == "pages":
                 title, url = item.title, page_url(item)
             else:
                 title = getattr(item, "statement", None) or item.title
                 url = item_url(kind, item.id)
             entries.append({"kind": kind, "label": kind[:-1], "id": item.id, "title": title, "url": url,
-                            "updated": item.updated, "added": item.added, "summary": summary,
+                            "updated": item.updated, "added": item.added, "wrong": wrong, "right": right,
                             "related": related})
     entries.sort(key=lambda e: (e["updated"], e["kind"], e["id"]), reverse=True)
     return entries[:50]
