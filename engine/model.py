@@ -474,7 +474,7 @@ def markdown_page(content: Content, links: Links, page: schema.Page) -> PageMode
     from .reports import report_keys, reports_for
     return _page(content, url=page_url(page), template="page.html", kind="page", title=page.title,
                  description=page.summary, keys={f"pages/{page.id}"} | _item_keys_cited("pages", page)
-                 | report_keys(content, page.reports),
+                 | {listed(key) for key in report_keys(content, page.reports)},
                  article=page, structured_data=article, reports=reports_for(content, page.reports))
 
 
