@@ -5,6 +5,7 @@
     python build.py check           validate only; exit 1 on any error
     python build.py serve           build and serve with live reload on 127.0.0.1:8000
     python build.py schemas         write the JSON Schemas for editors to schemas/
+    python build.py archive         list the sources without an archived copy
 """
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ EXAMPLES = {
   python build.py serve --drafts       preview drafts and embargoed items locally""",
     "schemas": """examples:
   python build.py schemas              rewrite schemas/*.schema.json from engine/schema.py""",
+    "archive": """examples:
+  python build.py archive              list sources without an archived copy, and the
+                                       Wayback Machine address that captures each one
+  python build.py archive --check      ask the Wayback Machine which are captured already
+                                       and write each capture into the source's YAML
+  python build.py archive --check --api http://127.0.0.1:8001   use another availability API""",
 }
 
 
@@ -52,7 +59,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES["build"])
-    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas}")
+    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive}")
     for name, help_text in (("build", "validate, then render the site (the default)"),
                             ("check", "validate only, write nothing"),
                             ("serve", "build, then serve with live reload")):
@@ -76,6 +83,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     commands.add_parser("schemas", help="write the JSON Schemas for editors' YAML plugins",
                         epilog=EXAMPLES["schemas"],
                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    archive = commands.add_parser(
+        "archive", help="list sources without an archived copy; --check asks the Wayback Machine",
+        epilog=EXAMPLES["archive"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(archive, strict=False)
+    archive.add_argument("--check", action="store_true",
+                         help="query the Wayback Machine's availability API (the network is used "
+                              "only with this flag) and write the captures found into the YAML")
+    archive.add_argument("--api", default="https://archive.org",
+                         help="base URL of the availability API (default: https://archive.org)")
     _common(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "_site",
                         help="output folder (default: _site/)")
@@ -112,12 +128,27 @@ def main(argv: list[str] | None = None) -> int:
                            overrides=args.overrides.resolve())
     if args.command == "check":
         return pipeline.check(paths, now=args.now, strict=args.strict, format=args.format)
+    if args.command == "archive":
+        return archive_sources(paths, args)
     if args.command == "serve":
         from engine import serve
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
                            drafts=args.drafts)
     return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs)
+
+
+def archive_sources(paths, args) -> int:
+    """`build.py archive`: drafts included, since they will need an archived copy too."""
+    from engine import archive, pipeline
+    content, problems = pipeline.load_and_validate(paths, args.now, drafts=True)
+    if content is None:
+        pipeline.report(problems, strict=False, stream=sys.stderr)
+        return 1
+    files = {key.partition("/")[2]: paths.content.parent / shown
+             for key, shown in content.files.items() if key.startswith("sources/")}
+    wayback = archive.WaybackAvailability(args.api, log=print) if args.check else None
+    return archive.run(content.sources, files, check=args.check, wayback=wayback)
 
 
 if __name__ == "__main__":

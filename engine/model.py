@@ -471,9 +471,11 @@ def markdown_page(content: Content, links: Links, page: schema.Page) -> PageMode
                "author": [{"@type": "Person", "name": a.name, **({"url": a.url} if a.url else {})}
                           for a in site.authors],
                "publisher": _publisher(site), "url": site.base_url + page_url(page)}
+    from .reports import report_keys, reports_for
     return _page(content, url=page_url(page), template="page.html", kind="page", title=page.title,
-                 description=page.summary, keys={f"pages/{page.id}"} | _item_keys_cited("pages", page),
-                 article=page, structured_data=article)
+                 description=page.summary, keys={f"pages/{page.id}"} | _item_keys_cited("pages", page)
+                 | {listed(key) for key in report_keys(content, page.reports)},
+                 article=page, structured_data=article, reports=reports_for(content, page.reports))
 
 
 def corrections_page(content: Content, links: Links) -> PageModel:

@@ -28,6 +28,7 @@ from .markdown import (NoteCollector, remember_fragments, remembered_fragments, 
 from .model import PageModel, item_url, page_url
 from .pipeline import Paths
 from .problems import ContentError, Problem
+from .robust_links import archived_link_attributes, original_link_attributes
 from .strings import strings_for
 from .validate import Content
 
@@ -182,6 +183,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         footer_pages=sorted((p for p in content.pages.values() if not p.in_navigation),
                             key=lambda p: (p.order, p.title)),
         pages_by_slug={p.slug: p for p in content.pages.values()},
+        original_link=original_link_attributes, archived_link=archived_link_attributes,
         cite=cite, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
         text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
     remembered: dict[tuple, Markup] = {}   # ("citation", source, locator) or ("claim_card", id)
@@ -385,18 +387,27 @@ def static_files(paths: Paths) -> dict[str, bytes]:
 
 
 def feed_entries(content: Content) -> list[dict]:
-    """The Atom feed: newest changes first — claims, events, pages and corrections."""
+    """The Atom feed: newest changes first — claims, events, pages and corrections. A correction
+    is an entry of its own that links to the item it corrected, and says what was wrong and what
+    is right."""
+    from .markdown import plain_text
+    from .model import _target
     entries = []
     for kind in ("claims", "events", "pages", "corrections"):
         for item in content.kind(kind).values():
+            wrong = right = related = None
             if kind == "corrections":
-                title, url = item.wrong, f"corrections/#correction-{item.id}"
+                target = _target(content, item.item)
+                title, url = target["label"], target["url"]
+                related = f"corrections/#correction-{item.id}"
+                wrong, right = item.wrong, plain_text(item.right)
             elif kind == "pages":
                 title, url = item.title, page_url(item)
             else:
                 title = getattr(item, "statement", None) or item.title
                 url = item_url(kind, item.id)
             entries.append({"kind": kind, "label": kind[:-1], "id": item.id, "title": title, "url": url,
-                            "updated": item.updated, "added": item.added})
+                            "updated": item.updated, "added": item.added, "wrong": wrong, "right": right,
+                            "related": related})
     entries.sort(key=lambda e: (e["updated"], e["kind"], e["id"]), reverse=True)
     return entries[:50]

@@ -322,12 +322,17 @@ class Correction(Item):
     right: Markdown = Field(description="what is right, with citations")
 
 
+ReportName = Literal["sources-by-outlet", "sources-by-kind"]   # engine/reports.py makes them
+
+
 class Page(Item):
     title: Text
     slug: Slug
     summary: Text
     order: int = 0
     in_navigation: bool = True
+    reports: tuple[ReportName, ...] = Field((), description="tables counted from the content, "
+                                            "shown after the text, e.g. [sources-by-outlet]")
     body: Markdown = Field("", description="the Markdown after the front matter")
 
 

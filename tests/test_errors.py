@@ -123,7 +123,7 @@ CASES = {
         "content/sources/wyre.yaml"),
     "citation in a page body": (
         "pages/about.md", "We track Acme [@daily-report].", "We track Acme [@dayly-report].",
-        'pages/about.md:9:15: unknown source "dayly-report" (did you mean "daily-report"?): no file '
+        'pages/about.md:10:15: unknown source "dayly-report" (did you mean "daily-report"?): no file '
         "content/sources/dayly-report.yaml"),
     "claim citing no source": (
         "claims/valuation.yaml", "sources:\n", "sources: []\nformer_sources:\n",

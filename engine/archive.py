@@ -1,0 +1,280 @@
+"""`build.py archive`: which sources have no archived copy, the Wayback Machine address that
+captures each one, and (with --check) the captures the Wayback Machine already holds, written
+back into each source's YAML. The only part of the engine that touches the network, and only
+when asked: the build never imports it.
+
+The availability API rate-limits (HTTP 429 with Retry-After) and now and then answers wrongly
+(a capture of another page, a malformed timestamp, an empty body), so every answer is checked,
+failures are retried with a growing pause, and a capture is accepted only when two answers in a
+row agree.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import schema
+
+SAVE_PREFIX = "https://web.archive.org/save/"
+DEFAULT_API = "https://archive.org"
+USER_AGENT = "sourced-site-archive-check/1 (+https://web.archive.org/)"
+_SNAPSHOT = re.compile(r"^https?://web\.archive\.org/web/(?P<timestamp>\d{14})(?:[a-z]{2}_)?/(?P<original>.+)$")
+
+
+@dataclass(frozen=True)
+class Capture:
+    url: str
+    day: dt.date
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One HTTP answer: status, the Retry-After header if any, and the body."""
+
+    status: int
+    body: bytes
+    retry_after: str | None = None
+
+
+class Unreliable(Exception):
+    """The API gave no two agreeing, well-formed answers within the allowed attempts."""
+
+
+def save_url(original: str) -> str:
+    """The address that asks the Wayback Machine to capture a page now."""
+    return SAVE_PREFIX + original
+
+
+def _comparable(address: str) -> str:
+    """An address as the Wayback Machine matches it: no scheme, no "www.", host in lower case,
+    no trailing slash."""
+    parts = urllib.parse.urlsplit(address if "://" in address else "http://" + address)
+    host = parts.netloc.lower().removeprefix("www.").removesuffix(":80").removesuffix(":443")
+    path = parts.path.rstrip("/")
+    return host + path + ("?" + parts.query if parts.query else "")
+
+
+def read_answer(reply: Reply, original: str, today: dt.date) -> Capture | None:
+    """The capture an answer names, or None when the answer says there is none. Raises
+    ValueError when the answer cannot be trusted: not HTTP 200, not JSON, a snapshot that is not
+    a web.archive.org address of the same page, or a timestamp that is not a real past moment."""
+    if reply.status != 200:
+        raise ValueError(f"HTTP {reply.status}")
+    try:
+        data = json.loads(reply.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError("the answer is not JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("archived_snapshots"), dict):
+        raise ValueError("the answer has no archived_snapshots")
+    closest = data["archived_snapshots"].get("closest")
+    if closest is None:
+        return None
+    if not isinstance(closest, dict) or closest.get("available") is not True \
+            or str(closest.get("status")) != "200":
+        raise ValueError("the closest snapshot is not an available HTTP 200 capture")
+    match = _SNAPSHOT.match(str(closest.get("url", "")))
+    if not match:
+        raise ValueError(f"{closest.get('url')!r} is not a web.archive.org snapshot address")
+    if _comparable(match["original"]) != _comparable(original):
+        raise ValueError(f"the snapshot is of {match['original']}, not of {original}")
+    if str(closest.get("timestamp")) != match["timestamp"]:
+        raise ValueError("the timestamp does not match the snapshot address")
+    try:
+        moment = dt.datetime.strptime(match["timestamp"], "%Y%m%d%H%M%S")
+    except ValueError:
+        raise ValueError(f"{match['timestamp']} is not a date and time") from None
+    if moment.year < 1996 or moment.date() > today:
+        raise ValueError(f"{match['timestamp']} is not a possible capture time")
+    return Capture(url="https://" + closest["url"].split("://", 1)[1], day=moment.date())
+
+
+def http_get(url: str, timeout: float = 30) -> Reply:
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
+                                                   "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Reply(response.status, response.read(), response.headers.get("Retry-After"))
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, error.read() or b"", error.headers.get("Retry-After"))
+
+
+def _retry_after_seconds(value: str | None, now: Callable[[], dt.datetime]) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now()).total_seconds())
+
+
+class WaybackAvailability:
+    """Asks the availability API about one address at a time, politely and sceptically."""
+
+    def __init__(self, api: str = DEFAULT_API, get: Callable[[str], Reply] = http_get,
+                 sleep: Callable[[float], None] | None = None, today: dt.date | None = None,
+                 attempts: int = 8, pause: float = 1.0, max_pause: float = 120.0,
+                 log: Callable[[str], None] = lambda message: None):
+        self.api, self.get, self.sleep = api.rstrip("/"), get, sleep or time.sleep
+        self.today = today or dt.date.today()
+        self.attempts, self.pause, self.max_pause, self.log = attempts, pause, max_pause, log
+        self._asked = False   # a pause before every request but the first
+
+    def query_url(self, original: str) -> str:
+        return f"{self.api}/wayback/available?url={urllib.parse.quote(original, safe='')}"
+
+    def closest_capture(self, original: str) -> Capture | None:
+        """The capture the API names twice in a row (None: it has none, twice). Raises
+        Unreliable when that does not happen within `attempts` requests."""
+        previous: object = _NOTHING
+        wait = self.pause
+        for attempt in range(1, self.attempts + 1):
+            if self._asked:
+                self.sleep(wait)
+            self._asked = True
+            try:
+                reply = self.get(self.query_url(original))
+            except OSError as error:   # URLError and timeouts are OSErrors
+                self.log(f"  attempt {attempt}: {error}")
+                wait, previous = self._longer(wait), _NOTHING
+                continue
+            if reply.status == 429 or reply.status >= 500:
+                asked_for = _retry_after_seconds(reply.retry_after,
+                                                 lambda: dt.datetime.now(dt.timezone.utc))
+                self.log(f"  attempt {attempt}: HTTP {reply.status}, waiting")
+                # the server's Retry-After is honoured in full, however long
+                wait, previous = max(self._longer(wait), asked_for or 0), _NOTHING
+                continue
+            try:
+                answer = read_answer(reply, original, self.today)
+            except ValueError as error:
+                self.log(f"  attempt {attempt}: answer not trusted: {error}")
+                wait, previous = self._longer(wait), _NOTHING
+                continue
+            if answer == previous:
+                return answer
+            previous, wait = answer, self.pause
+        raise Unreliable(f"no two agreeing answers in {self.attempts} requests")
+
+    def _longer(self, wait: float) -> float:
+        return min(wait * 2, self.max_pause)
+
+
+_NOTHING = object()
+
+
+# --- what to archive --------------------------------------------------------------------------
+
+def needing_archive(sources: dict[str, schema.Source]) -> list[schema.Source]:
+    """Sources with an address and no archived copy (nor a reason why none can be made)."""
+    return sorted((s for s in sources.values() if s.url and s.archived is None), key=lambda s: s.id)
+
+
+# --- writing a capture back -------------------------------------------------------------------
+
+def round_trip_yaml():
+    """ruamel.yaml in round-trip mode, set to keep our files as editors wrote them: comments,
+    key order, quotes, flow lists and long lines untouched."""
+    from ruamel.yaml import YAML
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def write_capture(path: Path, capture: Capture) -> None:
+    """Adds `archived: {url, captured}` to a source file, right after its `url`, changing
+    nothing else in the file."""
+    from ruamel.yaml.comments import CommentedMap
+    yaml = round_trip_yaml()
+    with path.open(encoding="utf-8") as stream:
+        document = yaml.load(stream)
+    archived = CommentedMap([("url", capture.url), ("captured", capture.day)])
+    if "archived" in document:
+        document["archived"] = archived
+    else:
+        keys = list(document)
+        position = keys.index("url") + 1 if "url" in keys else len(keys)
+        after_url = _take_comment_lines_after("url", document)
+        document.insert(position, "archived", archived)
+        if after_url:   # they stay where they were: after the new lines
+            archived.ca.items["captured"] = [None, None, after_url, None]
+    with path.open("w", encoding="utf-8") as stream:
+        yaml.dump(document, stream)
+
+
+def _take_comment_lines_after(key, document):
+    """ruamel.yaml keeps the comment lines below `key: value` with that key; takes them off (the
+    comment on the key's own line stays) and returns them as a comment token, or None."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+    slots = document.ca.items.get(key)
+    token = slots[2] if slots and len(slots) > 2 else None
+    if token is None or "\n" not in token.value:
+        return None
+    same_line, below = token.value.split("\n", 1)
+    if same_line.strip():
+        token.value = same_line + "\n"
+    else:
+        slots[2] = None
+    return CommentToken("\n" + below, CommentMark(0), None) if below else None
+
+
+# --- the command ------------------------------------------------------------------------------
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def run(sources: dict[str, schema.Source], files: dict[str, Path], check: bool,
+        wayback: WaybackAvailability | None, out=print) -> int:
+    """Lists the sources without an archived copy and where to capture each one; with `check`,
+    asks the Wayback Machine and writes the captures it holds back into the YAML. Returns the
+    exit status: 1 when some answers could not be trusted."""
+    missing = needing_archive(sources)
+    archived = sum(1 for s in sources.values() if s.archived and s.archived.url)
+    unavailable = sum(1 for s in sources.values() if s.archived and s.archived.unavailable)
+    without_url = sum(1 for s in sources.values() if not s.url and s.archived is None)
+    out(f"{len(sources)} sources: {archived} with an archived copy, {unavailable} marked "
+        f"unavailable, {without_url} without an address, {len(missing)} to archive.")
+    if not missing:
+        return 0
+    if not check:
+        out("Capture each one by opening its address (then run `python build.py archive --check` "
+            "to record the captures):")
+        for source in missing:
+            out(f"  {_shown(files[source.id])}\n    {save_url(source.url)}")
+        return 0
+    doubtful = 0
+    for source in missing:
+        out(f"{_shown(files[source.id])}: {source.url}")
+        try:
+            capture = wayback.closest_capture(source.url)
+        except Unreliable as error:
+            doubtful += 1
+            out(f"  no reliable answer ({error}); try again later")
+            continue
+        if capture is None:
+            out(f"  no capture yet: open {save_url(source.url)}")
+            continue
+        write_capture(files[source.id], capture)
+        out(f"  captured {capture.day.isoformat()}: {capture.url} (written to the file)")
+    if doubtful:
+        out(f"{doubtful} sources got no reliable answer: nothing was written for them.")
+    return 1 if doubtful else 0
