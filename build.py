@@ -55,6 +55,15 @@ def _common(parser: argparse.ArgumentParser, strict: bool = True):
         parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
+def _deploy_options(parser: argparse.ArgumentParser):
+    parser.add_argument("--base-url", metavar="URL",
+                        help="build for another address than site.yaml's base_url (e.g. a GitHub "
+                             "Pages project: https://newsroom.github.io/investigation/)")
+    parser.add_argument("--csp-meta", action="store_true",
+                        help="put netlify.toml's Content Security Policy in each page's <meta>, "
+                             "for hosts that send no headers (GitHub Pages)")
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -74,6 +83,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             sub.add_argument("--out", type=Path, default=ROOT / "_site",
                              help="output folder (default: _site/)")
         if name == "build":
+            _deploy_options(sub)
             sub.add_argument("--workers", type=int, help="processes that render pages "
                              "(default: one per CPU core); the output is the same for any number")
         if name == "serve":
@@ -97,6 +107,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="output folder (default: _site/)")
     parser.add_argument("--workers", type=int, help="processes that render pages "
                         "(default: one per CPU core); the output is the same for any number")
+    _deploy_options(parser)
     args = parser.parse_args(argv)
     args.command = args.command or "build"
     return args
@@ -115,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     inputs = None
     if args.command == "build":
         # checked before the rest of the engine is even imported, so a no-op costs next to nothing
-        inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args),
-                                               args.out.resolve(), args.now, args.strict, False)
+        inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml"],
+                                               args.out.resolve(), args.now, args.strict, False,
+                                               extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
         if inputs is None:
             return 0
     from engine import pipeline
@@ -135,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
                            drafts=args.drafts)
     return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict,
-                          workers=args.workers, cache=ROOT / ".cache", inputs=inputs)
+                          workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
+                          deploy=pipeline.Deploy(args.base_url, args.csp_meta))
 
 
 def archive_sources(paths, args) -> int:

@@ -23,6 +23,9 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
     """Every file under the folders, with its modification time and size."""
     found: dict[str, tuple[int, int]] = {}
     pending = [str(folder) for folder in folders if folder.is_dir()]
+    for single in (path for path in folders if path.is_file()):
+        info = single.stat()
+        found[str(single)] = (info.st_mtime_ns, info.st_size)
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
@@ -44,23 +47,24 @@ def _digest(stats: dict[str, tuple[int, int]]) -> str:
     return h.hexdigest()
 
 
-def build_inputs(folders: list[Path], out: Path, now: str | None, strict: bool, drafts: bool) -> str:
+def build_inputs(folders: list[Path], out: Path, now: str | None, strict: bool, drafts: bool,
+                 extra: dict | None = None) -> str:
     """The fingerprint of one command-line build: its folders, the reference date and options.
     Cheap on purpose: build.py asks it before importing the rest of the engine."""
     import datetime as dt
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     options = {"out": str(out), "now": now, "epoch": epoch, "strict": strict, "drafts": drafts,
-               "today": None if now or epoch else dt.date.today().isoformat()}
+               "today": None if now or epoch else dt.date.today().isoformat(), **(extra or {})}
     return inputs_fingerprint(folders, options)
 
 
 def skip_if_unchanged(cache: Path, folders: list[Path], out: Path, now: str | None, strict: bool,
-                      drafts: bool) -> str | None:
+                      drafts: bool, extra: dict | None = None) -> str | None:
     """None (after saying so) when nothing changed since the last build of `out`; otherwise the
     fingerprint of this build's inputs, to remember once it succeeds."""
     import time
     started = time.perf_counter()
-    inputs = build_inputs(folders, out, now, strict, drafts)
+    inputs = build_inputs(folders, out, now, strict, drafts, extra)
     if not unchanged(cache, out, inputs):
         return inputs
     print(f"Nothing changed since the last build of {out}: nothing read, nothing written "
@@ -167,7 +171,7 @@ class PageCache:
         engine_files = sorted(p for p in ENGINE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         shared = hashlib.sha256(json.dumps([
             ENGINE_VERSION, [hashlib.sha1(p.read_bytes()).hexdigest() for p in engine_files],
-            self.file_digests.get("site"),
+            self.file_digests.get("site"), content.site.base_url,   # --base-url overrides the file
             sorted((k, v) for k, v in self.file_digests.items() if k.startswith("pages/")),
             assets, options, str(content.now)], sort_keys=True, default=str).encode())
         self.shared = shared.hexdigest()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import os
@@ -128,13 +129,36 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+@dataclass(frozen=True)
+class Deploy:
+    """Where the build is going, when that is not what site.yaml says: another base URL (a
+    GitHub Pages project lives under /<repo>/), and a host that sends no security headers."""
+    base_url: str | None = None
+    csp_meta: bool = False
+
+
+def with_base_url(content: Content, base_url: str, problems: Problems) -> Content | None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from .schema import WebURL
+    try:
+        checked = TypeAdapter(WebURL).validate_python(base_url)
+    except ValidationError:
+        checked = None
+    if not checked or not checked.endswith("/"):
+        problems.add("--base-url", 1, 1, f'"{base_url}" is not a base URL: give the full address '
+                     "of the site's folder, ending in /, e.g. https://newsroom.github.io/investigation/")
+        return None
+    return dataclasses.replace(content, site=content.site.model_copy(update={"base_url": checked}))
+
+
 def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: bool = True,
-                workers: int = 1, page_cache=None):
+                workers: int = 1, page_cache=None, deploy: Deploy = Deploy()):
     """Stages 3 and 4: page models, then rendered files (path -> bytes)."""
     from . import model, render
     pages = timings.run("model", model.build_pages, content)
     return timings.run("render", render.render_site, pages, content, paths, fingerprint, workers,
-                       page_cache)
+                       page_cache, deploy.csp_meta)
 
 
 @dataclass
@@ -165,26 +189,28 @@ def collector_paused():
 
 def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
                drafts: bool = False, dev: bool = False, workers: int | None = None,
-               page_cache=None) -> BuildResult:
+               page_cache=None, deploy: Deploy = Deploy()) -> BuildResult:
     """Every stage; writes `out` only when all of them succeed."""
     with collector_paused():
-        return _build_site(paths, out, now, strict, drafts, dev, workers, page_cache)
+        return _build_site(paths, out, now, strict, drafts, dev, workers, page_cache, deploy)
 
 
 def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool, dev: bool,
-                workers: int | None, page_cache=None) -> BuildResult:
+                workers: int | None, page_cache=None, deploy: Deploy = Deploy()) -> BuildResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from . import write
     result = BuildResult(Problems(paths.content.parent))
     content, result.problems = load_and_validate(paths, now, drafts, result.timings)
+    if content is not None and deploy.base_url:
+        content = with_base_url(content, deploy.base_url, result.problems)
     result.failures = result.problems.errors + (result.problems.warnings if strict else [])
     if result.failures or content is None:
         return result
     try:
         result.files = render_site(paths, content, result.timings, fingerprint=not dev,
                                    workers=default_workers() if workers is None else workers,
-                                   page_cache=page_cache)
+                                   page_cache=page_cache, deploy=deploy)
     except ContentError as error:
         result.failures = error.problems
         return result
@@ -201,7 +227,8 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
 
 
 def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
-          workers: int | None = None, cache: Path | None = None, inputs: str | None = None) -> int:
+          workers: int | None = None, cache: Path | None = None, inputs: str | None = None,
+          deploy: Deploy = Deploy()) -> int:
     """The command line's build: prints every problem, then a one-screen summary."""
     from . import cache as build_cache
     if cache is not None:
@@ -213,7 +240,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
         build_cache.forget(cache, out)
         build_cache.load_fragments(cache)
     page_cache = build_cache.PageCache(cache) if cache is not None else None
-    result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache)
+    result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache,
+                        deploy=deploy)
     failing = report(result.problems, strict)
     if not failing and result.failures:
         for problem in result.failures:

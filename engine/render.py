@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from . import schema
 from .dates import DAY, MONTH, FuzzyDate
+from .headers import meta_policy
 from .markdown import (NoteCollector, remember_fragments, remembered_fragments, render_markdown,
                        used_fragments)
 from .model import PageModel, item_url, page_url
@@ -282,11 +283,14 @@ class Renderer:
     SITE_FILES = (("sitemap.xml", "sitemap"), ("feed.xml", "feed"), ("robots.txt", "robots"),
                   ("_redirects", "redirects"))
 
-    def __init__(self, paths: Paths, content: Content, fingerprint: bool = True):
+    def __init__(self, paths: Paths, content: Content, fingerprint: bool = True, csp_meta: bool = False):
         self.paths, self.content = paths, content
         self.static = static_files(paths)
         self.assets = asset_paths(self.static, fingerprint)
         self.env = make_environment(paths, content, self.assets)
+        # hosts that send no headers (GitHub Pages) get netlify.toml's policy for each page in a <meta>
+        self.env.globals["content_security_policy"] = (
+            lambda url: meta_policy("/" + url, paths.root / "netlify.toml")) if csp_meta else None
         self._closures: dict[str, frozenset[str]] = {}
 
     def templates_of(self, template: str) -> frozenset[str]:
@@ -367,10 +371,14 @@ def owner_of(page: PageModel, content: Content) -> str:
 
 
 def render_site(pages: list[PageModel], content: Content, paths: Paths,
-                fingerprint: bool = True, workers: int = 1, page_cache=None) -> dict[str, Output]:
-    renderer = Renderer(paths, content, fingerprint)
+                fingerprint: bool = True, workers: int = 1, page_cache=None,
+                csp_meta: bool = False) -> dict[str, Output]:
+    renderer = Renderer(paths, content, fingerprint, csp_meta)
     if page_cache is not None:
-        page_cache.prepare(content, paths, renderer.env, renderer.assets, {"fingerprint": fingerprint})
+        page_cache.prepare(content, paths, renderer.env, renderer.assets,
+                           {"fingerprint": fingerprint, "csp_meta": csp_meta,
+                            "netlify.toml": (paths.root / "netlify.toml").read_text("utf-8")
+                            if csp_meta and (paths.root / "netlify.toml").is_file() else None})
     outputs = renderer.pages(pages, workers, page_cache) + renderer.site_files(pages) + renderer.static_outputs()
     return collect(outputs, {page.output_path: owner_of(page, content) for page in pages})
 

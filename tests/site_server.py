@@ -23,6 +23,7 @@ def netlify_headers(path: str, config: Path = ROOT / "netlify.toml") -> dict[str
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     base_path = "/"
+    send_netlify_headers = True   # False: a host that sends none (GitHub Pages)
     extensions_map = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
                       ".svg": "image/svg+xml", ".xml": "application/xml", ".json": "application/json",
                       ".txt": "text/plain; charset=utf-8", ".png": "image/png", ".wasm": "application/wasm",
@@ -47,16 +48,18 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
     def end_headers(self):
-        for name, value in netlify_headers(self.path.split("?", 1)[0]).items():
-            self.send_header(name, value)
+        if self.send_netlify_headers:
+            for name, value in netlify_headers(self.path.split("?", 1)[0]).items():
+                self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, *args):
         pass
 
 
-def serve(folder: Path, base_path: str = "/") -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(type("Handler", (_Handler,), {"base_path": base_path}),
+def serve(folder: Path, base_path: str = "/", headers: bool = True) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(type("Handler", (_Handler,), {"base_path": base_path,
+                                                               "send_netlify_headers": headers}),
                                 directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
