@@ -206,6 +206,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
                 return 0
         build_cache.forget(cache, out)
         build_cache.load_fragments(cache)
+        from .cards import use_cache_folder
+        use_cache_folder(cache / "cards")
     result = build_site(paths, out, now, strict, drafts, workers=workers)
     failing = report(result.problems, strict)
     if not failing and result.failures:

@@ -21,7 +21,7 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, meta, nodes,
                     select_autoescape)
 from markupsafe import Markup
 
-from . import schema
+from . import cards, schema
 from .dates import DAY, MONTH, FuzzyDate
 from .markdown import (NoteCollector, remember_fragments, remembered_fragments, render_markdown,
                        used_fragments)
@@ -201,6 +201,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         return remembered[key]
 
     env.globals["remembered_partials"] = remembered
+    env.globals["card_of"] = lambda page: cards.card_for(page, site, strings, cards.CACHE.fonts.covers)
     env.globals.update(citation=citation, claim_card=claim_card)
     def language_name(code: str) -> str:
         try:
@@ -306,6 +307,18 @@ class Renderer:
                     now=self.content.now).encode("utf-8"), templates=frozenset({name})))
                 for name, kind in chosen]
 
+    def card_outputs(self, pages: list[PageModel], workers: int = 1) -> list[tuple[str, Output]]:
+        """The social card of each page (engine/cards.py), once per card; unchanged cards come
+        from the cache instead of being drawn again."""
+        chosen: dict[str, tuple] = {}
+        for page in pages:
+            card = self.env.globals["card_of"](page)
+            if card is not None and card.path not in chosen:
+                chosen[card.path] = (card, page.depends_on if page.item else frozenset({"site"}))
+        drawn = cards.CACHE.pngs([card for card, _ in chosen.values()], workers)
+        return [(path, Output("card", data, keys))
+                for (path, (_, keys)), data in zip(chosen.items(), drawn)]
+
     def static_outputs(self) -> list[tuple[str, Output]]:
         return [(self.assets[name], Output("asset" if self.assets[name].startswith("assets/") else "static",
                                            data, templates=frozenset({f"static/{name}"})))
@@ -354,6 +367,9 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
                 fingerprint: bool = True, workers: int = 1) -> dict[str, Output]:
     renderer = Renderer(paths, content, fingerprint)
     outputs = renderer.pages(pages, workers) + renderer.site_files(pages) + renderer.static_outputs()
+    cards.CACHE.start_build()
+    outputs += renderer.card_outputs(pages, workers)
+    cards.CACHE.keep_only_used()
     return collect(outputs, {page.output_path: owner_of(page, content) for page in pages})
 
 

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote
 
+from . import cards
 from .incremental import DevBuild
 from .pipeline import Paths
 from .problems import Problem
@@ -31,6 +32,7 @@ class DevSite:
     def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool):
         self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
         self.builder = DevBuild(paths, out, now, drafts)
+        cards.use_cache_folder(paths.root / ".cache" / "cards")   # unchanged cards are not redrawn
         self.failures: list[Problem] = []
         self.base_path = "/"
         self.lock = threading.Lock()

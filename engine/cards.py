@@ -1,0 +1,399 @@
+"""Social cards: the 1200×630 Open Graph image a link preview shows, drawn at build time.
+
+The home page, every Markdown page, claim and event get a card of their own (title, site name,
+kind of page, and a claim's status); every other page shares one card per kind. `card_for`
+decides which card a page gets (pure); `card_png` draws it, or reuses a copy from memory or
+from .cache/cards/, keyed by everything drawn plus the engine, Pillow and font versions.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import unicodedata
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+from . import ENGINE_VERSION
+
+WIDTH, HEIGHT = 1200, 630
+CARD_VERSION = "1"    # change when the drawing changes, so cached cards are redrawn
+FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")   # Debian's fonts-dejavu-core
+FONT_FILES = {"sans": "DejaVuSans.ttf", "sans_bold": "DejaVuSans-Bold.ttf",
+              "serif_bold": "DejaVuSerif-Bold.ttf"}
+
+# The site's light palette (static/style.css), as RGB.
+PAPER, INK, MUTED, RULE, ACCENT = "#fdfcf9", "#1b1b1b", "#555555", "#d9d6cf", "#0b5394"
+TONES = {"confirmed": "#1b6b2f", "false": "#a4161a", "disputed": "#8a4b00",
+         "unverified": "#5b4a8a", "neutral": "#4a4a4a"}
+
+MARGIN = 80
+HEADLINE_SIZES = (64, 56, 48, 42)   # the largest at which the headline fits is used
+HEADLINE_BOTTOM = 530              # above the footer rule
+MAX_TITLE = 600   # characters looked at: enough for six lines at the smallest size
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one card shows, and where it is written. Everything but `path` and `alt` is drawn."""
+
+    path: str                    # in the output folder: "og/claims/valuation.png"
+    site_title: str
+    kicker: str = ""             # the kind of page: "Claim", "Event"; empty on the site card
+    headline: str = ""
+    deck: str = ""               # a description, under the headline
+    status: tuple[str, str, str] | None = None   # (symbol, label, tone) of a claim
+    footer: str = ""             # the site's address, without https://
+    alt: str = ""
+
+    def drawn(self) -> tuple:
+        return astuple(self)[1:-1]
+
+    width, height = property(lambda self: WIDTH), property(lambda self: HEIGHT)
+
+
+SITE_CARD = "og/home.png"
+
+# Pages of these kinds share one card per kind (the key names the card, the value the label).
+SHARED = {"sources": "sources", "source": "sources", "entities": "entities", "entity": "entities",
+          "claims": "claims", "timeline": "timeline", "corrections": "corrections"}
+OWN_CARD = {"claim": "claims", "event": "events", "page": "pages"}
+
+
+def clean(text: str) -> str:
+    """One line of printable text: whitespace collapsed, control and format characters gone."""
+    kept = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    return " ".join(kept.split())[:MAX_TITLE]
+
+
+def site_card(site, drawable) -> Card:
+    """The card of the home page, and of any page whose own card could not be drawn."""
+    title, deck = clean(site.title), clean(site.description)
+    footer = clean(site.base_url.split("://", 1)[-1].rstrip("/"))
+    return Card(SITE_CARD, site_title=title if drawable(title) else "",
+                headline=title if drawable(title) else "", deck=deck if drawable(deck) else "",
+                footer=footer if drawable(footer) else "", alt=title)
+
+
+def card_for(page, site, strings: dict[str, str], drawable) -> Card | None:
+    """Which card a page gets (None: a page with no card, such as a redirect). `drawable(text,
+    font=None)` says whether the fonts have a glyph for every character; when they have not,
+    the page gets the site card rather than boxes."""
+    if page.kind == "redirect":
+        return None
+    home = site_card(site, drawable)
+    if page.kind in OWN_CARD and page.item:
+        item_id = page.item.split("/", 1)[1]
+        status = page.context.get("status") if page.kind == "claim" else None
+        kicker = "" if page.kind == "page" else strings[page.kind]
+        card = Card(f"og/{OWN_CARD[page.kind]}/{item_id}.png", site_title=home.site_title,
+                    kicker=clean(kicker), headline=clean(page.title), footer=home.footer,
+                    deck=clean(page.description) if page.kind == "page" else "",
+                    status=(status.symbol, clean(status.label), status.tone) if status else None)
+    else:
+        shared = SHARED.get(page.kind) or SHARED.get(page.url.split("/", 1)[0])
+        if shared is None:
+            return home
+        card = Card(f"og/kind-{shared}.png", site_title=home.site_title,
+                    headline=clean(strings[shared]), deck=home.deck, footer=home.footer)
+    texts = [card.site_title, card.kicker, card.headline, card.deck,
+             *(card.status[1:2] if card.status else ())]
+    if not home.site_title or not all(drawable(text) for text in texts):
+        return home
+    if card.status and not drawable(card.status[0], "sans_bold"):
+        card = Card(**{**card.__dict__, "status": ("", *card.status[1:])})
+    described = " · ".join(part for part in (card.kicker, card.status and card.status[1]) if part)
+    alt = f"{card.site_title}: {described + ' — ' if described else ''}{card.headline}"
+    return Card(**{**card.__dict__, "alt": alt})
+
+
+# --- drawing --------------------------------------------------------------------------------------
+
+class Fonts:
+    """DejaVu at the sizes a card uses, or Pillow's bundled font where DejaVu is not installed.
+    The basic layout engine (no raqm, no shaping) keeps the pixels the same on every machine
+    with the same Pillow."""
+
+    def __init__(self, folder: Path = FONT_FOLDER):
+        from PIL import ImageFont
+        self.files = {name: folder / file for name, file in FONT_FILES.items()}
+        self.installed = all(path.is_file() for path in self.files.values())
+        self._fonts: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
+        self._notdef: dict[str, bytes] = {}
+        self._covered: dict[tuple[str, str], bool] = {}
+
+    def get(self, name: str, size: int):
+        from PIL import ImageFont
+        if (name, size) not in self._fonts:
+            if self.installed:
+                self._fonts[name, size] = ImageFont.truetype(
+                    str(self.files[name]), size, layout_engine=ImageFont.Layout.BASIC)
+            else:
+                self._fonts[name, size] = ImageFont.load_default(size=size)   # basic layout too
+        return self._fonts[name, size]
+
+    def digest(self) -> str:
+        """Names what the fonts would draw: their bytes, or Pillow's bundled font."""
+        h = hashlib.sha256()
+        for name in sorted(self.files):
+            h.update(self.files[name].read_bytes() if self.installed else b"pillow-default")
+        return h.hexdigest()
+
+    def covers(self, text: str, font: str | None = None) -> bool:
+        """True when the font (by default every font of the card) has a glyph for every
+        character. Pillow does not expose the character map, so a character counts as missing
+        when it draws exactly like a code point no font maps (U+10FFFD, private use): the
+        .notdef box."""
+        names = [font] if font else sorted(self.files)
+        return all(self._has_glyph(name, ch) for ch in set(text) if not ch.isspace()
+                   for name in names)
+
+    def _has_glyph(self, name: str, ch: str) -> bool:
+        if (name, ch) not in self._covered:
+            self._covered[name, ch] = self._mask(name, ch) != self._mask(name, "\U0010fffd")
+        return self._covered[name, ch]
+
+    def _mask(self, name: str, ch: str) -> bytes:
+        mask = self.get(name, 32).getmask(ch)
+        return bytes(mask.size[0].to_bytes(2, "big") + mask.size[1].to_bytes(2, "big")) + bytes(mask)
+
+
+def wrap(text: str, font, width: int, lines_allowed: int) -> tuple[list[str], bool]:
+    """Greedy line breaking at spaces (inside a word too long for a line); the lines, and
+    whether text was left over."""
+    lines: list[str] = []
+    line = ""
+    words = text.split(" ")
+    index = 0
+    while index < len(words) and len(lines) < lines_allowed:
+        word = words[index]
+        candidate = f"{line} {word}" if line else word
+        if font.getlength(candidate) <= width:
+            line, index = candidate, index + 1
+        elif line:
+            lines.append(line)
+            line = ""
+        else:   # a single word wider than the line: cut it
+            cut = max(1, _fitting(word, font, width))
+            lines.append(word[:cut])
+            words[index] = word[cut:]
+    if line and len(lines) < lines_allowed:
+        lines.append(line)
+        line = ""
+    return lines, bool(line) or index < len(words)
+
+
+def _fitting(word: str, font, width: int) -> int:
+    low, high = 0, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if font.getlength(word[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def ellipsis(line: str, font, width: int) -> str:
+    """The last line of a cut title, shortened until "…" fits after it."""
+    line = line.rstrip()
+    while line and font.getlength(line + "…") > width:
+        line = line[:-1].rstrip()
+    return line.rstrip(" ,;:.-–—") + "…"
+
+
+def headline_lines(text: str, fonts: Fonts, width: int, top: int) -> tuple[list[str], int]:
+    """The largest size at which the headline fits between `top` and HEADLINE_BOTTOM; at the
+    smallest, an ellipsis ends it."""
+    for size in HEADLINE_SIZES:
+        font = fonts.get("serif_bold", size)
+        ascent, descent = font.getmetrics()
+        allowed = max(1, (HEADLINE_BOTTOM - top - ascent - descent) // leading(size) + 1)
+        lines, cut = wrap(text, font, width, allowed)
+        if not cut:
+            return lines, size
+    if lines:
+        lines[-1] = ellipsis(lines[-1], font, width)
+    return lines, size
+
+
+def leading(size: int) -> int:
+    return round(size * 1.2)
+
+
+def palette() -> list[int]:
+    """Paper, and 16 steps from paper to each colour a card uses: anti-aliased text needs
+    no other colour, so mapping to this fixed palette is exact and fast."""
+    from PIL import ImageColor
+    paper = ImageColor.getrgb(PAPER)
+    entries: list[int] = []
+    for colour in (INK, MUTED, RULE, ACCENT, *TONES.values()):
+        rgb = ImageColor.getrgb(colour)
+        for step in range(16):
+            entries += [round(p + (c - p) * step / 15) for p, c in zip(paper, rgb)]
+    return entries
+
+
+def draw_card(card: Card, fonts: Fonts) -> bytes:
+    """The card as a palette PNG. Every position is computed from the text, so two machines
+    with the same Pillow and fonts draw the same bytes."""
+    from PIL import Image, ImageDraw
+    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    draw = ImageDraw.Draw(image)
+    inner = WIDTH - 2 * MARGIN
+    draw.rectangle((0, 0, WIDTH, 11), fill=INK)
+    is_site_card = card.path == SITE_CARD
+    if not is_site_card:
+        draw.text((MARGIN, 56), card.site_title, font=fonts.get("sans_bold", 30), fill=INK)
+        draw.line((MARGIN, 114, WIDTH - MARGIN, 114), fill=RULE, width=2)
+    top = 150
+    x = MARGIN
+    if card.kicker:
+        kicker_font = fonts.get("sans_bold", 26)
+        draw.text((x, top), card.kicker.upper(), font=kicker_font, fill=ACCENT)
+        x += int(kicker_font.getlength(card.kicker.upper())) + 28
+    if card.status:
+        symbol, label, tone = card.status
+        status_font = fonts.get("sans_bold", 26)
+        text = f"{symbol} {label}".strip()
+        length = int(status_font.getlength(text))
+        colour = TONES.get(tone, INK)
+        # the border's style repeats the status's shape from the stylesheet: colour is never alone
+        draw.rectangle((x, top - 8, x + length + 28, top + 38), outline=colour,
+                       width=5 if tone == "false" else 3)
+        draw.text((x + 14, top), text, font=status_font, fill=colour)
+    if card.kicker or card.status:
+        top += 66
+    if is_site_card:
+        top = 190
+    lines, size = headline_lines(card.headline, fonts, inner, top)
+    font = fonts.get("serif_bold", size)
+    for line in lines:
+        draw.text((MARGIN, top), line, font=font, fill=INK)
+        top += leading(size)
+    if card.deck:
+        deck_font = fonts.get("sans", 30)
+        deck, cut = wrap(card.deck, deck_font, inner, max(0, (540 - top - 30) // 42))
+        if cut and deck:
+            deck[-1] = ellipsis(deck[-1], deck_font, inner)
+        top += 30
+        for line in deck:
+            draw.text((MARGIN, top), line, font=deck_font, fill=MUTED)
+            top += 42
+    draw.line((MARGIN, 550, WIDTH - MARGIN, 550), fill=RULE, width=2)
+    draw.text((MARGIN, 568), card.footer, font=fonts.get("sans", 24), fill=MUTED)
+    fixed = Image.new("P", (1, 1))
+    fixed.putpalette(palette())
+    out = io.BytesIO()
+    image.quantize(palette=fixed, dither=Image.Dither.NONE).save(out, "PNG")
+    return out.getvalue()
+
+
+# --- cache ----------------------------------------------------------------------------------------
+
+class CardCache:
+    """Drawn cards by key, in memory and, when given a folder, on disk between builds."""
+
+    def __init__(self):
+        self.memory: dict[str, bytes] = {}
+        self.folder: Path | None = None
+        self.used: set[str] = set()
+        self._fonts: Fonts | None = None
+        self._versions: str | None = None
+
+    @property
+    def fonts(self) -> Fonts:
+        if self._fonts is None:
+            self._fonts = Fonts()
+        return self._fonts
+
+    def key(self, card: Card) -> str:
+        if self._versions is None:
+            import PIL
+            self._versions = json.dumps([ENGINE_VERSION, CARD_VERSION, PIL.__version__,
+                                         self.fonts.digest()])
+        data = json.dumps([self._versions, card.drawn()], ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+    def _stored(self, key: str) -> bytes | None:
+        if key in self.memory:
+            return self.memory[key]
+        if self.folder is not None:
+            try:
+                data = (self.folder / f"{key}.png").read_bytes()
+            except OSError:
+                return None
+            if data.startswith(b"\x89PNG\r\n\x1a\n"):
+                self.memory[key] = data
+                return data
+        return None
+
+    def _store(self, key: str, data: bytes) -> None:
+        self.memory[key] = data
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            staging = self.folder / f".{key}.{os.getpid()}.tmp"
+            staging.write_bytes(data)
+            os.replace(staging, self.folder / f"{key}.png")
+
+    def pngs(self, cards: list[Card], workers: int = 1) -> list[bytes]:
+        """Each card's PNG; only the ones neither in memory nor on disk are drawn."""
+        keys = [self.key(card) for card in cards]
+        self.used.update(keys)
+        missing = {}
+        for key, card in zip(keys, cards):
+            if key not in missing and self._stored(key) is None:
+                missing[key] = card
+        for key, data in zip(missing, draw_all(list(missing.values()), self.fonts, workers)):
+            self._store(key, data)
+        return [self.memory[key] for key in keys]
+
+    def start_build(self) -> None:
+        self.used = set()
+
+    def keep_only_used(self) -> None:
+        """After a whole build: forget the cards it did not use, so deleted pages leave no
+        card behind in memory or on disk."""
+        for key in [key for key in self.memory if key not in self.used]:
+            del self.memory[key]
+        if self.folder is not None and self.folder.is_dir():
+            for path in self.folder.glob("*.png"):
+                if path.stem not in self.used:
+                    path.unlink(missing_ok=True)
+
+
+CACHE = CardCache()
+
+
+def use_cache_folder(folder: Path) -> None:
+    """Keep drawn cards in `folder` (the command line and dev server use .cache/cards)."""
+    CACHE.folder = folder
+
+
+# Drawing is the costly part of a cold build: spread it over processes, like rendering.
+_SHARED: dict = {}
+PARALLEL_FROM = 64
+
+
+def _draw_share(index: int) -> list[bytes]:
+    cards, fonts, workers = _SHARED["cards"], _SHARED["fonts"], _SHARED["workers"]
+    return [draw_card(card, fonts) for card in cards[index::workers]]
+
+
+def draw_all(cards: list[Card], fonts: Fonts, workers: int) -> list[bytes]:
+    workers = max(1, min(workers, len(cards) // (PARALLEL_FROM // 2) or 1))
+    if workers == 1 or len(cards) < PARALLEL_FROM:
+        return [draw_card(card, fonts) for card in cards]
+    _SHARED.update(cards=cards, fonts=fonts, workers=workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            shares = pool.map(_draw_share, range(workers))
+    finally:
+        _SHARED.clear()
+    drawn: list[bytes] = [b""] * len(cards)
+    for index, share in enumerate(shares):
+        drawn[index::workers] = share
+    return drawn
