@@ -32,7 +32,7 @@ TONES = {"confirmed": "#1b6b2f", "false": "#a4161a", "disputed": "#8a4b00",
 MARGIN = 80
 HEADLINE_SIZES = (64, 56, 48, 42)   # the largest at which the headline fits is used
 HEADLINE_BOTTOM = 530              # above the footer rule
-MAX_TITLE = 600   # characters looked at: enough for six lines at the smallest size
+MAX_TITLE = 600   # characters of a headline looked at: more than fit at the smallest size
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def clean(text: str) -> str:
     """One line of printable text: whitespace collapsed, control and format characters gone."""
     kept = "".join(" " if ch.isspace() else ch for ch in text
                    if ch.isspace() or unicodedata.category(ch)[0] != "C")
-    return " ".join(kept.split())[:MAX_TITLE]
+    return " ".join(kept.split())
 
 
 def site_card(site, drawable) -> Card:
@@ -208,6 +208,7 @@ def ellipsis(line: str, font, width: int) -> str:
 def headline_lines(text: str, fonts: Fonts, width: int, top: int) -> tuple[list[str], int]:
     """The largest size at which the headline fits between `top` and HEADLINE_BOTTOM; at the
     smallest, an ellipsis ends it."""
+    text = text[:MAX_TITLE]
     for size in HEADLINE_SIZES:
         font = fonts.get("serif_bold", size)
         ascent, descent = font.getmetrics()
@@ -355,10 +356,13 @@ class CardCache:
         self.used = set()
 
     def keep_only_used(self) -> None:
-        """After a whole build: forget the cards it did not use, so deleted pages leave no
-        card behind in memory or on disk."""
+        """After a whole build: forget the cards it did not use (a deleted page's, an old
+        title's), so memory holds one site's cards."""
         for key in [key for key in self.memory if key not in self.used]:
             del self.memory[key]
+
+    def prune_folder(self) -> None:
+        """After a command-line build: the same on disk."""
         if self.folder is not None and self.folder.is_dir():
             for path in self.folder.glob("*.png"):
                 if path.stem not in self.used:

@@ -222,6 +222,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     if inputs is not None:
         from .markdown import used_fragments
         build_cache.save_fragments(cache, used_fragments())
+        from .cards import CACHE
+        CACHE.prune_folder()
         build_cache.remember(cache, out, inputs)
     print(f"Built {len(result.files)} files into {out}{state}: {written}. "
           f"{len(result.problems.warnings)} warnings, {len(result.problems.notices)} notices. "

@@ -32,7 +32,6 @@ class DevSite:
     def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool):
         self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
         self.builder = DevBuild(paths, out, now, drafts)
-        cards.use_cache_folder(paths.root / ".cache" / "cards")   # unchanged cards are not redrawn
         self.failures: list[Problem] = []
         self.base_path = "/"
         self.lock = threading.Lock()
@@ -104,6 +103,7 @@ def _resolve(root: Path, relative: str) -> Path | None:
 def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool) -> int:
     from livereload import Server
 
+    cards.use_cache_folder(paths.root / ".cache" / "cards")   # a restart redraws no unchanged card
     site = DevSite(paths, out, now, drafts)
     site.rebuild()
     server = Server(app=site.app)
