@@ -2,8 +2,9 @@
 
 The home page, every Markdown page, claim and event get a card of their own (title, site name,
 kind of page, and a claim's status); every other page shares one card per kind. `card_for`
-decides which card a page gets (pure); `card_png` draws it, or reuses a copy from memory or
-from .cache/cards/, keyed by everything drawn plus the engine, Pillow and font versions.
+decides which card a page gets (pure); `draw_card` draws one; `CACHE.pngs` draws only the cards
+found neither in memory nor in .cache/cards/, where each is named by a hash of everything drawn
+on it and of this module's code, Pillow's version and the font files.
 """
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ import json
 import multiprocessing
 import os
 import unicodedata
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import ENGINE_VERSION
 
 WIDTH, HEIGHT = 1200, 630
-CARD_VERSION = "3"    # change when the drawing changes, so cached cards are redrawn
 FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")   # Debian's fonts-dejavu-core
 FONT_FILES = {"sans": "DejaVuSans.ttf", "sans_bold": "DejaVuSans-Bold.ttf",
               "serif_bold": "DejaVuSerif-Bold.ttf"}
@@ -49,7 +49,9 @@ class Card:
     alt: str = ""
 
     def drawn(self) -> tuple:
-        return astuple(self)[1:-1]
+        """Everything that decides the pixels (the site card has its own layout)."""
+        return (self.path == SITE_CARD, self.site_title, self.kicker, self.headline, self.deck,
+                self.status, self.footer)
 
     width, height = property(lambda self: WIDTH), property(lambda self: HEIGHT)
 
@@ -118,11 +120,9 @@ class Fonts:
     with the same Pillow."""
 
     def __init__(self, folder: Path = FONT_FOLDER):
-        from PIL import ImageFont
         self.files = {name: folder / file for name, file in FONT_FILES.items()}
         self.installed = all(path.is_file() for path in self.files.values())
-        self._fonts: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
-        self._notdef: dict[str, bytes] = {}
+        self._fonts: dict[tuple[str, int], object] = {}
         self._covered: dict[tuple[str, str], bool] = {}
         self.frames: dict[tuple, object] = {}   # see frame()
 
@@ -353,8 +353,8 @@ class CardCache:
     def key(self, card: Card) -> str:
         if self._versions is None:
             import PIL
-            self._versions = json.dumps([ENGINE_VERSION, CARD_VERSION, PIL.__version__,
-                                         self.fonts.digest()])
+            code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+            self._versions = json.dumps([ENGINE_VERSION, code, PIL.__version__, self.fonts.digest()])
         data = json.dumps([self._versions, card.drawn()], ensure_ascii=False)
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -366,7 +366,7 @@ class CardCache:
                 data = (self.folder / f"{key}.png").read_bytes()
             except OSError:
                 return None
-            if data.startswith(b"\x89PNG\r\n\x1a\n"):
+            if data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"):
                 self.memory[key] = data
                 return data
         return None
