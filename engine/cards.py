@@ -66,6 +66,8 @@ OWN_CARD = {"claim": "claims", "event": "events", "page": "pages"}
 
 def clean(text: str) -> str:
     """One line of printable text: whitespace collapsed, control and format characters gone."""
+    if text.isprintable() and "  " not in text and text == text.strip():
+        return text   # the usual case, checked in C
     kept = "".join(" " if ch.isspace() else ch for ch in text
                    if ch.isspace() or unicodedata.category(ch)[0] != "C")
     return " ".join(kept.split())
@@ -80,13 +82,12 @@ def site_card(site, drawable) -> Card:
                 footer=footer if drawable(footer) else "", alt=title)
 
 
-def card_for(page, site, strings: dict[str, str], drawable) -> Card | None:
-    """Which card a page gets (None: a page with no card, such as a redirect). `drawable(text,
-    font=None)` says whether the fonts have a glyph for every character; when they have not,
-    the page gets the site card rather than boxes."""
+def card_for(page, home: Card, strings: dict[str, str], drawable) -> Card | None:
+    """Which card a page gets (None: a page with no card, such as a redirect), given the site
+    card `home`. `drawable(text, font=None)` says whether the fonts have a glyph for every
+    character; when they have not, the page gets the site card rather than boxes."""
     if page.kind == "redirect":
         return None
-    home = site_card(site, drawable)
     if page.kind in OWN_CARD and page.item:
         item_id = page.item.split("/", 1)[1]
         status = page.context.get("status") if page.kind == "claim" else None
@@ -124,6 +125,7 @@ class Fonts:
         self.installed = all(path.is_file() for path in self.files.values())
         self._fonts: dict[tuple[str, int], object] = {}
         self._covered: dict[tuple[str, str], bool] = {}
+        self._everywhere: set[str] = set()   # characters every font has
         self.frames: dict[tuple, object] = {}   # see frame()
 
     def get(self, name: str, size: int):
@@ -148,9 +150,14 @@ class Fonts:
         character. Pillow does not expose the character map, so a character counts as missing
         when it draws exactly like a code point no font maps (U+10FFFD, private use): the
         .notdef box."""
+        if font is None and self._everywhere.issuperset(text):
+            return True
         names = [font] if font else sorted(self.files)
-        return all(self._has_glyph(name, ch) for ch in set(text) if not ch.isspace()
-                   for name in names)
+        missing = [ch for ch in set(text) - self._everywhere if not ch.isspace()
+                   and not all(self._has_glyph(name, ch) for name in names)]
+        if not missing and font is None:
+            self._everywhere.update(text)
+        return not missing
 
     def _has_glyph(self, name: str, ch: str) -> bool:
         if (name, ch) not in self._covered:

@@ -201,7 +201,8 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         return remembered[key]
 
     env.globals["remembered_partials"] = remembered
-    env.globals["card_of"] = lambda page: cards.card_for(page, site, strings, cards.CACHE.fonts.covers)
+    site_card = cards.site_card(site, cards.CACHE.fonts.covers)
+    env.globals["card_of"] = lambda page: cards.card_for(page, site_card, strings, cards.CACHE.fonts.covers)
     env.globals.update(citation=citation, claim_card=claim_card)
     def language_name(code: str) -> str:
         try:

@@ -86,13 +86,14 @@ def test_a_claim_card_names_the_kind_and_the_status():
     claim = types.SimpleNamespace(kind="claim", item="claims/valuation", url="claims/valuation/",
                                   title="The round valued Acme at about $50m.", description="",
                                   context={"status": status})
-    card = cards.card_for(claim, site, {"claim": "Claim"}, lambda text, font=None: True)
+    home = cards.site_card(site, lambda text, font=None: True)
+    card = cards.card_for(claim, home, {"claim": "Claim"}, lambda text, font=None: True)
     assert card == cards.Card("og/claims/valuation.png", "The Acme Files", "Claim",
                               "The round valued Acme at about $50m.", status=("?", "Disputed", "disputed"),
                               footer="example.org/acme",
                               alt="The Acme Files: Claim · Disputed — The round valued Acme at about $50m.")
     redirect = types.SimpleNamespace(kind="redirect", item=None, url="claims/old/", title="x")
-    assert cards.card_for(redirect, site, {}, lambda text, font=None: True) is None
+    assert cards.card_for(redirect, home, {}, lambda text, font=None: True) is None
 
 
 # --- the PNG ---------------------------------------------------------------------------------------
