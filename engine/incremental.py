@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import model
+from . import cards, model
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
 from .pipeline import BuildResult, Paths, build_date, collector_paused
@@ -87,9 +87,11 @@ class DevBuild:
         pages = result.timings.run("model", model.build_pages, content, links)
         renderer = Renderer(self.paths, content, fingerprint=False)
         try:
+            cards.CACHE.start_build()
             files = result.timings.run("render", self._collect, renderer, pages,
                                        renderer.pages(pages) + renderer.site_files(pages)
-                                       + renderer.static_outputs())
+                                       + renderer.static_outputs() + renderer.card_outputs(pages))
+            cards.CACHE.keep_only_used()
         except Exception as error:  # noqa: BLE001 - shown in the browser like any other problem
             result.failures = getattr(error, "problems", None) or [Problem("templates", 1, 1, str(error))]
             return result
@@ -235,13 +237,15 @@ class DevBuild:
             for path, page in rebuilt.items())
         feed_changed = bool(keys) and self._listed_differently
         touched = set()
+        replaced = [self.pages[path] for path in sorted(gone | rebuilt.keys()) if path in self.pages]
         for path in gone:
             self._item_pages.pop(self.pages.pop(path).item, None)
             self.files.pop(path, None)
             touched.add(path)
         self.pages.update(rebuilt)
         self._item_pages.update({page.item: page for page in rebuilt.values() if page.item})
-        outputs = renderer.pages(to_render)
+        touched |= self._drop_unused_cards(replaced, list(rebuilt.values()))
+        outputs = renderer.pages(to_render) + renderer.card_outputs(to_render)
         if template_names:
             outputs += renderer.site_files(list(self.pages.values()))
         elif sitemap_changed or feed_changed:
@@ -263,6 +267,20 @@ class DevBuild:
         if added:   # keep the files in path order, as a clean build lists them
             self.files = dict(sorted(self.files.items()))
         return touched
+
+    def _drop_unused_cards(self, replaced: list, rebuilt: list) -> set[str]:
+        """Drops the cards that replaced pages used and no page uses now (a page of an index
+        that shrank, a title the font cannot draw any more); returns their paths."""
+        card_of = self.renderer.env.globals["card_of"]
+        candidates = {card.path for card in map(card_of, replaced) if card} \
+            - {card.path for card in map(card_of, rebuilt) if card}
+        if not candidates:
+            return set()
+        unused = candidates - {card.path for card in map(card_of, self.pages.values())
+                               if card and card.path in candidates}
+        for path in unused:
+            self.files.pop(path, None)
+        return unused
 
     def _page_of(self, key: str) -> model.PageModel | None:
         """The page last built for an item key such as "claims/x", if it has one."""

@@ -239,6 +239,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
                 return 0
         build_cache.forget(cache, out)
         build_cache.load_fragments(cache)
+        from .cards import use_cache_folder
+        use_cache_folder(cache / "cards")
     page_cache = build_cache.PageCache(cache) if cache is not None else None
     result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache,
                         deploy=deploy)
@@ -255,6 +257,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     if inputs is not None:
         from .markdown import used_fragments
         build_cache.save_fragments(cache, used_fragments())
+        from .cards import CACHE
+        CACHE.prune_folder()
         build_cache.remember(cache, out, inputs)
     if page_cache is not None and result.ok:
         page_cache.save()

@@ -21,7 +21,7 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, meta, nodes,
                     select_autoescape)
 from markupsafe import Markup
 
-from . import schema
+from . import cards, schema
 from .dates import DAY, MONTH, FuzzyDate
 from .headers import meta_policy
 from .markdown import (NoteCollector, remember_fragments, remembered_fragments, render_markdown,
@@ -204,6 +204,8 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         return remembered[key]
 
     env.globals["remembered_partials"] = remembered
+    site_card = cards.site_card(site, cards.CACHE.fonts.covers)
+    env.globals["card_of"] = lambda page: cards.card_for(page, site_card, strings, cards.CACHE.fonts.covers)
     env.globals.update(citation=citation, claim_card=claim_card)
     def language_name(code: str) -> str:
         try:
@@ -323,6 +325,18 @@ class Renderer:
                     now=self.content.now).encode("utf-8"), templates=frozenset({name})))
                 for name, kind in chosen]
 
+    def card_outputs(self, pages: list[PageModel], workers: int = 1) -> list[tuple[str, Output]]:
+        """The social card of each page (engine/cards.py), once per card; unchanged cards come
+        from the cache instead of being drawn again."""
+        chosen: dict[str, tuple] = {}
+        for page in pages:
+            card = self.env.globals["card_of"](page)
+            if card is not None and card.path not in chosen:
+                chosen[card.path] = (card, page.depends_on if page.item else frozenset({"site"}))
+        drawn = cards.CACHE.pngs([card for card, _ in chosen.values()], workers)
+        return [(path, Output("card", data, keys))
+                for (path, (_, keys)), data in zip(chosen.items(), drawn)]
+
     def static_outputs(self) -> list[tuple[str, Output]]:
         return [(self.assets[name], Output("asset" if self.assets[name].startswith("assets/") else "static",
                                            data, templates=frozenset({f"static/{name}"})))
@@ -375,11 +389,16 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
                 csp_meta: bool = False) -> dict[str, Output]:
     renderer = Renderer(paths, content, fingerprint, csp_meta)
     if page_cache is not None:
+        # which card a page points at depends on the glyphs the card fonts have
         page_cache.prepare(content, paths, renderer.env, renderer.assets,
                            {"fingerprint": fingerprint, "csp_meta": csp_meta,
+                            "card_fonts": cards.CACHE.fonts.digest(),
                             "netlify.toml": (paths.root / "netlify.toml").read_text("utf-8")
                             if csp_meta and (paths.root / "netlify.toml").is_file() else None})
     outputs = renderer.pages(pages, workers, page_cache) + renderer.site_files(pages) + renderer.static_outputs()
+    cards.CACHE.start_build()
+    outputs += renderer.card_outputs(pages, workers)
+    cards.CACHE.keep_only_used()
     return collect(outputs, {page.output_path: owner_of(page, content) for page in pages})
 
 

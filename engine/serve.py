@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote
 
+from . import cards
 from .cache import snapshot
 from .incremental import DevBuild
 from .pipeline import Paths
@@ -127,6 +128,7 @@ def snapshot_watcher(site: DevSite):
 def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool) -> int:
     from livereload import Server
 
+    cards.use_cache_folder(paths.root / ".cache" / "cards")   # a restart redraws no unchanged card
     site = DevSite(paths, out, now, drafts)
     site.rebuild()
     server = Server(app=site.app, watcher=snapshot_watcher(site))

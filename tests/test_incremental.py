@@ -81,6 +81,8 @@ def operation(name: str, base: Path, n: int):
     elif name == "embargo toggle":
         replace(content / "events/cameras.yaml", "topic: surveillance",
                 "topic: surveillance\npublish_after: 2030-01-01")
+    elif name == "claim in a script the card font lacks":   # its social card becomes the site's
+        replace(content / "claims/valuation.yaml", "statement: The round", "statement: 商汤 The round")
     elif name == "edit page":
         replace(content / "pages/about.md", "We track Acme", f"We follow Acme ({n})")
     elif name == "edit site":
@@ -98,7 +100,7 @@ OPERATIONS = ["edit claim", "edit claim note", "note cites a source", "edit even
               "edit source notes", "edit claim with an old id", "claim status", "claim cites another source", "claim updated date",
               "edit event", "event date", "edit source", "edit entity", "relation target",
               "correction target", "edit correction", "add claim", "delete claim", "break a reference",
-              "fix a reference", "draft toggle", "embargo toggle", "edit page", "edit site",
+              "fix a reference", "draft toggle", "embargo toggle", "claim in a script the card font lacks", "edit page", "edit site",
               "override template", "edit static", "add static"]
 
 

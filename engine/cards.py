@@ -1,0 +1,449 @@
+"""Social cards: the 1200×630 Open Graph image a link preview shows, drawn at build time.
+
+The home page, every Markdown page, claim and event get a card of their own (title, site name,
+kind of page, and a claim's status); every other page shares one card per kind. `card_for`
+decides which card a page gets (pure); `draw_card` draws one; `CACHE.pngs` draws only the cards
+found neither in memory nor in .cache/cards/, where each is named by a hash of everything drawn
+on it and of this module's code, Pillow's version and the font files.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ENGINE_VERSION
+
+WIDTH, HEIGHT = 1200, 630
+FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")   # Debian's fonts-dejavu-core
+FONT_FILES = {"sans": "DejaVuSans.ttf", "sans_bold": "DejaVuSans-Bold.ttf",
+              "serif_bold": "DejaVuSerif-Bold.ttf"}
+
+# The site's light palette (static/style.css), as RGB.
+PAPER, INK, MUTED, RULE, ACCENT = "#fdfcf9", "#1b1b1b", "#555555", "#d9d6cf", "#0b5394"
+TONES = {"confirmed": "#1b6b2f", "false": "#a4161a", "disputed": "#8a4b00",
+         "unverified": "#5b4a8a", "neutral": "#4a4a4a"}
+
+MARGIN = 80
+HEADLINE_SIZES = (64, 56, 48, 42)   # the largest at which the headline fits is used
+HEADLINE_BOTTOM = 530              # above the footer rule
+MAX_TITLE = 600   # characters of a headline looked at: more than fit at the smallest size
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one card shows, and where it is written. Everything but `path` and `alt` is drawn."""
+
+    path: str                    # in the output folder: "og/claims/valuation.png"
+    site_title: str
+    kicker: str = ""             # the kind of page: "Claim", "Event"; empty on the site card
+    headline: str = ""
+    deck: str = ""               # a description, under the headline
+    status: tuple[str, str, str] | None = None   # (symbol, label, tone) of a claim
+    footer: str = ""             # the site's address, without https://
+    alt: str = ""
+
+    def drawn(self) -> tuple:
+        """Everything that decides the pixels (the site card has its own layout)."""
+        return (self.path == SITE_CARD, self.site_title, self.kicker, self.headline, self.deck,
+                self.status, self.footer)
+
+    width, height = property(lambda self: WIDTH), property(lambda self: HEIGHT)
+
+
+SITE_CARD = "og/home.png"
+
+# Pages of these kinds share one card per kind (the key names the card, the value the label).
+SHARED = {"sources": "sources", "source": "sources", "entities": "entities", "entity": "entities",
+          "claims": "claims", "timeline": "timeline", "corrections": "corrections"}
+OWN_CARD = {"claim": "claims", "event": "events", "page": "pages"}
+
+
+def clean(text: str) -> str:
+    """One line of printable text: whitespace collapsed, control and format characters gone."""
+    if text.isprintable() and "  " not in text and text == text.strip():
+        return text   # the usual case, checked in C
+    kept = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    return " ".join(kept.split())
+
+
+def site_card(site, drawable) -> Card:
+    """The card of the home page, and of any page whose own card could not be drawn."""
+    title, deck = clean(site.title), clean(site.description)
+    footer = clean(site.base_url.split("://", 1)[-1].rstrip("/"))
+    return Card(SITE_CARD, site_title=title if drawable(title) else "",
+                headline=title if drawable(title) else "", deck=deck if drawable(deck) else "",
+                footer=footer if drawable(footer) else "", alt=title)
+
+
+def card_for(page, home: Card, strings: dict[str, str], drawable) -> Card | None:
+    """Which card a page gets (None: a page with no card, such as a redirect), given the site
+    card `home`. `drawable(text, font=None)` says whether the fonts have a glyph for every
+    character; when they have not, the page gets the site card rather than boxes."""
+    if page.kind == "redirect":
+        return None
+    if page.kind in OWN_CARD and page.item:
+        item_id = page.item.split("/", 1)[1]
+        status = page.context.get("status") if page.kind == "claim" else None
+        kicker = "" if page.kind == "page" else strings[page.kind]
+        card = Card(f"og/{OWN_CARD[page.kind]}/{item_id}.png", site_title=home.site_title,
+                    kicker=clean(kicker), headline=clean(page.title), footer=home.footer,
+                    deck=clean(page.description) if page.kind == "page" else "",
+                    status=(status.symbol, clean(status.label), status.tone) if status else None)
+    else:
+        shared = SHARED.get(page.kind) or SHARED.get(page.url.split("/", 1)[0])
+        if shared is None:
+            return home
+        card = Card(f"og/kind-{shared}.png", site_title=home.site_title,
+                    headline=clean(strings[shared]), deck=home.deck, footer=home.footer)
+    texts = [card.site_title, card.kicker, card.headline, card.deck,
+             *(card.status[1:2] if card.status else ())]
+    if not home.site_title or not all(drawable(text) for text in texts):
+        return home
+    if card.status and not drawable(card.status[0], "sans_bold"):
+        card = Card(**{**card.__dict__, "status": ("", *card.status[1:])})
+    described = " · ".join(part for part in (card.kicker, card.status and card.status[1]) if part)
+    alt = f"{card.site_title}: {described + ' — ' if described else ''}{card.headline}"
+    return Card(**{**card.__dict__, "alt": alt})
+
+
+# --- drawing --------------------------------------------------------------------------------------
+
+class Fonts:
+    """DejaVu at the sizes a card uses, or Pillow's bundled font where DejaVu is not installed.
+    The basic layout engine (no raqm, no shaping) keeps the pixels the same on every machine
+    with the same Pillow."""
+
+    def __init__(self, folder: Path = FONT_FOLDER):
+        self.files = {name: folder / file for name, file in FONT_FILES.items()}
+        self.installed = all(path.is_file() for path in self.files.values())
+        self._fonts: dict[tuple[str, int], object] = {}
+        self._covered: dict[tuple[str, str], bool] = {}
+        self._everywhere: set[str] = set()   # characters every font has
+        self.frames: dict[tuple, object] = {}   # see frame()
+
+    def get(self, name: str, size: int):
+        from PIL import ImageFont
+        if (name, size) not in self._fonts:
+            if self.installed:
+                self._fonts[name, size] = ImageFont.truetype(
+                    str(self.files[name]), size, layout_engine=ImageFont.Layout.BASIC)
+            else:
+                self._fonts[name, size] = ImageFont.load_default(size=size)   # basic layout too
+        return self._fonts[name, size]
+
+    def digest(self) -> str:
+        """Names what the fonts would draw: their bytes, or Pillow's bundled font."""
+        h = hashlib.sha256()
+        for name in sorted(self.files):
+            h.update(self.files[name].read_bytes() if self.installed else b"pillow-default")
+        return h.hexdigest()
+
+    def covers(self, text: str, font: str | None = None) -> bool:
+        """True when the font (by default every font of the card) has a glyph for every
+        character. Pillow does not expose the character map, so a character counts as missing
+        when it draws exactly like a code point no font maps (U+10FFFD, private use): the
+        .notdef box."""
+        if font is None and self._everywhere.issuperset(text):
+            return True
+        names = [font] if font else sorted(self.files)
+        missing = [ch for ch in set(text) - self._everywhere if not ch.isspace()
+                   and not all(self._has_glyph(name, ch) for name in names)]
+        if not missing and font is None:
+            self._everywhere.update(text)
+        return not missing
+
+    def _has_glyph(self, name: str, ch: str) -> bool:
+        if (name, ch) not in self._covered:
+            self._covered[name, ch] = self._mask(name, ch) != self._mask(name, "\U0010fffd")
+        return self._covered[name, ch]
+
+    def _mask(self, name: str, ch: str) -> bytes:
+        mask = self.get(name, 32).getmask(ch)
+        return bytes(mask.size[0].to_bytes(2, "big") + mask.size[1].to_bytes(2, "big")) + bytes(mask)
+
+
+def wrap(text: str, font, width: int, lines_allowed: int) -> tuple[list[str], bool]:
+    """Greedy line breaking at spaces (inside a word too long for a line); the lines, and
+    whether text was left over."""
+    lines: list[str] = []
+    line = ""
+    words = text.split(" ")
+    index = 0
+    while index < len(words) and len(lines) < lines_allowed:
+        word = words[index]
+        candidate = f"{line} {word}" if line else word
+        if font.getlength(candidate) <= width:
+            line, index = candidate, index + 1
+        elif line:
+            lines.append(line)
+            line = ""
+        else:   # a single word wider than the line: cut it
+            cut = max(1, _fitting(word, font, width))
+            lines.append(word[:cut])
+            words[index] = word[cut:]
+    if line and len(lines) < lines_allowed:
+        lines.append(line)
+        line = ""
+    return lines, bool(line) or index < len(words)
+
+
+def _fitting(word: str, font, width: int) -> int:
+    low, high = 0, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if font.getlength(word[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def ellipsis(line: str, font, width: int) -> str:
+    """The last line of a cut title, shortened until "…" fits after it."""
+    line = line.rstrip()
+    while line and font.getlength(line + "…") > width:
+        line = line[:-1].rstrip()
+    return line.rstrip(" ,;:.-–—") + "…"
+
+
+def headline_lines(text: str, fonts: Fonts, width: int, top: int) -> tuple[list[str], int]:
+    """The largest size at which the headline fits between `top` and HEADLINE_BOTTOM; at the
+    smallest, an ellipsis ends it."""
+    text = text[:MAX_TITLE]
+    for size in HEADLINE_SIZES:
+        font = fonts.get("serif_bold", size)
+        ascent, descent = font.getmetrics()
+        allowed = max(1, (HEADLINE_BOTTOM - top - ascent - descent) // leading(size) + 1)
+        lines, cut = wrap(text, font, width, allowed)
+        if not cut:
+            return lines, size
+    if lines:
+        lines[-1] = ellipsis(lines[-1], font, width)
+    return lines, size
+
+
+def leading(size: int) -> int:
+    return round(size * 1.2)
+
+
+FAMILIES = (INK, MUTED, RULE, ACCENT, *TONES.values())   # the palette: 16 steps each
+
+
+def palette() -> list[int]:
+    """16 steps from paper to each colour a card uses (index 0 is paper): anti-aliased text on
+    paper needs no other colour."""
+    from PIL import ImageColor
+    paper = ImageColor.getrgb(PAPER)
+    entries: list[int] = []
+    for colour in FAMILIES:
+        rgb = ImageColor.getrgb(colour)
+        for step in range(16):
+            entries += [round(p + (c - p) * step / 15) for p, c in zip(paper, rgb)]
+    return entries
+
+
+def ink(colour: str) -> int:
+    """The palette index of a colour at full strength."""
+    return FAMILIES.index(colour) * 16 + 15
+
+
+class Canvas:
+    """A card drawn straight in palette indices: each text is drawn anti-aliased on its own
+    small layer, whose coverage becomes a step of its colour. No full-size colour image and no
+    quantising, which halves the time a card takes."""
+
+    def __init__(self, base=None):
+        from PIL import Image, ImageDraw
+        self.image = base.copy() if base is not None else Image.new("L", (WIDTH, HEIGHT), 0)
+        self.draw = ImageDraw.Draw(self.image)
+
+    def text(self, xy: tuple[int, int], text: str, font, colour: str) -> None:
+        from PIL import Image, ImageDraw
+        left, top, right, bottom = font.getbbox(text)
+        if right <= left or bottom <= top:
+            return
+        layer = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(layer).text((-left, -top), text, font=font, fill=255)
+        base = FAMILIES.index(colour) * 16
+        steps = layer.point([base + (coverage * 15 + 127) // 255 for coverage in range(256)])
+        self.image.paste(steps, (xy[0] + left, xy[1] + top), layer.point([0] + [255] * 255))
+
+    def png(self) -> bytes:
+        image = self.image.copy()
+        image.putpalette(palette())   # the indices become a palette image as they are
+        out = io.BytesIO()
+        # zlib level 3: half the time of the default 6 for about a quarter more bytes (bench/cards.py)
+        image.save(out, "PNG", compress_level=3)
+        return out.getvalue()
+
+
+def frame(card: Card, fonts: Fonts) -> Canvas:
+    """What every card of a site shares: the bar, the site's name, the rules and the address."""
+    canvas = Canvas()
+    canvas.draw.rectangle((0, 0, WIDTH, 11), fill=ink(INK))
+    if card.path != SITE_CARD:
+        canvas.text((MARGIN, 56), card.site_title, fonts.get("sans_bold", 30), INK)
+        canvas.draw.line((MARGIN, 114, WIDTH - MARGIN, 114), fill=ink(RULE), width=2)
+    canvas.draw.line((MARGIN, 550, WIDTH - MARGIN, 550), fill=ink(RULE), width=2)
+    canvas.text((MARGIN, 568), card.footer, fonts.get("sans", 24), MUTED)
+    return canvas
+
+
+def draw_card(card: Card, fonts: Fonts) -> bytes:
+    """The card as a palette PNG. Every position is computed from the text, so two machines
+    with the same Pillow and fonts draw the same bytes."""
+    key = (card.site_title, card.footer, card.path == SITE_CARD)
+    if key not in fonts.frames:
+        fonts.frames[key] = frame(card, fonts).image
+    canvas = Canvas(fonts.frames[key])
+    inner = WIDTH - 2 * MARGIN
+    top, x = 150, MARGIN
+    if card.kicker:
+        kicker_font = fonts.get("sans_bold", 26)
+        canvas.text((x, top), card.kicker.upper(), kicker_font, ACCENT)
+        x += int(kicker_font.getlength(card.kicker.upper())) + 28
+    if card.status:
+        symbol, label, tone = card.status
+        status_font = fonts.get("sans_bold", 26)
+        text = f"{symbol} {label}".strip()
+        colour = TONES.get(tone, INK)
+        # a heavier border for "false", as the stylesheet's double one: colour is never alone
+        canvas.draw.rectangle((x, top - 8, x + int(status_font.getlength(text)) + 28, top + 38),
+                              outline=ink(colour), width=5 if tone == "false" else 3)
+        canvas.text((x + 14, top), text, status_font, colour)
+    if card.kicker or card.status:
+        top += 66
+    if card.path == SITE_CARD:
+        top = 190
+    lines, size = headline_lines(card.headline, fonts, inner, top)
+    font = fonts.get("serif_bold", size)
+    for line in lines:
+        canvas.text((MARGIN, top), line, font, INK)
+        top += leading(size)
+    if card.deck:
+        deck_font = fonts.get("sans", 30)
+        deck, cut = wrap(card.deck, deck_font, inner, max(0, (540 - top - 30) // 42))
+        if cut and deck:
+            deck[-1] = ellipsis(deck[-1], deck_font, inner)
+        top += 30
+        for line in deck:
+            canvas.text((MARGIN, top), line, deck_font, MUTED)
+            top += 42
+    return canvas.png()
+
+
+# --- cache ----------------------------------------------------------------------------------------
+
+class CardCache:
+    """Drawn cards by key, in memory and, when given a folder, on disk between builds."""
+
+    def __init__(self):
+        self.memory: dict[str, bytes] = {}
+        self.folder: Path | None = None
+        self.used: set[str] = set()
+        self._fonts: Fonts | None = None
+        self._versions: str | None = None
+
+    @property
+    def fonts(self) -> Fonts:
+        if self._fonts is None:
+            self._fonts = Fonts()
+        return self._fonts
+
+    def key(self, card: Card) -> str:
+        if self._versions is None:
+            import PIL
+            code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+            self._versions = json.dumps([ENGINE_VERSION, code, PIL.__version__, self.fonts.digest()])
+        data = json.dumps([self._versions, card.drawn()], ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+    def _stored(self, key: str) -> bytes | None:
+        if key in self.memory:
+            return self.memory[key]
+        if self.folder is not None:
+            try:
+                data = (self.folder / f"{key}.png").read_bytes()
+            except OSError:
+                return None
+            if data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"):
+                self.memory[key] = data
+                return data
+        return None
+
+    def _store(self, key: str, data: bytes) -> None:
+        self.memory[key] = data
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            staging = self.folder / f".{key}.{os.getpid()}.tmp"
+            staging.write_bytes(data)
+            os.replace(staging, self.folder / f"{key}.png")
+
+    def pngs(self, cards: list[Card], workers: int = 1) -> list[bytes]:
+        """Each card's PNG; only the ones neither in memory nor on disk are drawn."""
+        keys = [self.key(card) for card in cards]
+        self.used.update(keys)
+        missing = {}
+        for key, card in zip(keys, cards):
+            if key not in missing and self._stored(key) is None:
+                missing[key] = card
+        for key, data in zip(missing, draw_all(list(missing.values()), self.fonts, workers)):
+            self._store(key, data)
+        return [self.memory[key] for key in keys]
+
+    def start_build(self) -> None:
+        self.used = set()
+
+    def keep_only_used(self) -> None:
+        """After a whole build: forget the cards it did not use (a deleted page's, an old
+        title's), so memory holds one site's cards."""
+        for key in [key for key in self.memory if key not in self.used]:
+            del self.memory[key]
+
+    def prune_folder(self) -> None:
+        """After a command-line build: the same on disk."""
+        if self.folder is not None and self.folder.is_dir():
+            for path in self.folder.glob("*.png"):
+                if path.stem not in self.used:
+                    path.unlink(missing_ok=True)
+
+
+CACHE = CardCache()
+
+
+def use_cache_folder(folder: Path) -> None:
+    """Keep drawn cards in `folder` (the command line and dev server use .cache/cards)."""
+    CACHE.folder = folder
+
+
+# Drawing is the costly part of a cold build: spread it over processes, like rendering.
+_SHARED: dict = {}
+PARALLEL_FROM = 64
+
+
+def _draw_share(index: int) -> list[bytes]:
+    cards, fonts, workers = _SHARED["cards"], _SHARED["fonts"], _SHARED["workers"]
+    return [draw_card(card, fonts) for card in cards[index::workers]]
+
+
+def draw_all(cards: list[Card], fonts: Fonts, workers: int) -> list[bytes]:
+    workers = max(1, min(workers, len(cards) // (PARALLEL_FROM // 2) or 1))
+    if workers == 1 or len(cards) < PARALLEL_FROM:
+        return [draw_card(card, fonts) for card in cards]
+    _SHARED.update(cards=cards, fonts=fonts, workers=workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            shares = pool.map(_draw_share, range(workers))
+    finally:
+        _SHARED.clear()
+    drawn: list[bytes] = [b""] * len(cards)
+    for index, share in enumerate(shares):
+        drawn[index::workers] = share
+    return drawn
