@@ -172,11 +172,12 @@ class FundingChart:
         return [m for r in self.rounds for lane in r.lanes for m in lane.marks]
 
 
-def funding_figures(content, formatter, events: set[str] | None = None) -> list[FundingFigure]:
+def funding_figures(content, formatter, events: set[str] | None = None,
+                    claims=None) -> list[FundingFigure]:
     """Every figure of money raised or of a valuation that names its funding round (an event),
-    in claim and source order."""
+    in claim and source order: of the given claims, or of all."""
     found = []
-    for claim in sorted(content.claims.values(), key=lambda c: c.id):
+    for claim in sorted(content.claims.values() if claims is None else claims, key=lambda c: c.id):
         for cited in claim.sources:
             figure = cited.figure
             if (figure is None or figure.measures not in MONEY_LANES or not figure.currency

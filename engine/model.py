@@ -355,7 +355,16 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
     keys = ({f"claims/{claim.id}"} | _item_keys_cited("claims", claim) | _keys("events", event_ids)
             | {k for c in corrections for k in _item_keys_cited("corrections", c)}
             | _keys("entities", claim.entities) | _keys("corrections", (c.id for c in corrections)))
+    chart = None
+    if differ and any(f["figure"].funding_event for f in figures):
+        from .render import Formatter
+        strings = strings_for(content.site)
+        formatter = Formatter(content.site.language, strings)
+        chart = charts.funding_chart(content, formatter, strings,
+                                     charts.funding_figures(content, formatter, claims=[claim]))
+        keys |= _keys("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
     return _page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
+                 funding_chart=chart,
                  title=claim.statement, description=f"{statuses[claim.status].label}: "
                  f"{claim.statement} Claimed by {claim.claimant}.", keys=keys,
                  claim=claim, status=statuses[claim.status], rows=rows, figures=figures,

@@ -74,23 +74,25 @@ def hit_contains(rect, x: float, y: float) -> bool:
 
 # --- funding ----------------------------------------------------------------------------------
 
-def expected_funding(content: Path, timeline: str):
+def expected_funding(content: Path, timeline: str | None, only_claim: str | None = None):
     """(event, lane) -> value -> [(claim, source)], from the YAML alone."""
     events = load(content, "events")
     found = collections.defaultdict(lambda: collections.defaultdict(list))
     for claim_id, claim in load(content, "claims").items():
+        if only_claim and claim_id != only_claim:
+            continue
         for cited in claim["sources"]:
             figure = cited.get("figure")
             if figure and figure.get("funding_event") in events and figure["measures"] in MONEY \
-                    and timeline in events[figure["funding_event"]]["timelines"]:
+                    and (timeline is None or timeline in events[figure["funding_event"]]["timelines"]):
                 found[(figure["funding_event"], MONEY[figure["measures"]])][float(figure["value"])].append(
                     (claim_id, cited["source"], figure["currency"]))
     return events, found
 
 
-def check_funding(soup, content: Path, timeline: str):
+def check_funding(soup, content: Path, timeline: str | None, only_claim: str | None = None):
     site = yaml.safe_load((content / "site.yaml").read_text("utf-8"))
-    events, expected = expected_funding(content, timeline)
+    events, expected = expected_funding(content, timeline, only_claim)
     figure, drawing, hits = chart(soup, "funding-chart")
     # rounds top to bottom in date order
     rounds = drawing.find_all("g", class_="c-round")
@@ -156,8 +158,8 @@ def check_funding(soup, content: Path, timeline: str):
         assert link["href"].endswith(f"/claims/{claim}/")
         assert link["tabindex"] == "-1" and hit_contains(link.find("rect"), x, y)
     assert hits["aria-hidden"] == "true"
-    # the table: every source's figure, under its round
-    for round_tag in rounds:
+    # the table: every source's figure, under its round (a claim page has its own table instead)
+    for round_tag in rounds if figure.find("details") else []:
         event = round_tag["data-event"]
         body = figure.find("tbody", attrs={"data-event": event})
         rows = body.find_all("tr", attrs={"data-lane": True})
@@ -185,6 +187,18 @@ def test_where_sources_disagree_the_chart_shows_the_range_and_each_figure(real_s
     labels = [t.get_text() for t in lane.find_all("text")][1:]
     assert labels[0].startswith("US$3B (") and labels[-1].startswith("US$4.5B (")
     assert lane.find("line", class_="c-range") is not None
+
+
+def test_a_claim_whose_figures_differ_charts_its_own_figures_beside_its_table(real_site):
+    soup = page(real_site, "claims/valuation-april-2018/")
+    expected = check_funding(soup, ROOT / "content", None, "valuation-april-2018")
+    assert sorted(expected[("series-c-2018", "valuation")]) == [3e9, 4e9, 4.5e9]
+    figure, drawing, _ = chart(soup, "funding-chart")
+    assert figure.find("details") is None       # the claim's own table of figures is beside it
+    table_values = sorted(float(td.get_text().split("$")[1].rstrip("B")) * 1e9
+                          for td in soup.find("table", class_="figures").select("td.num"))
+    assert sorted({v for values in expected.values() for v in values}) == sorted(set(table_values))
+    assert_named(drawing, ["US$3B to US$4.5B"])
 
 
 def test_a_disagreement_added_to_the_fixture_appears_as_a_range(tmp_path):
