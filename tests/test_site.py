@@ -287,7 +287,8 @@ def test_each_page_records_the_content_and_templates_it_was_made_from(tmp_path):
     files = render_site(paths_for(content), validated, Timings())
     claim = files["claims/valuation/index.html"]
     assert claim.templates == {"claim.html", "base.html", "partials/notes.html", "partials/citation.html",
-                               "partials/status.html", "partials/corrections_of_item.html"}
+                               "partials/status.html", "partials/corrections_of_item.html",
+                               "partials/chart_funding.html"}
     assert {"claims/valuation", "sources/wire", "sources/daily-report", "events/round-a",
             "corrections/valuation-figure", "site"} <= claim.content
     assert "claims/round-size" not in claim.content
