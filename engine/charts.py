@@ -7,6 +7,7 @@ measured), so the layout is the same on every machine.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -116,7 +117,6 @@ class ValueMark:
     x: float
     y: float
     shape: str         # "square" (raised) or "circle" (valuation): not colour alone
-    value_text: str    # "$3B"
     label: Label       # "$3B (8 reports)"
     claim: str         # the claim page the mark links to
     figures: tuple[FundingFigure, ...]
@@ -165,11 +165,6 @@ class FundingChart:
     axes: tuple[Axis, ...]
     rounds: tuple[Round, ...]
     figures: tuple[FundingFigure, ...]
-    claims: frozenset[str] = frozenset()
-
-    @property
-    def marks(self) -> list[ValueMark]:
-        return [m for r in self.rounds for lane in r.lanes for m in lane.marks]
 
 
 def funding_figures(content, formatter, events: set[str] | None = None,
@@ -200,6 +195,10 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
     different figures, a bar spans them and each figure is a mark with its own label."""
     if not figures:
         return None
+    formatter_number = functools.lru_cache(maxsize=None)(formatter.number)   # Babel is slow
+    in_lane: dict[tuple, list[FundingFigure]] = {}
+    for f in figures:
+        in_lane.setdefault((f.event, f.lane, f.currency), []).append(f)
     events = sorted({f.event for f in figures}, key=lambda e: (content.events[e].date.sort_key(), e))
     lane_keys = sorted({(f.lane, f.currency) for f in figures},
                        key=lambda k: (LANE_ORDER.index(k[0]), k[1]))
@@ -221,14 +220,14 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
         top = scale_max[key]
         for parts in (5, 4, 2, 1):
             values = [top * i / parts for i in range(parts + 1)]
-            texts = [formatter.number(v, key[1]) if v else "0" for v in values]
+            texts = [formatter_number(v, key[1]) if v else "0" for v in values]
             spans = [(x_of(key, v) - text_width(t) / 2, x_of(key, v) + text_width(t) / 2)
                      for v, t in zip(values, texts)]
             spans[0] = (gutter, gutter + text_width(texts[0]))
             spans[-1] = (right - text_width(texts[-1]), right)
             if all(b[0] >= a[1] + 8 for a, b in zip(spans, spans[1:])):
                 return list(zip(values, texts))
-        return [(0.0, "0"), (top, formatter.number(top, key[1]))]
+        return [(0.0, "0"), (top, formatter_number(top, key[1]))]
 
     y = 4.0
     axes = []
@@ -252,7 +251,7 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
         round_y = y
         lanes = []
         for key in lane_keys:
-            mine = [f for f in figures if f.event == event_id and (f.lane, f.currency) == key]
+            mine = in_lane.get((event_id, *key), [])
             if not mine:
                 continue
             y += 14
@@ -265,7 +264,7 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                 for f in at_value:
                     by_claim[f.claim] = by_claim.get(f.claim, 0) + 1
                 claim = min(by_claim, key=lambda c: (-by_claim[c], c))
-                value_text = formatter.number(value, key[1])
+                value_text = formatter_number(value, key[1])
                 count = strings["chart_reports_one" if len(at_value) == 1 else "chart_reports"].format(n=len(at_value))
                 marks_input.append((value, value_text, f"{value_text} ({count})", claim, tuple(at_value)))
             placed = place_labels([(x_of(key, v), label) for v, _, label, _, _ in marks_input],
@@ -277,24 +276,23 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                 text = Label(label, _r(lx), _r(baseline + 16 + line * LINE), anchor)
                 marks.append(ValueMark(
                     x=x_of(key, value), y=baseline, shape="square" if key[0] == "raised" else "circle",
-                    value_text=value_text, label=text, claim=claim, figures=at_value, tooltip=tooltip,
+                    label=text, claim=claim, figures=at_value, tooltip=tooltip,
                     hit=hit_box((x_of(key, value) - 5, baseline - 5, 10, 10), label_box(text))))
             disagree = len(values) > 1
             lanes.append(Lane(
                 key=key[0], label=Label(lane_name(key), 0, _r(baseline + 4)), y=baseline,
                 x0=gutter, x1=right, ticks=tuple(x for x, _ in axes[lane_keys.index(key)].ticks),
                 range=(x_of(key, values[0]), x_of(key, values[-1])) if disagree else None,
-                range_text=strings["chart_range"].format(low=formatter.number(values[0], key[1]),
-                                                         high=formatter.number(values[-1], key[1]))
+                range_text=strings["chart_range"].format(low=formatter_number(values[0], key[1]),
+                                                         high=formatter_number(values[-1], key[1]))
                 if disagree else None,
                 marks=tuple(marks)))
             y = baseline + 6 + lines * LINE
         rounds.append(Round(event=event_id, date=event.date, title=event.title,
                             heading=tuple(heading), y=_r(round_y), lanes=tuple(lanes),
                             hit=hit_box(*(label_box(line, 12 * 1.1) for line in heading))))
-    disagreements = [f"{r.title}: {lane_name_text} {lane.range_text}"
-                     for r in rounds for lane in r.lanes if lane.range_text
-                     for lane_name_text in [lane.label.text.lower()]]
+    disagreements = [f"{r.title}: {lane.label.text.lower()} {lane.range_text}"
+                     for r in rounds for lane in r.lanes if lane.range_text]
     desc = strings["chart_funding_desc"].format(
         n=len(rounds), first=formatter.fuzzy(content.events[events[0]].date),
         last=formatter.fuzzy(content.events[events[-1]].date))
@@ -303,8 +301,7 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
     ordered = sorted(figures, key=lambda f: (events.index(f.event), lane_keys.index((f.lane, f.currency)),
                                              f.value, f.outlet.lower(), f.source, f.claim))
     return FundingChart(width=width, height=_r(y + 8), title=strings["chart_funding_title"],
-                        desc=desc, axes=tuple(axes), rounds=tuple(rounds), figures=tuple(ordered),
-                        claims=frozenset(f.claim for f in figures))
+                        desc=desc, axes=tuple(axes), rounds=tuple(rounds), figures=tuple(ordered))
 
 
 # --- the timeline at a glance: events per topic and year ------------------------------------------
@@ -355,19 +352,21 @@ def topic_strip(events: list, topics: list, place, strings: dict[str, str],
     date order; `place(event)` is the address of the event on its timeline page."""
     if not events:
         return None
-    topics = [t for t in topics if any(e.topic == t.id for e in events)]
-    years = tuple(range(min(e.date.year for e in events), max(e.date.year for e in events) + 1))
+    by_cell: dict[tuple[str, int], list] = {}
+    for event in events:
+        by_cell.setdefault((event.topic, event.date.year), []).append(event)
+    topics = [t for t in topics if any(topic == t.id for topic, _ in by_cell)]
+    years = tuple(range(min(y for _, y in by_cell), max(y for _, y in by_cell) + 1))
     gutter = _r(min(110.0, max(text_width(t.label, 12 * 1.1) for t in topics) + 8))
     column = (width - gutter) / len(years)
-    tallest = max(sum(1 for e in events if e.topic == t.id and e.date.year == year)
-                  for t in topics for year in years)
+    tallest = max(len(found) for found in by_cell.values())
     bar_width, bar_height, row_height = _r(min(column * 0.6, 18)), 22.0, 40.0
     rows = []
     for index, topic in enumerate(topics):
         baseline = 4 + (index + 1) * row_height
         cells = []
         for column_index, year in enumerate(years):
-            mine = [e for e in events if e.topic == topic.id and e.date.year == year]
+            mine = by_cell.get((topic.id, year), [])
             if not mine:
                 continue
             height = _r(max(2.0, bar_height * len(mine) / tallest))
@@ -385,13 +384,13 @@ def topic_strip(events: list, topics: list, place, strings: dict[str, str],
     axis_y = 4 + len(topics) * row_height + LINE + 2
     every = 1 if column >= text_width("2000") + 4 else 2
     year_labels = tuple(Label(str(year), _r(gutter + column * (i + 0.5)), _r(axis_y), "middle")
-                        for i, year in enumerate(years) if i % every == 0 or i == len(years) - 1
-                        and (len(years) - 1) % every == 0)
-    busiest = max(years, key=lambda year: (sum(1 for e in events if e.date.year == year), -year))
+                        for i, year in enumerate(years) if i % every == 0)
+    per_year = {year: sum(len(found) for (_, y), found in by_cell.items() if y == year) for year in years}
+    busiest = max(years, key=lambda year: (per_year[year], -year))
     desc = strings["chart_strip_desc"].format(
         first=years[0], last=years[-1],
         topics="; ".join(f"{t.label} {row.total}" for t, row in zip(topics, rows)),
-        busiest=busiest, n=sum(1 for e in events if e.date.year == busiest))
+        busiest=busiest, n=per_year[busiest])
     return TopicStrip(width=width, height=_r(axis_y + 6), title=strings["chart_strip_title"],
                       desc=desc, years=years, year_labels=year_labels, gutter=gutter,
                       rows=tuple(rows))

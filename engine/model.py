@@ -271,22 +271,36 @@ def _event_places(pages: list[PageModel]) -> dict[str, str]:
             for event in group.items}
 
 
+_CHART_FORMATTERS: dict[tuple, Any] = {}
+
+
+def _chart_text(content: Content):
+    """The interface strings and the date and number formatter the charts write their labels
+    with: one formatter per language and strings, so its caches serve every page (imported
+    here: render imports this module)."""
+    from .render import Formatter
+    strings = strings_for(content.site)
+    key = (content.site.language, tuple(sorted(strings.items())))
+    if key not in _CHART_FORMATTERS:
+        _CHART_FORMATTERS.clear()
+        _CHART_FORMATTERS[key] = Formatter(content.site.language, strings)
+    return strings, _CHART_FORMATTERS[key]
+
+
 def _with_charts(content: Content, pages: list[PageModel], events: list[schema.Event],
                  funding: bool, places: dict[str, str]) -> list[PageModel]:
     """Puts the charts on a timeline's first page (the only one, or the overview of a split
     one): the events per topic and year and, on a timeline with funding rounds, the figures
     of each round. The funding chart depends on every claim, since any claim may gain a
     figure of a round."""
-    from .render import Formatter
-    strings = strings_for(content.site)
+    strings, formatter = _chart_text(content)
     first = pages[0]
     strip = charts.topic_strip(events, list(content.site.topics),
                                lambda event: f"{places[event.id]}#event-{event.id}", strings)
     chart, keys = None, set()
     if funding:
-        figures = charts.funding_figures(content, Formatter(content.site.language, strings),
-                                         {e.id for e in events})
-        chart = charts.funding_chart(content, Formatter(content.site.language, strings), strings, figures)
+        figures = charts.funding_figures(content, formatter, {e.id for e in events})
+        chart = charts.funding_chart(content, formatter, strings, figures)
         keys = _keys("claims", {f.claim for f in figures}) | _keys("sources", {f.source for f in figures})
     first = dataclasses.replace(
         first, context={**first.context, "topic_strip": strip, "funding_chart": chart},
@@ -357,9 +371,7 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
             | _keys("entities", claim.entities) | _keys("corrections", (c.id for c in corrections)))
     chart = None
     if differ and any(f["figure"].funding_event for f in figures):
-        from .render import Formatter
-        strings = strings_for(content.site)
-        formatter = Formatter(content.site.language, strings)
+        strings, formatter = _chart_text(content)
         chart = charts.funding_chart(content, formatter, strings,
                                      charts.funding_figures(content, formatter, claims=[claim]))
         keys |= _keys("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
