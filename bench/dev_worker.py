@@ -18,12 +18,16 @@ It reads one JSON command per line on stdin and answers with one JSON line on st
 Every edit is different from the one before (it carries a counter), so each is a real change.
 The rebuild is what `build.py serve` runs on every save: `engine.incremental.DevBuild.update()`
 when the engine has it (it re-renders only the pages an edit touches), else
-`build_site(paths, out, now)`, a full build, which is what the dev server did before. Only the rebuild is timed; the edit and the count of
-output files changed (by inode, mtime and size) are not.
+`build_site(paths, out, now)`, a full build, which is what the dev server did before. The dev
+server's watcher scans the watched folders once per poll and hands that scan to the rebuild; when
+the engine takes it (`update(now_stats)`), the scan is timed apart as `detect_seconds` and the
+rebuild alone as `seconds`. The edit and the count of output files changed (by inode, mtime and
+size) are not timed.
 """
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import re
@@ -119,11 +123,23 @@ class Worker:
     def build(self, changed: list[Path]):
         if self.dev is None:
             return pipeline.build_site(self.paths, self.out, self.now)
-        return self.dev.update()
+        return self.dev.update(self.stats) if self.stats is not None else self.dev.update()
+
+    def detect(self) -> float | None:
+        """The dev server's watcher scans the folders once per poll and hands the scan to the
+        rebuild (engine/serve.py): timed apart from the rebuild, for engines that do that."""
+        self.stats = None
+        if self.dev is None or "now_stats" not in inspect.signature(self.dev.update).parameters:
+            return None
+        from engine.cache import snapshot as scan
+        started = time.perf_counter()
+        self.stats = scan(self.dev.watched)
+        return time.perf_counter() - started
 
     def run(self, what: str) -> dict:
         before = snapshot(self.out)
         changed = self.edit(what)
+        detect_seconds = self.detect()
         started = time.perf_counter()
         cpu = time.process_time()
         result = self.build(changed)
@@ -133,6 +149,7 @@ class Worker:
         timings = getattr(result, "timings", None)
         failures = getattr(result, "failures", [])
         return {"edit": what, "mode": self.mode, "seconds": seconds, "cpu": cpu,
+                "detect_seconds": detect_seconds,
                 "ok": bool(getattr(result, "ok", True)),
                 "failures": [str(f) for f in failures[:5]],
                 "written": getattr(result, "written", None),

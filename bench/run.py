@@ -90,6 +90,7 @@ FIGURES = [
     ("rss_cold", "peak RSS, cold build (largest process)", "MB"),
     ("pss_tree_cold", "peak memory, cold build, all its processes (PSS)", "MB"),
     ("dev_first", "dev server: first build in process", "s"),
+    ("dev_detect", "dev server: scan for changes (each poll)", "s"),
     ("dev_none", "dev rebuild: nothing edited", "s"),
     ("dev_claim", "dev rebuild: one claim edited", "s"),
     ("dev_source", "dev rebuild: most-cited source edited", "s"),
@@ -519,6 +520,8 @@ def measure_size(claims: int, args, tmpfs_root: Path, disk_root: Path, quiet: Qu
                     for name in LOCATIONS:
                         sample = devs[name].run(edit, quiet)
                         samples[f"dev_{edit}"][name].append(sample)
+                        if edit == "claim" and "detect_seconds" in sample:
+                            samples["dev_detect"][name].append({"value": sample["detect_seconds"]})
                         log(f"  round {round_} dev {edit:12} {name:5} {sample['seconds']:8.3f} s  "
                             f"files changed {sample['files_changed']:6}"
                             + ("" if sample["ok"] else f"  FAILED: {sample['failures'][:1]}"))

@@ -133,3 +133,94 @@ def save_fragments(cache: Path, used: set) -> None:
     for old in cache.glob("markdown-*.pickle"):
         if old != target:
             old.unlink(missing_ok=True)
+
+
+# --- rendered pages, kept between builds -----------------------------------------------------------
+
+class PageCache:
+    """The HTML of every page of the last build, keyed by everything the page was made from: the
+    files of the content items it records in `depends_on`, its templates, the engine's code, the
+    site's settings and Markdown pages (every page shows them in its navigation), the asset
+    names, the reference date and the options. The dev server relies on the same records being
+    complete; here a page whose key is unchanged is not rendered again.
+
+    One SQLite file (.cache/pages.sqlite): 20,000 small files would cost more than the renders
+    they save on a slow disk. Pages no build asked for are dropped when the build is saved, so
+    a deleted item leaves nothing behind."""
+
+    def __init__(self, cache: Path):
+        self.path = cache / f"pages-{ENGINE_VERSION}.sqlite"
+        self.connection = None
+        self.used: set[str] = set()
+        self.new: dict[str, bytes] = {}
+        self.hits = 0
+
+    def prepare(self, content, paths, env, assets: dict[str, str], options: dict) -> None:
+        """Digests of every content file and of the things every page shares."""
+        import sqlite3
+        self.file_digests = {}
+        for path in sorted(paths.content.rglob("*")):
+            if path.is_file():
+                relative = path.relative_to(paths.content)
+                key = "site" if relative.as_posix() == "site.yaml" else f"{relative.parent.as_posix()}/{path.stem}"
+                self.file_digests[key] = hashlib.sha1(path.read_bytes()).hexdigest()
+        engine_files = sorted(p for p in ENGINE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        shared = hashlib.sha256(json.dumps([
+            ENGINE_VERSION, [hashlib.sha1(p.read_bytes()).hexdigest() for p in engine_files],
+            self.file_digests.get("site"),
+            sorted((k, v) for k, v in self.file_digests.items() if k.startswith("pages/")),
+            assets, options, str(content.now)], sort_keys=True, default=str).encode())
+        self.shared = shared.hexdigest()
+        self.env, self.template_digests = env, {}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = sqlite3.connect(self.path)
+            self.connection.execute("CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, html BLOB)")
+        except sqlite3.Error:
+            self.connection = None   # a damaged cache is no cache: rebuild it
+
+    def _template_digest(self, names) -> str:
+        parts = []
+        for name in sorted(names):
+            if name not in self.template_digests:
+                source = self.env.loader.get_source(self.env, name)[0] if not name.startswith("static/") else ""
+                self.template_digests[name] = hashlib.sha1(source.encode()).hexdigest()
+            parts.append(f"{name}={self.template_digests[name]}")
+        return ";".join(parts)
+
+    def key(self, page, templates) -> str:
+        from .model import item_key
+        h = hashlib.sha256(f"{self.shared}\n{page.url}\n{page.template}\n{self._template_digest(templates)}\n".encode())
+        for key in sorted(page.depends_on):
+            h.update(f"{key}={self.file_digests.get(item_key(key), '-')}\n".encode())
+        return h.hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        self.used.add(key)
+        if self.connection is None:
+            return None
+        row = self.connection.execute("SELECT html FROM pages WHERE key = ?", (key,)).fetchone()
+        self.hits += row is not None
+        return row[0] if row else None
+
+    def put(self, key: str, html: bytes) -> None:
+        self.used.add(key)
+        self.new[key] = html
+
+    def save(self) -> None:
+        """Stores the pages rendered this time and forgets the ones no page asked for."""
+        if self.connection is None:
+            return
+        import sqlite3
+        try:
+            with self.connection:
+                self.connection.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(self.new.items()))
+                self.connection.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
+                self.connection.executemany("INSERT INTO used VALUES (?)", [(k,) for k in sorted(self.used)])
+                self.connection.execute("DELETE FROM pages WHERE key NOT IN (SELECT key FROM used)")
+                self.connection.execute("DROP TABLE used")
+        except sqlite3.Error:
+            pass   # the next build starts without a page cache, which is slower but correct
+        finally:
+            self.connection.close()
+            self.connection = None

@@ -94,6 +94,7 @@ class DevBuild:
             return result
         self.validation, self.links, self.renderer = validation, links, renderer
         self.pages = {page.output_path: page for page in pages}
+        self._item_pages = {page.item: page for page in pages if page.item}
         self.files = files
         result.files = files
         result.written = result.timings.run("write", publish, files, self.out)
@@ -104,13 +105,14 @@ class DevBuild:
 
     # --- after a change -------------------------------------------------------------------------
 
-    def update(self) -> BuildResult:
-        """Rebuilds what the files changed since the last call touch."""
+    def update(self, now_stats: dict[str, tuple[int, int]] | None = None) -> BuildResult:
+        """Rebuilds what the files changed since the last call touch. `now_stats` is the
+        watcher's scan of the watched folders (cache.snapshot), when it has just made one."""
         if self.validation is None:
             return self.full()
-        now_stats = snapshot(self.watched)
-        changed = {Path(p) for p in now_stats.keys() | self.stats.keys()
-                   if now_stats.get(p) != self.stats.get(p)}
+        now_stats = snapshot(self.watched) if now_stats is None else now_stats
+        changed = {Path(p) for p, stat in now_stats.items() if self.stats.get(p) != stat}
+        changed |= {Path(p) for p in self.stats.keys() - now_stats.keys()}
         result = BuildResult(Problems(self.paths.content.parent))
         if not changed:
             result.files, result.failures = self.files, list(self.failures)
@@ -177,7 +179,8 @@ class DevBuild:
         self._referenced: set[str] = set()
         self._listed_differently = False
         for kind, entry, old in new_items:
-            self._referenced |= referenced_keys(kind, old) | referenced_keys(kind, entry.item)
+            # items named before and after see the edit through its listing ("@listed" keys)
+            self._referenced |= referenced_keys(kind, old) ^ referenced_keys(kind, entry.item)
             self._listed_differently |= _listing(old) != _listing(entry.item)
             key = entry.item.id
             if key not in content.kind(kind):
@@ -186,6 +189,8 @@ class DevBuild:
             content.replace(kind, entry.item)
             self.links.add(kind, key, entry.item)
             keys.add(f"{kind}/{key}")
+            if model.listing_signature(kind, old) != model.listing_signature(kind, entry.item):
+                keys.add(model.listed(f"{kind}/{key}"))
         return keys
 
     def _rerender(self, keys: set[str], templates: set[Path], static: set[Path]) -> set[str]:
@@ -198,35 +203,43 @@ class DevBuild:
         candidates = {path for path, page in self.pages.items() if page.depends_on & keys}
         families = sorted({model.family_of(self.pages[path]) for path in candidates} - {None})
         rebuilt = {p.output_path: p for p in model.site_wide_pages(content, self.links, families)}
-        item_keys = set(keys) | (self._referenced if keys else set())
-        for key in keys:
+        edited = {model.item_key(key) for key in keys}
+        item_keys = edited | (self._referenced if keys else set())
+        for key in edited:
             own = model.item_page(content, self.links, *key.split("/", 1))
-            item_keys |= own.depends_on if own else set()
+            item_keys |= {model.item_key(k) for k in own.depends_on} if own else set()
+        # an item page that neither read the changed keys nor is named by the edited items
+        # cannot change: skip building its model (a source cited by thousands of claims is costly)
+        item_keys = {key for key in item_keys if key in edited or key in self._referenced
+                     or self._page_of(key) is None or self._page_of(key).depends_on & keys}
         item_keys |= {self.pages[path].item for path in candidates if self.pages[path].item}
         for key in item_keys - {model.SITE_KEY}:
             page = model.item_page(content, self.links, *key.split("/", 1))
             if page:
                 rebuilt[page.output_path] = page
         if keys:
-            rebuilt.update({p.output_path: p for p in model.redirect_pages(content) if p.depends_on & keys})
+            rebuilt.update({p.output_path: p for p in model.redirect_pages(content, edited)
+                            if p.depends_on & keys})
         template_names = {self._template_name(p) for p in templates}
         to_render = [page for path, page in sorted(rebuilt.items())
                      if path not in self.pages or (self.pages[path].depends_on | page.depends_on) & keys
                      or self.files[path].templates & template_names]
-        to_render += [page for path, page in sorted(self.pages.items())
-                      if path not in rebuilt and self.files[path].templates & template_names]
+        if template_names:
+            to_render += [page for path, page in sorted(self.pages.items())
+                          if path not in rebuilt and self.files[path].templates & template_names]
         gone = {path for path, page in self.pages.items()
-                if model.family_of(page) in families and path not in rebuilt}
+                if model.family_of(page) in families and path not in rebuilt} if families else set()
         sitemap_changed = bool(gone) or any(
             path not in self.pages or self.pages[path].updated != page.updated
             for path, page in rebuilt.items())
         feed_changed = bool(keys) and self._listed_differently
         touched = set()
         for path in gone:
-            del self.pages[path]
+            self._item_pages.pop(self.pages.pop(path).item, None)
             self.files.pop(path, None)
             touched.add(path)
         self.pages.update(rebuilt)
+        self._item_pages.update({page.item: page for page in rebuilt.values() if page.item})
         outputs = renderer.pages(to_render)
         if template_names:
             outputs += renderer.site_files(list(self.pages.values()))
@@ -240,12 +253,19 @@ class DevBuild:
                 if path not in dict(statics):
                     del self.files[path]
                     touched.add(path)
+        added = False
         for path, output in outputs:
             if self.files.get(path) != output:
+                added |= path not in self.files
                 self.files[path] = output
                 touched.add(path)
-        self.files = dict(sorted(self.files.items()))
+        if added:   # keep the files in path order, as a clean build lists them
+            self.files = dict(sorted(self.files.items()))
         return touched
+
+    def _page_of(self, key: str) -> model.PageModel | None:
+        """The page last built for an item key such as "claims/x", if it has one."""
+        return self._item_pages.get(key)
 
     def _template_name(self, path: Path) -> str:
         for folder in self.paths.templates:

@@ -17,6 +17,12 @@ from .strings import strings_for
 from .validate import Content, markdown_citations
 
 SITE_KEY = "site"
+# A page that only lists an item (its statement, status, date…) depends on "claims/x@listed",
+# not on "claims/x": editing a claim's note then re-renders its own page, not the thousands of
+# pages that list it. What "listed" covers is everything but the fields in OWN_PAGE_FIELDS.
+LISTED = "@listed"
+OWN_PAGE_FIELDS = {"claims": {"note"}, "events": {"body"}, "sources": {"notes"},
+                   "entities": {"description"}}
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,21 @@ def page_url(page: schema.Page) -> str:
 
 KIND_ORDER = {kind: index for index, kind in enumerate(
     ("claims", "events", "entities", "sources", "corrections", "pages"))}
+
+
+def listed(key: str) -> str:
+    return key + LISTED
+
+
+def item_key(key: str) -> str:
+    """The content key without its facet: "claims/x@listed" -> "claims/x"."""
+    return key.partition("@")[0]
+
+
+def listing_signature(kind: str, item) -> tuple:
+    """Everything a page that lists the item can show: when it changes, "kind/id@listed" changes."""
+    shown = item.model_dump(exclude=OWN_PAGE_FIELDS.get(kind, set()))
+    return repr(sorted(shown.items())), tuple(cited_sources(kind, item))
 
 
 def _canonical(value) -> tuple:
@@ -135,7 +156,7 @@ def link_content(content: Content) -> Links:
 def _updated(content: Content, keys) -> dt.date:
     """A page's 'last updated': the newest `updated` among the items it shows."""
     dates = content.updated_by_key
-    return max((dates[k] for k in keys if k in dates), default=content.now)
+    return max((dates[k] for k in map(item_key, keys) if k in dates), default=content.now)
 
 
 def _page(content: Content, *, url, template, kind, title, description, keys, **context) -> PageModel:
@@ -146,6 +167,10 @@ def _page(content: Content, *, url, template, kind, title, description, keys, **
 
 def _keys(kind: str, ids) -> set[str]:
     return {f"{kind}/{key}" for key in ids}
+
+
+def _listed_keys(kind: str, ids) -> set[str]:
+    return {f"{kind}/{key}{LISTED}" for key in ids}
 
 
 def _by_date(events: dict[str, schema.Event], ids=None) -> list[schema.Event]:
@@ -183,11 +208,13 @@ class Pagination:
 
 
 def _index(content: Content, *, url: str, group_dir: str, groups: list[Group], item_kind: str,
-           title: str, keys: set[str], size: int, shown_with=None, **fields) -> list[PageModel]:
+           title: str, keys: set[str], size: int, shown_with=None, item_keys=_keys,
+           **fields) -> list[PageModel]:
     """An index page; past `index_page_size` items, an overview of the groups plus one page
     per group (split into numbered pages when a group alone is too long). URLs stay stable:
     a group's address is its key, not its position. `shown_with(item)` names other items whose
-    content appears beside an item (the claims counted under a source)."""
+    content appears beside an item (the claims counted under a source); `item_keys` says
+    whether a page depends on its items whole or only on their listings."""
     groups = [g for g in groups if g.items]
     if sum(len(g.items) for g in groups) <= size:
         if shown_with:
@@ -201,7 +228,7 @@ def _index(content: Content, *, url: str, group_dir: str, groups: list[Group], i
         chunks = [group.items[i:i + size] for i in range(0, len(group.items), size)]
         urls = tuple(base if n == 1 else f"{base}{n}/" for n in range(1, len(chunks) + 1))
         for number, chunk in enumerate(chunks, 1):
-            chunk_keys = _keys(item_kind, (i.id for i in chunk))
+            chunk_keys = item_keys(item_kind, (i.id for i in chunk))
             if shown_with:
                 chunk_keys |= {key for i in chunk for key in shown_with(i)}
             pages.append(_page(
@@ -224,8 +251,10 @@ def home_page(content: Content, links: Links) -> PageModel:
         + [("pages", p) for p in content.pages.values()],
         key=lambda pair: (-pair[1].updated.toordinal(), pair[0], pair[1].id))[:8]
     corrections = sorted(content.corrections.values(), key=lambda c: (c.date, c.id), reverse=True)[:3]
-    keys = (_keys("timelines", content.timelines) | _keys("events", content.events)
-            | {f"{kind}/{item.id}" for kind, item in updates} | _keys("corrections", content.corrections))
+    # "latest updates" ranks every claim, event and page by date: any listing change may reorder it
+    keys = (_keys("timelines", content.timelines) | _listed_keys("events", content.events)
+            | _listed_keys("claims", content.claims) | _listed_keys("pages", content.pages)
+            | _keys("corrections", content.corrections))
     story = next((p for p in content.pages.values() if p.slug == "story"), None)
     keys |= _keys("sources", (target for *_, target, _ in markdown_citations("site", content.site)))
     places = _event_places(_all_events_pages(content))
@@ -291,8 +320,8 @@ def _with_charts(content: Content, pages: list[PageModel], events: list[schema.E
                  funding: bool, places: dict[str, str]) -> list[PageModel]:
     """Puts the charts on a timeline's first page (the only one, or the overview of a split
     one): the events per topic and year and, on a timeline with funding rounds, the figures
-    of each round. The funding chart depends on every claim, since any claim may gain a
-    figure of a round."""
+    of each round. The funding chart depends on the listing of every claim (figures are part
+    of it), since any claim may gain a figure of a round."""
     strings, formatter = _chart_text(content)
     first = pages[0]
     strip = charts.topic_strip(events, list(content.site.topics),
@@ -301,10 +330,11 @@ def _with_charts(content: Content, pages: list[PageModel], events: list[schema.E
     if funding:
         figures = charts.funding_figures(content, formatter, {e.id for e in events})
         chart = charts.funding_chart(content, formatter, strings, figures)
-        keys = _keys("claims", {f.claim for f in figures}) | _keys("sources", {f.source for f in figures})
+        keys = (_listed_keys("claims", {f.claim for f in figures})
+                | _listed_keys("sources", {f.source for f in figures}))
     first = dataclasses.replace(
         first, context={**first.context, "topic_strip": strip, "funding_chart": chart},
-        depends_on=first.depends_on | keys | (_keys("claims", content.claims) if funding else set()),
+        depends_on=first.depends_on | keys | (_listed_keys("claims", content.claims) if funding else set()),
         updated=max(first.updated, _updated(content, keys)) if keys else first.updated)
     return [first] + pages[1:]
 
@@ -331,9 +361,9 @@ def event_page(content: Content, links: Links, event: schema.Event) -> PageModel
     claims = [content.claims[c] for c in links.claims_of_event.get(event.id, []) if c in content.claims]
     entities = [content.entities[e] for e in event.entities]
     corrections = [content.corrections[c] for c in links.corrections_of.get(f"events/{event.id}", [])]
-    keys = ({f"events/{event.id}"} | _item_keys_cited("events", event) | _keys("claims", event.claims)
+    keys = ({f"events/{event.id}"} | _item_keys_cited("events", event) | _listed_keys("claims", event.claims)
             | {k for c in corrections for k in _item_keys_cited("corrections", c)}
-            | _keys("claims", (c.id for c in claims)) | _keys("entities", event.entities)
+            | _listed_keys("claims", (c.id for c in claims)) | _listed_keys("entities", event.entities)
             | _keys("timelines", event.timelines) | _keys("corrections", (c.id for c in corrections)))
     return _page(content, url=item_url("events", event.id), template="event.html", kind="event",
                  title=event.title, description=_summary(event.body, event.title), keys=keys,
@@ -350,7 +380,7 @@ def claims_index(content: Content, links: Links) -> list[PageModel]:
                   size=content.site.index_page_size,
                   template="claims.html", kind="index", title=strings_for(content.site)["claims"],
                   description=f"Every claim checked on {content.site.title}, with its status.",
-                  keys=_keys("claims", content.claims))
+                  keys=_listed_keys("claims", content.claims), item_keys=_listed_keys)
 
 
 def _figure_rows(claim: schema.Claim, content: Content) -> list[dict]:
@@ -366,15 +396,15 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
     event_ids = links.events_of_claim.get(claim.id, [])
     corrections = [content.corrections[c] for c in links.corrections_of.get(f"claims/{claim.id}", [])]
     statuses = {s.id: s for s in content.site.statuses}
-    keys = ({f"claims/{claim.id}"} | _item_keys_cited("claims", claim) | _keys("events", event_ids)
+    keys = ({f"claims/{claim.id}"} | _item_keys_cited("claims", claim) | _listed_keys("events", event_ids)
             | {k for c in corrections for k in _item_keys_cited("corrections", c)}
-            | _keys("entities", claim.entities) | _keys("corrections", (c.id for c in corrections)))
+            | _listed_keys("entities", claim.entities) | _keys("corrections", (c.id for c in corrections)))
     chart = None
     if differ and any(f["figure"].funding_event for f in figures):
         strings, formatter = _chart_text(content)
         chart = charts.funding_chart(content, formatter, strings,
                                      charts.funding_figures(content, formatter, claims=[claim]))
-        keys |= _keys("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
+        keys |= _listed_keys("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
     return _page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
                  funding_chart=chart,
                  title=claim.statement, description=f"{statuses[claim.status].label}: "
@@ -433,8 +463,8 @@ def sources_index(content: Content, links: Links) -> list[PageModel]:
                   template="sources.html", kind="index", title=strings_for(content.site)["sources"],
                   description=f"The bibliography of {content.site.title}: every source, with what "
                               "cites it.",
-                  keys=_keys("sources", content.sources),
-                  shown_with=lambda source: {f"{kind}/{key}" for kind, key in links.citing.get(source.id, [])},
+                  keys=_listed_keys("sources", content.sources), item_keys=_listed_keys,
+                  shown_with=lambda source: {f"{kind}/{key}{LISTED}" for kind, key in links.citing.get(source.id, [])},
                   citing={key: len(links.citing.get(key, [])) for key in content.sources})
 
 
@@ -445,7 +475,7 @@ def source_page(content: Content, links: Links, source: schema.Source) -> PageMo
     stances = {claim.id: [c.stance for c in claim.sources if c.source == source.id] for claim in claims}
     reposts = [content.sources[key] for key in links.reposts_of.get(source.id, [])]
     original = content.sources.get(source.repost_of) if source.repost_of else None
-    keys = ({f"sources/{source.id}"} | {f"{kind}/{key}" for kind, key in citing}
+    keys = ({f"sources/{source.id}"} | {f"{kind}/{key}{LISTED}" for kind, key in citing}
             | _keys("sources", (s.id for s in reposts)) | ({f"sources/{original.id}"} if original else set()))
     return _page(content, url=item_url("sources", source.id), template="source.html", kind="source",
                  title=source.title, description=f"{source.outlet}: {source.title}", keys=keys,
@@ -465,13 +495,13 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
                    size=content.site.index_page_size,
                    template="entities.html", kind="index", title=strings["entities"],
                    description=f"Everyone and every organisation in {content.site.title}.",
-                   keys=_keys("entities", content.entities), network=None)
+                   keys=_listed_keys("entities", content.entities), item_keys=_listed_keys, network=None)
     diagram = charts.network(content.entities, strings)
     if diagram:
         shown_sources = {s for n in diagram.nodes for r in n.relations for s in r.sources}
         first = pages[0]
         pages[0] = dataclasses.replace(first, context={**first.context, "network": diagram},
-                                       depends_on=first.depends_on | _keys("sources", shown_sources))
+                                       depends_on=first.depends_on | _listed_keys("sources", shown_sources))
     return pages
 
 
@@ -484,9 +514,9 @@ def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageMo
     claims = [content.claims[key] for kind, key in mentions if kind == "claims"]
     events = _by_date(content.events, [key for kind, key in mentions if kind == "events"])
     keys = ({f"entities/{entity.id}"} | _item_keys_cited("entities", entity)
-            | _keys("entities", (e.id for _, e in outgoing + incoming))
-            | {f"{kind}/{key}" for kind, key in mentions}
-            | _keys("events", (r.event for r, _ in outgoing + incoming if r.event)))
+            | _listed_keys("entities", (e.id for _, e in outgoing + incoming))
+            | {f"{kind}/{key}{LISTED}" for kind, key in mentions}
+            | _listed_keys("events", (r.event for r, _ in outgoing + incoming if r.event)))
     return _page(content, url=item_url("entities", entity.id), template="entity.html",
                  kind="entity", title=entity.name,
                  description=_summary(entity.description, entity.name), keys=keys,
@@ -524,7 +554,7 @@ def corrections_page(content: Content, links: Links) -> PageModel:
     return _page(content, url="corrections/", template="corrections.html", kind="index",
                  title=strings_for(content.site)["corrections"],
                  description=f"Every correction made to {content.site.title}, newest first.",
-                 keys=_keys("corrections", content.corrections) | {c.item for c in ordered}
+                 keys=_keys("corrections", content.corrections) | {listed(c.item) for c in ordered}
                  | {k for c in ordered for k in _item_keys_cited("corrections", c)},
                  corrections=ordered, targets=targets,
                  structured_data={"@context": "https://schema.org", "@type": "WebPage",
@@ -549,11 +579,16 @@ def not_found_page(content: Content) -> PageModel:
     return PageModel(**{**page.__dict__, "in_sitemap": False})
 
 
-def redirect_pages(content: Content) -> list[PageModel]:
-    """A plain page at every old address, pointing to the new one (Netlify also gets _redirects)."""
+def redirect_pages(content: Content, only: set[str] | None = None) -> list[PageModel]:
+    """A plain page at every old address, pointing to the new one (Netlify also gets _redirects);
+    with `only`, just those of the items with these keys."""
     pages = []
     for kind in ("sources", "claims", "events", "entities", "timelines"):
-        for item in content.kind(kind).values():
+        items = content.kind(kind)
+        if only is not None:
+            items = {key: items[key] for key in sorted(k.partition("/")[2] for k in only
+                                                         if k.startswith(kind + "/")) if key in items}
+        for item in items.values():
             for old in item.old_ids:
                 target = item_url(kind, item.id)
                 pages.append(PageModel(

@@ -126,11 +126,12 @@ def default_workers() -> int:
 
 
 def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: bool = True,
-                workers: int = 1):
+                workers: int = 1, page_cache=None):
     """Stages 3 and 4: page models, then rendered files (path -> bytes)."""
     from . import model, render
     pages = timings.run("model", model.build_pages, content)
-    return timings.run("render", render.render_site, pages, content, paths, fingerprint, workers)
+    return timings.run("render", render.render_site, pages, content, paths, fingerprint, workers,
+                       page_cache)
 
 
 @dataclass
@@ -160,14 +161,15 @@ def collector_paused():
 
 
 def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
-               drafts: bool = False, dev: bool = False, workers: int | None = None) -> BuildResult:
+               drafts: bool = False, dev: bool = False, workers: int | None = None,
+               page_cache=None) -> BuildResult:
     """Every stage; writes `out` only when all of them succeed."""
     with collector_paused():
-        return _build_site(paths, out, now, strict, drafts, dev, workers)
+        return _build_site(paths, out, now, strict, drafts, dev, workers, page_cache)
 
 
 def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool, dev: bool,
-                workers: int | None) -> BuildResult:
+                workers: int | None, page_cache=None) -> BuildResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from . import write
@@ -178,7 +180,8 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
         return result
     try:
         result.files = render_site(paths, content, result.timings, fingerprint=not dev,
-                                   workers=default_workers() if workers is None else workers)
+                                   workers=default_workers() if workers is None else workers,
+                                   page_cache=page_cache)
     except ContentError as error:
         result.failures = error.problems
         return result
@@ -206,7 +209,8 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
                 return 0
         build_cache.forget(cache, out)
         build_cache.load_fragments(cache)
-    result = build_site(paths, out, now, strict, drafts, workers=workers)
+    page_cache = build_cache.PageCache(cache) if cache is not None else None
+    result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache)
     failing = report(result.problems, strict)
     if not failing and result.failures:
         for problem in result.failures:
@@ -221,7 +225,11 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
         from .markdown import used_fragments
         build_cache.save_fragments(cache, used_fragments())
         build_cache.remember(cache, out, inputs)
-    print(f"Built {len(result.files)} files into {out}{state}: {written}. "
+    if page_cache is not None and result.ok:
+        page_cache.save()
+    reused = f" {page_cache.hits} pages unchanged since the last build were not rendered again." \
+        if page_cache is not None and page_cache.hits else ""
+    print(f"Built {len(result.files)} files into {out}{state}: {written}.{reused} "
           f"{len(result.problems.warnings)} warnings, {len(result.problems.notices)} notices. "
           f"Time: {result.timings}.")
     return 0

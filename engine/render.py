@@ -233,30 +233,33 @@ PARALLEL_FROM = 400   # below this many pages, starting processes costs more tha
 
 
 def _render_share(index: int) -> tuple[list[bytes], dict]:
-    """A worker's pages, and the Markdown it rendered that the parent had not (for the cache)."""
-    env, pages, workers = _SHARED["env"], _SHARED["pages"], _SHARED["workers"]
+    """One share of the pages, and the Markdown it rendered that the parent had not (for the cache)."""
+    env, pages, shares = _SHARED["env"], _SHARED["pages"], _SHARED["shares"]
     known = set(remembered_fragments())
-    html = [render_page(env, page) for page in pages[index::workers]]
+    html = [render_page(env, page) for page in pages[index::shares]]
     return html, {k: v for k, v in remembered_fragments().items() if k not in known}, used_fragments()
 
 
+SHARES_PER_WORKER = 8   # smaller results: the parent never holds one worker's whole output twice
+
+
 def render_pages(env: Environment, pages: list[PageModel], workers: int) -> list[bytes]:
-    """Every page's HTML, in the order given, on `workers` processes. Each process takes every
-    n-th page, so the costly and the cheap kinds spread evenly; the order of the result, and so
+    """Every page's HTML, in the order given, on `workers` processes. Share n takes every n-th
+    page, so the costly and the cheap kinds spread evenly; the order of the result, and so
     the output, does not depend on the number of workers."""
     workers = max(1, min(workers, len(pages) // (PARALLEL_FROM // 2) or 1))
     if workers == 1 or len(pages) < PARALLEL_FROM:
         return [render_page(env, page) for page in pages]
-    _SHARED.update(env=env, pages=pages, workers=workers)
+    shares = workers * SHARES_PER_WORKER
+    _SHARED.update(env=env, pages=pages, shares=shares)
+    rendered: list[bytes] = [b""] * len(pages)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            shares = pool.map(_render_share, range(workers))
+            for index, (share, fragments, used) in enumerate(pool.imap(_render_share, range(shares))):
+                rendered[index::shares] = share
+                remember_fragments(fragments, used)
     finally:
         _SHARED.clear()
-    rendered: list[bytes] = [b""] * len(pages)
-    for index, (share, fragments, used) in enumerate(shares):
-        rendered[index::workers] = share
-        remember_fragments(fragments, used)
     return rendered
 
 
@@ -289,10 +292,18 @@ class Renderer:
             self._closures[template] = template_closure(self.env, template, self._closures)
         return self._closures[template]
 
-    def pages(self, pages: list[PageModel], workers: int = 1) -> list[tuple[str, Output]]:
-        return [(page.output_path, Output(page.kind, html, page.depends_on,
-                                          self.templates_of(page.template)))
-                for page, html in zip(pages, render_pages(self.env, pages, workers))]
+    def pages(self, pages: list[PageModel], workers: int = 1, cache=None) -> list[tuple[str, Output]]:
+        """Each page rendered, or taken from the page cache (engine/cache.PageCache) when
+        nothing it is made from has changed since it was stored."""
+        html = [cache.get(cache.key(page, self.templates_of(page.template))) for page in pages] \
+            if cache else [None] * len(pages)
+        missing = [index for index, found in enumerate(html) if found is None]
+        for index, rendered in zip(missing, render_pages(self.env, [pages[i] for i in missing], workers)):
+            html[index] = rendered
+            if cache:
+                cache.put(cache.key(pages[index], self.templates_of(pages[index].template)), rendered)
+        return [(page.output_path, Output(page.kind, data, page.depends_on, self.templates_of(page.template)))
+                for page, data in zip(pages, html)]
 
     def site_files(self, pages: list[PageModel], names=None) -> list[tuple[str, Output]]:
         """Sitemap, feed, robots.txt and Netlify's _redirects (or the named ones), each made
@@ -320,10 +331,13 @@ class Renderer:
             self._closures.clear()
             remembered.clear()
             return
-        ids = {("citation" if k.startswith("sources/") else "claim_card", k.partition("/")[2])
-               for k in keys}
-        for key in [k for k in remembered if (k[0], k[1]) in ids]:
-            del remembered[key]
+        for key in keys:
+            if key.startswith("claims/"):
+                remembered.pop(("claim_card", key.partition("/")[2]), None)
+        sources = {k.partition("/")[2] for k in keys if k.startswith("sources/")}
+        if sources:   # citations are remembered per locator too
+            for key in [k for k in remembered if k[0] == "citation" and k[1] in sources]:
+                del remembered[key]
 
 
 def collect(outputs: list[tuple[str, Output]], owners: dict[str, str]) -> dict[str, Output]:
@@ -351,9 +365,11 @@ def owner_of(page: PageModel, content: Content) -> str:
 
 
 def render_site(pages: list[PageModel], content: Content, paths: Paths,
-                fingerprint: bool = True, workers: int = 1) -> dict[str, Output]:
+                fingerprint: bool = True, workers: int = 1, page_cache=None) -> dict[str, Output]:
     renderer = Renderer(paths, content, fingerprint)
-    outputs = renderer.pages(pages, workers) + renderer.site_files(pages) + renderer.static_outputs()
+    if page_cache is not None:
+        page_cache.prepare(content, paths, renderer.env, renderer.assets, {"fingerprint": fingerprint})
+    outputs = renderer.pages(pages, workers, page_cache) + renderer.site_files(pages) + renderer.static_outputs()
     return collect(outputs, {page.output_path: owner_of(page, content) for page in pages})
 
 

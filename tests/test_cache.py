@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import NOW, copy_fixture, paths_for
 from engine import pipeline
+from test_incremental import OPERATIONS, operation, tree
 
 
 @pytest.fixture
@@ -52,6 +54,8 @@ def test_rendered_markdown_is_kept_between_builds_and_changes_nothing(tmp_path, 
     cache = tmp_path / ".cache"
     assert pipeline.build(paths_for(content), tmp_path / "cold", NOW, False, workers=1, cache=cache) == 0
     [kept] = cache.glob("markdown-*.pickle")
+    for pages in cache.glob("pages-*.sqlite"):               # else no page is rendered at all
+        pages.unlink()
     monkeypatch.setattr(markdown, "_FRAGMENTS", {})          # a new process: an empty memory
     rendered = []
     real_parse = markdown.MARKDOWN.parse
@@ -63,3 +67,37 @@ def test_rendered_markdown_is_kept_between_builds_and_changes_nothing(tmp_path, 
     assert cold == warm
     kept.write_bytes(b"not a pickle")                        # a damaged cache is ignored, not fatal
     assert pipeline.build(paths_for(content), tmp_path / "again", NOW, False, workers=1, cache=cache) == 0
+
+
+@settings(max_examples=15)
+@given(st.lists(st.sampled_from(OPERATIONS), min_size=1, max_size=5))
+def test_pages_from_the_cache_give_exactly_a_clean_build_after_any_change(tmp_path_factory, steps):
+    base = tmp_path_factory.mktemp("page-cache")
+    copy_fixture(base)
+    (base / "overrides").mkdir()
+    paths = paths_for(base / "content", base / "overrides")
+    out, cache = base / "_site", base / ".cache"
+    assert pipeline.build(paths, out, NOW, False, workers=1, cache=cache) == 0
+    for n, name in enumerate(steps, 1):
+        operation(name, base, n)
+        code = pipeline.build(paths, out, NOW, False, workers=1, cache=cache)
+        clean = pipeline.build_site(paths, base / f"clean-{n}", NOW, workers=1)
+        assert (code == 0) == clean.ok, name
+        if clean.ok:
+            assert tree(out) == tree(base / f"clean-{n}"), name
+
+
+def test_unchanged_pages_are_not_rendered_again(tmp_path, monkeypatch, capsys):
+    from engine import render
+    content = copy_fixture(tmp_path)
+    out, cache = tmp_path / "_site", tmp_path / ".cache"
+    assert pipeline.build(paths_for(content), out, NOW, False, workers=1, cache=cache) == 0
+    rendered = []
+    real = render.render_page
+    monkeypatch.setattr(render, "render_page", lambda env, page: rendered.append(page.url) or real(env, page))
+    operation("edit claim note", tmp_path, 1)
+    assert pipeline.build(paths_for(content), out, NOW, False, workers=1, cache=cache) == 0
+    # the edited claim's page and the pages that list it (the cache keys on whole files); not the rest
+    assert "claims/valuation/" in rendered and "claims/" in rendered
+    assert not {"claims/round-size/", "entities/big-fund/", "timeline/", "404.html"} & set(rendered)
+    assert "pages unchanged since the last build were not rendered again" in capsys.readouterr().out

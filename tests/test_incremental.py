@@ -44,6 +44,14 @@ def operation(name: str, base: Path, n: int):
         replace(content / "claims/round-size.yaml", "  - source: weekly-copy", "  - source: wire")
     elif name == "claim updated date":
         replace(content / "claims/round-size.yaml", "updated: 2026-11-01", "updated: 2026-11-05")
+    elif name == "edit claim note":
+        replace(content / "claims/valuation.yaml", "Two reports disagree", f"Two reports ({n}) disagree")
+    elif name == "note cites a source":
+        replace(content / "claims/valuation.yaml", "Two reports disagree", "Two reports [@weekly-copy] disagree")
+    elif name == "edit event body":
+        replace(content / "events/round-a.yaml", "The round was led", f"The round ({n}) was led")
+    elif name == "edit source notes":
+        replace(content / "sources/weekly-copy.yaml", "Only this copy", f"Only this ({n}) copy")
     elif name == "edit event":
         replace(content / "events/round-a.yaml", "title: Acme raises its Series A",
                 f"title: Acme raises its Series A ({n})")
@@ -92,7 +100,8 @@ def operation(name: str, base: Path, n: int):
         write(base / f"overrides/static/extra-{n}.txt", "x")
 
 
-OPERATIONS = ["edit claim", "edit claim with an old id", "claim status", "claim cites another source", "claim updated date",
+OPERATIONS = ["edit claim", "edit claim note", "note cites a source", "edit event body",
+              "edit source notes", "edit claim with an old id", "claim status", "claim cites another source", "claim updated date",
               "edit event", "event date", "edit source", "edit entity", "relation target",
               "correction target", "edit correction", "valuation joins the round", "figure value",
               "relation kind", "add claim", "delete claim", "break a reference",
@@ -140,6 +149,27 @@ def test_an_edit_re_renders_only_the_pages_made_from_it(tmp_path):
     assert "sources/wire/index.html" in changed and "claims/valuation/index.html" in changed
     assert "claims/round-size/index.html" not in changed    # does not cite the wire
     assert "entities/big-fund/index.html" not in changed
+
+
+def test_a_note_edit_re_renders_only_its_own_page_and_a_listing_edit_every_list(tmp_path):
+    copy_fixture(tmp_path)
+    dev = DevBuild(paths_for(tmp_path / "content"), tmp_path / "dev", NOW)
+    assert dev.update().ok
+    rendered: list[str] = []
+    render = dev.renderer.pages
+    dev.renderer.pages = lambda pages, *args: rendered.extend(p.output_path for p in pages) or render(pages, *args)
+
+    def rendered_after(operation_name: str) -> set[str]:
+        rendered.clear()
+        operation(operation_name, tmp_path, 3)
+        assert dev.update().ok
+        return set(rendered)
+
+    # the note is shown on the claim's page only; pages that list the claim are not rendered
+    assert rendered_after("edit claim note") == {"claims/valuation/index.html"}
+    # the statement is shown wherever the claim is listed
+    assert {"claims/valuation/index.html", "claims/index.html", "sources/wire/index.html",
+            "events/round-a/index.html", "corrections/index.html", "index.html"} <= rendered_after("edit claim")
 
 
 def test_the_dev_server_previews_drafts_only_when_asked(tmp_path):

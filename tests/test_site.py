@@ -289,9 +289,12 @@ def test_each_page_records_the_content_and_templates_it_was_made_from(tmp_path):
     assert claim.templates == {"claim.html", "base.html", "partials/notes.html", "partials/citation.html",
                                "partials/status.html", "partials/corrections_of_item.html",
                                "partials/chart_funding.html"}
-    assert {"claims/valuation", "sources/wire", "sources/daily-report", "events/round-a",
+    assert {"claims/valuation", "sources/wire", "sources/daily-report", "events/round-a@listed",
             "corrections/valuation-figure", "site"} <= claim.content
-    assert "claims/round-size" not in claim.content
+    assert "claims/round-size" not in claim.content and "events/round-a" not in claim.content
+    # a page that only lists a claim depends on its listing, not on its note
+    source = files["sources/wire/index.html"]
+    assert "claims/valuation@listed" in source.content and "claims/valuation" not in source.content
     timeline = files["timeline/index.html"]
     assert "partials/event.html" in timeline.templates
     assert {"events/round-a", "events/founding", "events/cameras"} <= timeline.content
