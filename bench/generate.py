@@ -249,7 +249,7 @@ class Generator:
                 figure = {"value": r.choice([5, 10, 30, 50, 60, 120, 410, 600, 1200]) * 1_000_000,
                           "comparator": r.choice(COMPARATORS), "currency": "USD",
                           "measures": r.choice(MEASURES), "as_of": f"{r.randint(2014, 2023)}-0{r.randint(1, 9)}"}
-                if r.random() < 0.3:
+                if r.random() < 0.3 and figure["measures"] in ("amount-raised", "valuation", "valuation-post-money"):
                     figure["funding_event"] = r.choice(self.events)
                 entry["figure"] = figure
             entries.append(entry)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from . import schema
+from . import charts, schema
 from .strings import strings_for
 from .validate import Content, markdown_citations
 
@@ -257,8 +257,12 @@ def home_page(content: Content, links: Links) -> PageModel:
             | _keys("corrections", content.corrections))
     story = next((p for p in content.pages.values() if p.slug == "story"), None)
     keys |= _keys("sources", (target for *_, target, _ in markdown_citations("site", content.site)))
+    places = _event_places(_all_events_pages(content))
+    strip = charts.topic_strip(_by_date(content.events), list(content.site.topics),
+                               lambda event: f"{places[event.id]}#event-{event.id}",
+                               strings_for(content.site))
     return _page(content, url="", template="home.html", kind="home", title=content.site.title,
-                 description=content.site.description, keys=keys, strands=strands,
+                 description=content.site.description, keys=keys, strands=strands, topic_strip=strip,
                  updates=[_update(kind, item) for kind, item in updates],
                  corrections=corrections, story=story,
                  statuses=content.site.statuses)
@@ -276,26 +280,80 @@ def _year_groups(events: list[schema.Event]) -> list[Group]:
             for year, group in groupby(events, key=lambda e: e.date.year)]
 
 
+def _all_events_pages(content: Content) -> list[PageModel]:
+    everything = _by_date(content.events)
+    timelines = sorted(content.timelines.values(), key=lambda t: (t.order, t.id))
+    return _index(content, url="timeline/", group_dir="", groups=_year_groups(everything),
+                  item_kind="events", template="timeline.html", kind="timeline",
+                  size=content.site.timeline_page_size, title=strings_for(content.site)["timeline"],
+                  description=f"Every event, in order: {content.site.description}",
+                  keys=_keys("events", content.events) | _keys("timelines", content.timelines),
+                  shown_with=lambda event: _item_keys_cited("events", event),
+                  timeline=None, timelines=timelines, topic_strip=None, funding_chart=None,
+                  filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in everything)])
+
+
+def _event_places(pages: list[PageModel]) -> dict[str, str]:
+    """Where each event is listed: the address of its timeline page (a year's page when the
+    timeline is split)."""
+    return {event.id: page.url for page in pages for group in page.context["groups"]
+            for event in group.items}
+
+
+_CHART_FORMATTERS: dict[tuple, Any] = {}
+
+
+def _chart_text(content: Content):
+    """The interface strings and the date and number formatter the charts write their labels
+    with: one formatter per language and strings, so its caches serve every page (imported
+    here: render imports this module)."""
+    from .render import Formatter
+    strings = strings_for(content.site)
+    key = (content.site.language, tuple(sorted(strings.items())))
+    if key not in _CHART_FORMATTERS:
+        _CHART_FORMATTERS.clear()
+        _CHART_FORMATTERS[key] = Formatter(content.site.language, strings)
+    return strings, _CHART_FORMATTERS[key]
+
+
+def _with_charts(content: Content, pages: list[PageModel], events: list[schema.Event],
+                 funding: bool, places: dict[str, str]) -> list[PageModel]:
+    """Puts the charts on a timeline's first page (the only one, or the overview of a split
+    one): the events per topic and year and, on a timeline with funding rounds, the figures
+    of each round. The funding chart depends on the listing of every claim (figures are part
+    of it), since any claim may gain a figure of a round."""
+    strings, formatter = _chart_text(content)
+    first = pages[0]
+    strip = charts.topic_strip(events, list(content.site.topics),
+                               lambda event: f"{places[event.id]}#event-{event.id}", strings)
+    chart, keys = None, set()
+    if funding:
+        figures = charts.funding_figures(content, formatter, {e.id for e in events})
+        chart = charts.funding_chart(content, formatter, strings, figures)
+        keys = (_listed_keys("claims", {f.claim for f in figures})
+                | _listed_keys("sources", {f.source for f in figures}))
+    first = dataclasses.replace(
+        first, context={**first.context, "topic_strip": strip, "funding_chart": chart},
+        depends_on=first.depends_on | keys | (_listed_keys("claims", content.claims) if funding else set()),
+        updated=max(first.updated, _updated(content, keys)) if keys else first.updated)
+    return [first] + pages[1:]
+
+
 def timeline_pages(content: Content, links: Links) -> list[PageModel]:
     everything = _by_date(content.events)
     timelines = sorted(content.timelines.values(), key=lambda t: (t.order, t.id))
-    strings = strings_for(content.site)
-    pages = _index(content, url="timeline/", group_dir="", groups=_year_groups(everything),
-                   item_kind="events", template="timeline.html", kind="timeline",
-                   size=content.site.timeline_page_size, title=strings["timeline"], description=f"Every event, in order: {content.site.description}",
-                   keys=_keys("events", content.events) | _keys("timelines", content.timelines),
-                   shown_with=lambda event: _item_keys_cited("events", event),
-                   timeline=None, timelines=timelines,
-                   filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in everything)])
+    all_events = _all_events_pages(content)
+    pages = _with_charts(content, all_events, everything, False, _event_places(all_events))
     for timeline in timelines:
         events = [e for e in everything if timeline.id in e.timelines]
-        pages += _index(content, url=item_url("timelines", timeline.id), group_dir="",
+        own = _index(content, url=item_url("timelines", timeline.id), group_dir="",
                         groups=_year_groups(events), item_kind="events", template="timeline.html",
                         kind="timeline", size=content.site.timeline_page_size, title=timeline.title, description=timeline.description,
                         keys=_keys("events", (e.id for e in events)) | _keys("timelines", content.timelines),
                         shown_with=lambda event: _item_keys_cited("events", event),
-                        timeline=timeline, timelines=timelines,
+                        timeline=timeline, timelines=timelines, topic_strip=None, funding_chart=None,
                         filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in events)])
+        pages += _with_charts(content, own, events, True, _event_places(own)) if events else own
     return pages
 
 
@@ -341,7 +399,14 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
     keys = ({f"claims/{claim.id}"} | _item_keys_cited("claims", claim) | _listed_keys("events", event_ids)
             | {k for c in corrections for k in _item_keys_cited("corrections", c)}
             | _listed_keys("entities", claim.entities) | _keys("corrections", (c.id for c in corrections)))
+    chart = None
+    if differ and any(f["figure"].funding_event for f in figures):
+        strings, formatter = _chart_text(content)
+        chart = charts.funding_chart(content, formatter, strings,
+                                     charts.funding_figures(content, formatter, claims=[claim]))
+        keys |= _listed_keys("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
     return _page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
+                 funding_chart=chart,
                  title=claim.statement, description=f"{statuses[claim.status].label}: "
                  f"{claim.statement} Claimed by {claim.claimant}.", keys=keys,
                  claim=claim, status=statuses[claim.status], rows=rows, figures=figures,
@@ -426,11 +491,18 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
     groups = [Group(kind, kind, strings[f"entity_{kind}"],
                     sorted((e for e in content.entities.values() if e.kind == kind),
                            key=lambda e: (e.name.lower(), e.id))) for kind in kinds]
-    return _index(content, url="entities/", group_dir="kind/", groups=groups, item_kind="entities",
-                  size=content.site.index_page_size,
-                  template="entities.html", kind="index", title=strings["entities"],
-                  description=f"Everyone and every organisation in {content.site.title}.",
-                  keys=_listed_keys("entities", content.entities), item_keys=_listed_keys)
+    pages = _index(content, url="entities/", group_dir="kind/", groups=groups, item_kind="entities",
+                   size=content.site.index_page_size,
+                   template="entities.html", kind="index", title=strings["entities"],
+                   description=f"Everyone and every organisation in {content.site.title}.",
+                   keys=_listed_keys("entities", content.entities), item_keys=_listed_keys, network=None)
+    diagram = charts.network(content.entities, strings)
+    if diagram:
+        shown_sources = {s for n in diagram.nodes for r in n.relations for s in r.sources}
+        first = pages[0]
+        pages[0] = dataclasses.replace(first, context={**first.context, "network": diagram},
+                                       depends_on=first.depends_on | _listed_keys("sources", shown_sources))
+    return pages
 
 
 def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageModel:

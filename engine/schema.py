@@ -205,6 +205,7 @@ class Source(Item):
 Stance = Literal["supports", "contradicts", "reports"]
 Measure = Literal["amount-raised", "valuation", "valuation-pre-money", "valuation-post-money",
                   "revenue", "loss", "count", "share", "other"]
+MONEY_MEASURES = ("amount-raised", "valuation", "valuation-pre-money", "valuation-post-money")
 Comparator = Literal["exactly", "about", "more-than", "at-least", "up-to", "less-than"]
 
 
@@ -215,7 +216,20 @@ class Figure(Strict):
     currency: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")] | None = None
     as_of: DateText | None = None
     measures: Measure
-    funding_event: Slug | None = Field(None, description="the event id of the funding round")
+    funding_event: Slug | None = Field(
+        None, description="the event this amount raised or valuation belongs to (the funding "
+                          "round, the listing, the report that gave it): puts the figure on the "
+                          "funding chart of that event's timeline")
+
+    @model_validator(mode="after")
+    def _funding_event_only_for_money(self):
+        if self.funding_event and self.measures not in MONEY_MEASURES:
+            raise ValueError(f"funding_event is for an amount raised or a valuation, not a figure "
+                             f'that measures "{self.measures}": change measures, or remove '
+                             "funding_event")
+        if self.funding_event and not self.currency:
+            raise ValueError("a figure with a funding_event needs its currency, e.g. currency: USD")
+        return self
 
 
 class ClaimSource(Strict):

@@ -68,6 +68,12 @@ def operation(name: str, base: Path, n: int):
                 "item: claims/round-size")
     elif name == "edit correction":
         replace(content / "corrections/valuation-figure.yaml", "given as $40m.", f"given as ${n}m.")
+    elif name == "valuation joins the round":   # the funding chart gains a lane
+        replace(content / "claims/valuation.yaml", "as_of: 2018-04}", "as_of: 2018-04, funding_event: round-a}")
+    elif name == "figure value":
+        replace(content / "claims/round-size.yaml", "value: 10000000,", f"value: {10_000_000 + n},")
+    elif name == "relation kind":
+        replace(content / "entities/big-fund.yaml", "kind: investor-in", "kind: partner-of")
     elif name == "add claim":
         write(content / f"claims/new-{n}.yaml", CLAIM.format(n=n, source="wire", d=n % 9 + 1))
     elif name == "delete claim":
@@ -99,8 +105,10 @@ def operation(name: str, base: Path, n: int):
 OPERATIONS = ["edit claim", "edit claim note", "note cites a source", "edit event body",
               "edit source notes", "edit claim with an old id", "claim status", "claim cites another source", "claim updated date",
               "edit event", "event date", "edit source", "edit entity", "relation target",
-              "correction target", "edit correction", "add claim", "delete claim", "break a reference",
-              "fix a reference", "draft toggle", "embargo toggle", "claim in a script the card font lacks", "edit page", "edit site",
+              "correction target", "edit correction", "valuation joins the round", "figure value",
+              "relation kind", "add claim", "delete claim", "break a reference",
+              "fix a reference", "draft toggle", "embargo toggle", "claim in a script the card font lacks",
+              "edit page", "edit site",
               "override template", "edit static", "add static"]
 
 
