@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cards, model
+from . import cards, export, model
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
 from .pipeline import BuildResult, Paths, build_date, collector_paused
@@ -90,7 +90,8 @@ class DevBuild:
             cards.CACHE.start_build()
             files = result.timings.run("render", self._collect, renderer, pages,
                                        renderer.pages(pages) + renderer.site_files(pages)
-                                       + renderer.static_outputs() + renderer.card_outputs(pages))
+                                       + renderer.static_outputs() + renderer.card_outputs(pages)
+                                       + export.outputs(content, pages))
             cards.CACHE.keep_only_used()
         except Exception as error:  # noqa: BLE001 - shown in the browser like any other problem
             result.failures = getattr(error, "problems", None) or [Problem("templates", 1, 1, str(error))]
@@ -246,6 +247,8 @@ class DevBuild:
         self._item_pages.update({page.item: page for page in rebuilt.values() if page.item})
         touched |= self._drop_unused_cards(replaced, list(rebuilt.values()))
         outputs = renderer.pages(to_render) + renderer.card_outputs(to_render)
+        # citation files of the re-rendered pages; the data files after any content change
+        outputs += export.outputs(content, to_render, with_data=bool(keys))
         if template_names:
             outputs += renderer.site_files(list(self.pages.values()))
         elif sitemap_changed or feed_changed:

@@ -620,7 +620,13 @@ FAMILIES = {
     "entities": lambda content, links: entities_index(content, links),
     "corrections": lambda content, links: [corrections_page(content, links)],
     "404": lambda content, links: [not_found_page(content)],
+    "data": lambda content, links: [_data_page(content)],
 }
+
+
+def _data_page(content: Content) -> PageModel:
+    from .export import data_page   # the open-data module builds on this one
+    return data_page(content)
 
 
 def site_wide_pages(content: Content, links: Links, families=FAMILIES) -> list[PageModel]:
@@ -632,7 +638,7 @@ def family_of(page: PageModel) -> str | None:
     """Which builder in FAMILIES made a site-wide page."""
     if page.kind in ("home", "timeline", "404"):
         return {"home": "home", "timeline": "timelines", "404": "404"}[page.kind]
-    if page.kind == "index":
+    if page.kind in ("index", "data"):
         return page.url.split("/", 1)[0]
     return None
 
