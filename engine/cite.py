@@ -147,7 +147,9 @@ def csl_json(records: list[dict]) -> bytes:
 
 # --- BibTeX --------------------------------------------------------------------------------------
 
-LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
+# Braces become commands, not \{ and \}: BibTeX counts every brace, escaped or not, so a
+# title with one lone brace would otherwise unbalance the entry.
+LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&", "%": r"\%",
                   "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}"}
 _SPECIAL = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + "]")

@@ -3,7 +3,8 @@
 Pure functions from validated content (or page models) to bytes:
 
 - data/<kind>.json: every published item of a kind with its full structure, as the schema in
-  data/schemas/ describes it, plus `url`, its page on the site;
+  data/schemas/ describes it, plus `page_url`, its page on the site (a source's own `url` is
+  the original's address);
 - data/<kind>.csv: one row per item. Flattening: a plain value is the cell; an object field
   (a source's `archived`) becomes one column per sub-field, `archived.url`; a list becomes
   one cell holding a JSON array; an empty cell is a value that is not set;
@@ -36,6 +37,7 @@ EXPORTED = {"claims": "claim.schema.json", "events": "event.schema.json",
 # Editorial workflow fields: always false / in the past for a published item, so left out.
 LEFT_OUT = {"draft", "publish_after"}
 DATA_DIR = "data/"
+PAGE_URL = "page_url"   # the field added to every item: its page on the site
 
 
 def _json_bytes(data) -> bytes:
@@ -50,9 +52,9 @@ def item_page_url(kind: str, item_id: str) -> str:
 
 
 def item_record(site: schema.Site, kind: str, item) -> dict:
-    """One item as exported: the schema's fields, less the workflow ones, plus `url`."""
+    """One item as exported: the schema's fields, less the workflow ones, plus `page_url`."""
     record = item.model_dump(mode="json", exclude=LEFT_OUT)
-    record["url"] = site.base_url + item_page_url(kind, item.id)
+    record[PAGE_URL] = site.base_url + item_page_url(kind, item.id)
     return record
 
 
@@ -95,7 +97,7 @@ def csv_columns(kind: str) -> list[str]:
             continue
         nested = _single_model(info.annotation)
         columns += [f"{name}.{sub}" for sub in nested.model_fields] if nested else [name]
-    return columns + ["url"]
+    return columns + [PAGE_URL]
 
 
 def csv_cell(value) -> str:
@@ -216,8 +218,8 @@ def field_rows(kind: str, site: schema.Site) -> list[dict]:
     json_schema = schema.json_schemas()[EXPORTED[kind]]
     rows = []
     for column in csv_columns(kind):
-        if column == "url":
-            rows.append({"name": "url", "type": "web address",
+        if column == PAGE_URL:
+            rows.append({"name": PAGE_URL, "type": "web address",
                          "description": f"the item's page on {site.title}"})
             continue
         prop = _property(json_schema, column)
