@@ -266,3 +266,10 @@ def test_a_hostile_title_is_escaped_in_bibtex_and_intact_everywhere_else(tmp_pat
     soup = page(out, "claims/valuation/")
     assert soup.find("meta", attrs={"name": "citation_title"})["content"] == HOSTILE
     assert f"“{HOSTILE}”" in soup.find(class_="suggested-citation").get_text()
+
+
+def test_the_data_may_be_fetched_from_other_sites_on_netlify():
+    from site_server import netlify_headers
+    assert netlify_headers("/data/claims.json")["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in netlify_headers("/claims/x/")
+    assert "'none'" in netlify_headers("/data/claims.json")["Content-Security-Policy"]
