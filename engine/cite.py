@@ -141,8 +141,9 @@ def csl_for_source(source: schema.Source) -> dict:
 
 
 def csl_json(records: list[dict]) -> bytes:
-    """A CSL-JSON file: always an array of items."""
-    return (json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    """A CSL-JSON file: always an array of items, one item per line."""
+    lines = ",\n".join(json.dumps(r, sort_keys=True, ensure_ascii=False) for r in records)
+    return f"[\n{lines}\n]\n".encode("utf-8")
 
 
 # --- BibTeX --------------------------------------------------------------------------------------

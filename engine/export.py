@@ -13,12 +13,13 @@ Pure functions from validated content (or page models) to bytes:
 - <page>/cite.json and <page>/cite.bib for the pages that show a "Cite this page" block.
 
 Only published items are exported (Content holds nothing else). Output is deterministic: rows
-sorted by id, JSON keys sorted, UTF-8, "\n" line endings for JSON and BibTeX, "\r\n" for CSV
-(RFC 4180).
+sorted by id, JSON keys sorted, one item per line in the JSON lists, UTF-8, "\n" line endings
+for JSON and BibTeX, "\r\n" for CSV (RFC 4180).
 """
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import types
@@ -62,15 +63,60 @@ def _sorted_items(content: Content, kind: str) -> list:
     return [content.kind(kind)[key] for key in sorted(content.kind(kind))]
 
 
-def dataset_json(content: Content, kind: str) -> bytes:
+def _compact(data) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def json_lines_document(header: dict, list_key: str, lines: list[str]) -> bytes:
+    """JSON with the header's fields one per line, then the list with one record (already
+    encoded) per line: readable, a one-line diff per changed item, and fast to write."""
+    fields = [f"{_compact(key)}: {_compact(value)}," for key, value in sorted(header.items())]
+    return ("{\n" + "\n".join(fields) + f"\n{_compact(list_key)}: [\n" + ",\n".join(lines)
+            + ("\n" if lines else "") + "]\n}\n").encode("utf-8")
+
+
+class ItemMemo:
+    """Each item's exported forms, kept while the item object stays the same: the dev server
+    swaps in a new object only for an edited item, so after an edit only that item is
+    serialised again (a clean build starts empty). An entry holds its item, so an id() is
+    never reused while its entry lives; entries of items gone from the content are dropped
+    at the end of each export."""
+
+    def __init__(self):
+        self.entries: dict[tuple[str, int], tuple] = {}
+        self.used: dict[tuple[str, int], tuple] = {}
+
+    def get(self, tag: str, item, context, make):
+        key = (tag, id(item))
+        entry = self.entries.get(key)
+        if entry is None or entry[0] is not item or entry[1] != context:
+            entry = (item, context, make())
+        self.used[key] = entry
+        return entry[2]
+
+    def sweep(self) -> None:
+        self.entries, self.used = self.used, {}
+
+
+MEMO = ItemMemo()
+
+
+def item_forms(site: schema.Site, kind: str, item) -> tuple[str, str]:
+    """An item's line in the JSON file and its record in the CSV file."""
+    record = item_record(site, kind, item)
+    return _compact(record), csv_line(csv_row(record, csv_columns(kind)))
+
+
+def dataset_files(content: Content, kind: str) -> tuple[bytes, bytes]:
+    """data/<kind>.json and data/<kind>.csv."""
     site = content.site
-    return _json_bytes({
-        "title": f"{site.title}: {kind}", "kind": kind, "site": site.base_url,
-        "publisher": site.publisher.name,
-        "licence": site.licence.model_dump(mode="json"),
-        "schema": f"schemas/{EXPORTED[kind]}",
-        "count": len(content.kind(kind)),
-        "items": [item_record(site, kind, item) for item in _sorted_items(content, kind)]})
+    forms = [MEMO.get(kind, item, site.base_url, lambda item=item: item_forms(site, kind, item))
+             for item in _sorted_items(content, kind)]
+    header = {"title": f"{site.title}: {kind}", "kind": kind, "site": site.base_url,
+              "publisher": site.publisher.name, "licence": site.licence.model_dump(mode="json"),
+              "schema": f"schemas/{EXPORTED[kind]}", "count": len(forms)}
+    return (json_lines_document(header, "items", [line for line, _ in forms]),
+            csv_document(csv_columns(kind), [row for _, row in forms]))
 
 
 def site_json(content: Content) -> bytes:
@@ -89,7 +135,8 @@ def _single_model(annotation) -> type[BaseModel] | None:
     return None
 
 
-def csv_columns(kind: str) -> list[str]:
+@functools.cache
+def csv_columns(kind: str) -> tuple[str, ...]:
     """The CSV header of a kind, from its schema: the same whatever the content."""
     columns = []
     for name, info in schema.KINDS[kind].model_fields.items():
@@ -97,7 +144,7 @@ def csv_columns(kind: str) -> list[str]:
             continue
         nested = _single_model(info.annotation)
         columns += [f"{name}.{sub}" for sub in nested.model_fields] if nested else [name]
-    return columns + [PAGE_URL]
+    return (*columns, PAGE_URL)
 
 
 def csv_cell(value) -> str:
@@ -110,7 +157,7 @@ def csv_cell(value) -> str:
     return str(value)
 
 
-def csv_row(record: dict, columns: list[str]) -> list[str]:
+def csv_row(record: dict, columns) -> list[str]:
     row = []
     for column in columns:
         name, _, sub = column.partition(".")
@@ -121,32 +168,42 @@ def csv_row(record: dict, columns: list[str]) -> list[str]:
     return row
 
 
-def dataset_csv(content: Content, kind: str) -> bytes:
+def csv_line(cells) -> str:
+    """One CSV record, quoted as needed, ending in CRLF (RFC 4180)."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    columns = csv_columns(kind)
-    writer.writerow(columns)
-    for item in _sorted_items(content, kind):
-        writer.writerow(csv_row(item_record(content.site, kind, item), columns))
-    return buffer.getvalue().encode("utf-8")
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(cells)
+    return buffer.getvalue()
+
+
+def csv_document(columns, lines: list[str]) -> bytes:
+    return (csv_line(columns) + "".join(lines)).encode("utf-8")
 
 
 # --- every data file ------------------------------------------------------------------------------
 
+@functools.cache
+def json_schemas() -> dict[str, dict]:
+    """The schemas depend only on engine/schema.py: made once per process (read, never changed)."""
+    return schema.json_schemas()
+
+
+@functools.cache
 def schema_files() -> dict[str, bytes]:
     """The JSON Schemas, byte for byte as `python build.py schemas` writes them to schemas/."""
-    return {name: _json_bytes(data) for name, data in sorted(schema.json_schemas().items())}
+    return {name: _json_bytes(data) for name, data in sorted(json_schemas().items())}
 
 
 def data_files(content: Content) -> dict[str, bytes]:
     """Every file under data/, by site-relative path."""
     files = {f"{DATA_DIR}site.json": site_json(content)}
     for kind in EXPORTED:
-        files[f"{DATA_DIR}{kind}.json"] = dataset_json(content, kind)
-        files[f"{DATA_DIR}{kind}.csv"] = dataset_csv(content, kind)
-    sources = _sorted_items(content, "sources")
-    files[f"{DATA_DIR}sources.bib"] = cite.bibtex_file([cite.bibtex_for_source(s) for s in sources])
-    files[f"{DATA_DIR}sources.csl.json"] = cite.csl_json([cite.csl_for_source(s) for s in sources])
+        files[f"{DATA_DIR}{kind}.json"], files[f"{DATA_DIR}{kind}.csv"] = dataset_files(content, kind)
+    references = [MEMO.get("references", source, None, lambda source=source: (
+        cite.bibtex_for_source(source), cite.csl_for_source(source)))
+        for source in _sorted_items(content, "sources")]
+    MEMO.sweep()
+    files[f"{DATA_DIR}sources.bib"] = cite.bibtex_file([bib for bib, _ in references])
+    files[f"{DATA_DIR}sources.csl.json"] = cite.csl_json([csl for _, csl in references])
     files.update({f"{DATA_DIR}schemas/{name}": data for name, data in schema_files().items()})
     return dict(sorted(files.items()))
 
@@ -215,7 +272,7 @@ def _property(json_schema: dict, column: str) -> dict:
 def field_rows(kind: str, site: schema.Site) -> list[dict]:
     """What the data page says about each column of a kind: name, type and the schema's
     description."""
-    json_schema = schema.json_schemas()[EXPORTED[kind]]
+    json_schema = json_schemas()[EXPORTED[kind]]
     rows = []
     for column in csv_columns(kind):
         if column == PAGE_URL:
@@ -243,5 +300,5 @@ def data_page(content: Content) -> model.PageModel:
                        title=strings["open_data"],
                        description=f"Every claim, event, source, entity and correction of "
                                    f"{site.title}, as JSON and CSV, with schemas.",
-                       keys=keys, kinds=kinds, schemas=sorted(schema.json_schemas()),
+                       keys=keys, kinds=kinds, schemas=sorted(json_schemas()),
                        site_json=f"{DATA_DIR}site.json", sources_count=len(content.sources))

@@ -57,7 +57,7 @@ def test_csv_has_one_row_per_item_flattened_as_documented(site, content):
         assert raw.split(b"\n", 1)[0].endswith(b"\r") and raw.endswith(b"\r\n")   # RFC 4180 CRLF
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
         header, rows = rows[0], rows[1:]
-        assert header == csv_columns(kind) and header[0] == "id" and header[-1] == "page_url"
+        assert header == list(csv_columns(kind)) and header[0] == "id" and header[-1] == "page_url"
         assert [row[0] for row in rows] == sorted(content.kind(kind))
         items = {r["id"]: r for r in json.loads((site / f"data/{kind}.json").read_text())["items"]}
         for row in rows:
