@@ -273,3 +273,25 @@ def test_the_data_may_be_fetched_from_other_sites_on_netlify():
     assert netlify_headers("/data/claims.json")["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Origin" not in netlify_headers("/claims/x/")
     assert "'none'" in netlify_headers("/data/claims.json")["Content-Security-Policy"]
+
+
+def test_the_dev_server_keeps_the_data_and_citations_in_step_with_an_edit(tmp_path):
+    import os
+    from engine.incremental import DevBuild
+    from engine.pipeline import build_site
+    content = copy_fixture(tmp_path)
+    dev = DevBuild(paths_for(content), tmp_path / "dev", NOW)
+    assert dev.update().ok
+    source = content / "sources/wire.yaml"
+    source.write_text(source.read_text().replace("title: Acme valued at $50m, sources say",
+                                                 "title: Acme valued at $50m & more"))
+    os.utime(source, (2_000_000_000, 2_000_000_000))
+    assert dev.update().ok
+    assert "Acme valued at $50m & more" in dev.files["data/sources.json"].data.decode()
+    assert r"Acme valued at \$50m \& more" in dev.files["data/sources.bib"].data.decode()
+    assert r"\& more" in dev.files["sources/wire/cite.bib"].data.decode()
+    clean = build_site(paths_for(content), tmp_path / "clean", NOW, dev=True, workers=1)
+    generated = [p for p in clean.files if p.startswith("data/") or p.endswith(("cite.json", "cite.bib"))]
+    assert len(generated) > 30
+    for path in generated:
+        assert dev.files[path].data == clean.files[path].data, path
