@@ -295,7 +295,8 @@ def data_page(content: Content) -> model.PageModel:
               "count": len(content.kind(kind)), "json": f"{DATA_DIR}{kind}.json",
               "csv": f"{DATA_DIR}{kind}.csv", "schema": f"{DATA_DIR}schemas/{EXPORTED[kind]}",
               "fields": field_rows(kind, site)} for kind in EXPORTED]
-    keys = {f"{kind}/{key}" for kind in EXPORTED for key in content.kind(kind)}
+    # the page shows counts and the newest `updated`: what lists show, not notes
+    keys = {model.listed(f"{kind}/{key}") for kind in EXPORTED for key in content.kind(kind)}
     return model._page(content, url=DATA_DIR, template="data.html", kind="data",
                        title=strings["open_data"],
                        description=f"Every claim, event, source, entity and correction of "
