@@ -144,6 +144,23 @@ MUTATIONS = [
     Mutation("drafts stay out of the sitemap and feed", "engine/validate.py",
              "if drafts or is_published(entry.item, now)}", "if True}",
              ["tests/test_site.py::test_drafts_and_embargoed_items_are_left_out_everywhere"]),
+    Mutation("BibTeX fields escape LaTeX's special characters", "engine/cite.py",
+             'return _SPECIAL.sub(lambda m: LATEX_SPECIALS[m.group()], " ".join(text.split()))',
+             'return " ".join(text.split())',
+             ["tests/test_open_data.py::test_a_hostile_title_is_escaped_in_bibtex_and_intact_everywhere_else"]),
+    Mutation("a lone brace cannot unbalance a BibTeX entry", "engine/cite.py",
+             '"{": r"\\textbraceleft{}", "}": r"\\textbraceright{}"', '"{": r"\\{", "}": r"\\}"',
+             ["tests/test_open_data.py::test_a_hostile_title_is_escaped_in_bibtex_and_intact_everywhere_else"]),
+    Mutation("zip timestamps come from the reference date, not the clock", "engine/bundle.py",
+             "date_time=(day.year, day.month, day.day, 0, 0, 0)",
+             'date_time=__import__("time").localtime()[:6]',
+             ["tests/test_bundle.py::test_the_zip_holds_the_built_site_and_a_manifest_that_verifies"]),
+    Mutation("WARC record ids come from the content, not a random uuid4", "engine/bundle.py",
+             '"WARC-Date": date, "WARC-Record-ID": _record_id(', '"WARC-Date": date, "X-Id": _record_id(',
+             ["tests/test_bundle.py::test_the_bundle_is_byte_reproducible"]),
+    Mutation("the dev server rewrites the open data after an edit", "engine/incremental.py",
+             "with_data=bool(keys)", "with_data=False",
+             ["tests/test_open_data.py::test_the_dev_server_keeps_the_data_and_citations_in_step_with_an_edit"]),
 ]
 
 
