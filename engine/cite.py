@@ -71,7 +71,7 @@ def page_citation(site: schema.Site, page) -> PageCitation:
     item_id = getattr(item, "id", None) or page.url.strip("/").replace("/", "-") or "home"
     return PageCitation(
         key=f"{prefix}-{item_id}" if page.kind != "data" else "dataset",
-        kind=page.kind, title=page.title, authors=tuple(a.name for a in site.authors),
+        kind=page.kind, title=page.context.get("citation_title", page.title), authors=tuple(a.name for a in site.authors),
         publisher=site.publisher.name, container=site.title, published=published,
         updated=page.updated, url=site.base_url + page.url, language=site.language,
         licence=site.licence.name, downloads=downloads)

@@ -302,4 +302,5 @@ def data_page(content: Content) -> model.PageModel:
                        description=f"Every claim, event, source, entity and correction of "
                                    f"{site.title}, as JSON and CSV, with schemas.",
                        keys=keys, kinds=kinds, schemas=sorted(json_schemas()),
-                       site_json=f"{DATA_DIR}site.json", sources_count=len(content.sources))
+                       site_json=f"{DATA_DIR}site.json", sources_count=len(content.sources),
+                       citation_title=f"{site.title}: {strings['open_data']}")

@@ -107,6 +107,9 @@ def test_the_data_page_documents_every_file_and_is_linked_from_every_footer(site
     sources = soup.find(id="fields-sources").find_next("table")
     assert "archived.url" in sources.get_text()
     assert soup.find(class_="cite-this").find("a", href="/data/cite.bib") is not None
+    assert "“The Acme Files: Open data”" in soup.find(class_="suggested-citation").get_text()
+    [dataset] = csl_records(site / "data/cite.json")
+    assert dataset["type"] == "dataset" and dataset["title"] == "The Acme Files: Open data"
 
 
 def html_pages(site):
@@ -123,7 +126,10 @@ def test_every_page_carries_citation_meta_tags(site):
         meta = {}
         for tag in soup.find_all("meta", attrs={"name": True}):
             meta.setdefault(tag["name"], []).append(tag["content"])
-        assert meta["citation_title"] == [soup.find("meta", property="og:title")["content"]], path
+        title = soup.find("meta", property="og:title")["content"]
+        if path.parent.name == "data":   # the dataset is cited with the site's name
+            title = f"The Acme Files: {title}"
+        assert meta["citation_title"] == [title], path
         assert meta["citation_public_url"] == [soup.find("link", rel="canonical")["href"]], path
         assert meta["citation_author"] == ["Ada Reporter"] and meta["DC.creator"] == ["Ada Reporter"]
         assert meta["citation_publisher"] == ["Example Newsroom"]
