@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cards, export, model
+from . import cards, export, model, search
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
 from .pipeline import BuildResult, Paths, build_date, collector_paused
@@ -101,7 +101,11 @@ class DevBuild:
         self._item_pages = {page.item: page for page in pages if page.item}
         self.files = files
         result.files = files
-        result.written = result.timings.run("write", publish, files, self.out)
+        try:
+            result.written = result.timings.run("write", publish, files, self.out,
+                                                index=search.index_site)
+        except search.SearchIndexError as error:
+            result.failures = [Problem("search index", 1, 1, str(error))]
         return result
 
     def _collect(self, renderer: Renderer, pages, outputs) -> dict[str, Output]:
@@ -140,6 +144,12 @@ class DevBuild:
         touched = result.timings.run("render", self._rerender, keys, templates, static)
         result.files = self.files
         result.written = result.timings.run("write", self._write, touched)
+        if result.written:   # the HTML is in place: now the search index, timed on its own
+            try:
+                result.timings.run("search index", search.refresh_index, self.out)
+            except search.SearchIndexError as error:
+                result.failures = [Problem("search index", 1, 1, str(error))]
+                self.failures, self.stats = list(result.failures), {}
         return result
 
     def _item_edits(self, content_files: set[Path], now_stats) -> list[tuple[str, Path]] | None:

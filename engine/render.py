@@ -21,7 +21,7 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, meta, nodes,
                     select_autoescape)
 from markupsafe import Markup
 
-from . import cards, export, schema
+from . import cards, export, schema, search
 from .cite import meta_tags as citation_meta_tags, page_citation
 from .dates import DAY, MONTH, FuzzyDate
 from .headers import meta_policy
@@ -218,6 +218,9 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
 
     env.filters.update(language_name=language_name, markdown=markdown, fuzzy=formatter.fuzzy,
                        day=formatter.day, figure=formatter.figure, json_ld=json_ld)
+    topics_by_id = {topic.id: topic for topic in site.topics}
+    env.globals["search_fields"] = lambda page: search.page_fields(
+        page, topics_by_id, strings, formatter.fuzzy, formatter.day)
     return env
 
 
