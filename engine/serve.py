@@ -43,7 +43,10 @@ class DevSite:
             self.failures = list(result.failures)
             if result.ok:
                 self.base_path = self.builder.validation.site.base_path
+                indexing = result.timings.stages.pop("search index", None)
                 print(f"rebuilt: {len(result.files)} files, {result.timings}", flush=True)
+                if indexing is not None:   # timed on its own: it runs after the pages are written
+                    print(f"search index refreshed: {indexing * 1000:.0f} ms", flush=True)
             else:
                 print(f"{len(self.failures)} problems; showing them in the browser:", flush=True)
                 for problem in self.failures:

@@ -3,7 +3,11 @@ kept when nothing changed), every page has a GET search form, and the search pag
 JavaScript (results with kind and date, filters) and leads somewhere without it."""
 from __future__ import annotations
 
+import gzip
 import json
+import subprocess
+import sys
+import time
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,10 +15,11 @@ from playwright.sync_api import sync_playwright
 
 import test_browser
 from browser import ARGS, chromium_path
-from conftest import build, page
+from conftest import NOW, ROOT, build, copy_fixture, page
 from engine import search
 from site_server import serve
 from test_reliability import tree
+from test_serve import free_port, wait_for
 from test_validity import AXE, AXE_OPTIONS
 
 
@@ -239,3 +244,35 @@ def test_axe_finds_no_violations_on_the_search_page_with_results(browser, served
         found = search_page.evaluate("o => axe.run(document, o)", AXE_OPTIONS)["violations"]
         context.close()
         assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found] == [], scheme
+
+
+# --- the dev server ------------------------------------------------------------------------------
+
+def indexed_text(out) -> str:
+    return "".join(gzip.decompress(p.read_bytes()).decode("utf-8", "replace")
+                   for p in (out / "pagefind/fragment").glob("*.pf_fragment"))
+
+
+def test_the_dev_server_refreshes_the_index_after_a_rebuild(tmp_path):
+    content = copy_fixture(tmp_path)
+    out = tmp_path / "_site"
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content), "--out", str(out),
+         "--port", str(port), "--now", NOW], cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/search/", lambda s, h: s == 200)
+        assert wait_for(f"http://127.0.0.1:{port}/pagefind/pagefind.js", lambda s, h: s == 200)
+        assert "zebracorn" not in indexed_text(out)
+        claim = content / "claims/valuation.yaml"
+        claim.write_text(claim.read_text().replace("at about $50m.", "at about $50m, zebracorn."))
+        deadline = time.monotonic() + 30
+        while "zebracorn" not in indexed_text(out) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "zebracorn" in indexed_text(out)
+        assert not list(out.glob(".pagefind-*"))   # the fresh index was swapped in, nothing left
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert "search index refreshed: " in output, output
