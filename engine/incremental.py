@@ -144,7 +144,7 @@ class DevBuild:
         touched = result.timings.run("render", self._rerender, keys, templates, static)
         result.files = self.files
         result.written = result.timings.run("write", self._write, touched)
-        if result.written:   # the HTML is in place: now the search index, timed on its own
+        if any(path.endswith(".html") for path in touched):   # now the index, timed on its own
             try:
                 result.timings.run("search index", search.refresh_index, self.out)
             except search.SearchIndexError as error:
