@@ -7,7 +7,8 @@
   var input = form.elements.q, kind = form.elements.kind, topic = form.elements.topic;
   var status = document.querySelector("[data-search-status]");
   var list = document.querySelector("[data-search-results]");
-  var SHOWN = 20, loading = null, latest = 0, timer = null;
+  var more = document.querySelector("[data-search-more]");
+  var PAGE = 20, shown = PAGE, loading = null, latest = 0, timer = null;
 
   function pagefind() {
     if (!loading) {
@@ -65,21 +66,25 @@
     history.replaceState(null, "", "?" + params.toString());
   }
 
-  function run() {
-    var query = input.value.trim(), mine = ++latest, filters = {};
+  // `extra`: the reader asked for more results; they are added and the first new one focused.
+  function run(extra) {
+    var query = input.value.trim(), mine = ++latest, filters = {}, before = list.children.length;
+    shown = extra === true ? shown + PAGE : PAGE;
     remember(query);
     if (kind.value) { filters.kind = kind.value; }
     if (topic.value) { filters.topic = topic.value; }
-    if (!query) { list.replaceChildren(); status.textContent = ""; return; }
+    if (!query) { list.replaceChildren(); status.textContent = ""; more.hidden = true; return; }
     pagefind().then(function (pf) {
       return pf.search(query, { filters: filters });
     }).then(function (found) {
-      return Promise.all(found.results.slice(0, SHOWN).map(function (r) { return r.data(); }))
+      return Promise.all(found.results.slice(0, shown).map(function (r) { return r.data(); }))
         .then(function (items) {
           if (mine !== latest) { return; }
           list.replaceChildren.apply(list, items.map(result));
           var n = found.results.length;
-          if (!n) { say("none"); } else if (n > SHOWN) { say("shown", { shown: SHOWN, n: n }); } else { say("results", { n: n }); }
+          if (!n) { say("none"); } else if (n > shown) { say("shown", { shown: shown, n: n }); } else { say("results", { n: n }); }
+          more.hidden = n <= shown;
+          if (extra === true && list.children[before]) { list.children[before].querySelector("a").focus(); }
         });
     }).catch(function (error) {
       say("failed");
@@ -89,7 +94,7 @@
 
   function soon() {
     clearTimeout(timer);
-    timer = setTimeout(run, 250);
+    timer = setTimeout(function () { run(); }, 250);
   }
 
   var params = new URLSearchParams(location.search);
@@ -98,8 +103,9 @@
   topic.value = params.get("topic") || "";
   form.querySelector("[data-search-filters]").hidden = false;
   form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+  more.addEventListener("click", function () { run(true); });
   input.addEventListener("input", soon);
-  kind.addEventListener("change", run);
-  topic.addEventListener("change", run);
+  kind.addEventListener("change", function () { run(); });
+  topic.addEventListener("change", function () { run(); });
   if (input.value) { run(); }
 }());

@@ -200,6 +200,11 @@ def test_a_query_shows_results_with_kind_and_date_and_the_filters_narrow_them(vi
     assert {r["kind"] for r in found} <= KINDS and len({r["kind"] for r in found}) > 1
     assert all(r["about"].count(" · ") >= 1 and any(ch.isdigit() for ch in r["about"]) for r in found)
     assert search_page.locator("[data-search-status]").inner_text()
+    assert len(found) == 20   # the first twenty; the rest on demand, focus on the first new one
+    search_page.click("[data-search-more]")
+    search_page.wait_for_function("() => document.querySelectorAll('.search-results li').length > 20")
+    assert search_page.evaluate("document.activeElement.closest('li') === "
+                                "document.querySelectorAll('.search-results li')[20]")
     search_page.select_option("#search-kind", "Event")
     search_page.wait_for_function("() => [...document.querySelectorAll('.search-about strong')]"
                                   ".every(e => e.textContent === 'Event')")
@@ -224,6 +229,32 @@ def test_the_search_box_on_any_page_lands_on_the_search_page_with_results(visit)
     assert results(claim)
     assert claim.input_value("#search-q") == "valuation"
     assert_clean(v)
+
+
+def test_search_works_under_a_sub_path(browser, tmp_path):
+    content = copy_fixture(tmp_path)
+    site_yaml = content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("base_url: https://example.org/",
+                                                       "base_url: https://example.org/sub/"))
+    out = tmp_path / "_site"
+    assert build(content, out).ok
+    server, base = serve(out, base_path="/sub/")
+    # netlify.toml's paths are for a site at the root: this test is about addresses, not the CSP
+    context = browser.new_context(bypass_csp=True)
+    requested = []
+    try:
+        search_page = context.new_page()
+        search_page.on("request", lambda r: requested.append(r.url))
+        search_page.goto(base + "search/?q=Acme")
+        found = results(search_page)
+        assert found and all(r["href"].startswith("/sub/") for r in found)
+        search_page.locator(".search-results a").first.click()
+        search_page.wait_for_load_state()
+        assert search_page.title() != page(out, "404.html").title.get_text()
+        assert any("/sub/pagefind/pagefind.js" in url for url in requested)
+    finally:
+        context.close()
+        server.shutdown()
 
 
 def test_without_javascript_the_search_page_leads_to_the_indexes(visit):
