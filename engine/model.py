@@ -600,7 +600,7 @@ def search_page(content: Content, links: Links) -> PageModel:
     page = _page(content, url="search/", template="search.html", kind="search",
                  title=strings["search"],
                  description=strings["search_description"].format(title=content.site.title),
-                 keys=_keys("claims", content.claims) | _keys("events", content.events),
+                 keys=_listed_keys("claims", content.claims) | _listed_keys("events", content.events),
                  kinds=kinds, topics=topics, years=years,
                  filter_kinds=[strings[k] for k in ("claim", "event", "source", "entity", "page")],
                  filter_topics=[t.label for t in content.site.topics])
