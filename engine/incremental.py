@@ -103,9 +103,11 @@ class DevBuild:
         result.files = files
         try:
             result.written = result.timings.run("write", publish, files, self.out,
-                                                index=search.index_site)
+                                                index=lambda folder: result.timings.run(
+                                                    "search index", search.index_site, folder))
         except search.SearchIndexError as error:
             result.failures = [Problem("search index", 1, 1, str(error))]
+        result.timings.stages["write"] -= result.timings.stages.get("search index", 0)
         return result
 
     def _collect(self, renderer: Renderer, pages, outputs) -> dict[str, Output]:
