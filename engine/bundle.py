@@ -162,6 +162,12 @@ def run(paths, out: Path, now: str | None, strict: bool) -> int:
                 print(problem, file=sys.stderr)
             return 1
     files = {path: output.data for path, output in rendered.items()}
+    from . import search
+    try:   # the search index, as a build writes it: the bundle is the whole site
+        files.update(search.index_files(files))
+    except search.SearchIndexError as error:
+        print(f"search index:1:1: {error}", file=sys.stderr)
+        return 1
     written = write_bundle(files, content.site.title, content.site.base_url, content.now, out)
     for path in written:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -53,6 +53,19 @@ def index_site(site: Path) -> None:
     _index_into(site, site / INDEX_FOLDER)
 
 
+def index_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The search index of a site held in memory (path -> bytes), as path -> bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder) / "site"
+        for path, data in files.items():
+            if path.endswith(".html"):
+                (site / path).parent.mkdir(parents=True, exist_ok=True)
+                (site / path).write_bytes(data)
+        index_site(site)
+        return {p.relative_to(site).as_posix(): p.read_bytes()
+                for p in sorted((site / INDEX_FOLDER).rglob("*")) if p.is_file()}
+
+
 def refresh_index(site: Path) -> None:
     """Rebuilds the index of a folder in use (the dev server's): written aside, then swapped in."""
     fresh = site / f".{INDEX_FOLDER}-new"
