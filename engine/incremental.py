@@ -90,7 +90,8 @@ class DevBuild:
             cards.CACHE.start_build()
             files = result.timings.run("render", self._collect, renderer, pages,
                                        renderer.pages(pages) + renderer.site_files(pages)
-                                       + renderer.static_outputs() + renderer.card_outputs(pages))
+                                       + renderer.static_outputs() + renderer.card_outputs(pages)
+                                       + renderer.admin_outputs())
             cards.CACHE.keep_only_used()
         except Exception as error:  # noqa: BLE001 - shown in the browser like any other problem
             result.failures = getattr(error, "problems", None) or [Problem("templates", 1, 1, str(error))]
