@@ -135,6 +135,8 @@ def _fields(model_schema: dict, defs: dict, site: schema.Site) -> list[dict]:
     for name, spec in model_schema["properties"].items():
         field = {"label": _label(name), "name": name,
                  **_widget(name, spec, defs, site), "required": name in required}
+        if field["widget"] == "object" and not field["required"]:
+            _optional_inside(field["fields"])
         description = spec.get("description") or _nullable(spec).get("description")
         if field["widget"] in ("select", "relation") and description == SLUG_HINT:
             description = None   # the choices are listed: the id's spelling is no help
@@ -142,6 +144,15 @@ def _fields(model_schema: dict, defs: dict, site: schema.Site) -> list[dict]:
             field["hint"] = description
         fields.append(field)
     return fields
+
+
+def _optional_inside(fields: list[dict]) -> None:
+    """Decap checks the required fields of an optional object even when the object is left
+    out (a claim source without a figure would not save): inside one, nothing is required in
+    the form, and `build.py check` still reports a figure given without its value."""
+    for field in fields:
+        field["required"] = False
+        _optional_inside(field.get("fields", []))
 
 
 def _ordered(model: type[schema.Item], fields: list[dict]) -> list[dict]:

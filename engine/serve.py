@@ -81,6 +81,11 @@ class DevSite:
         if self.admin and path[len(self.base_path):] == "admin/config.yml":
             from .admin import with_local_backend   # in memory only: never in the output folder
             body = with_local_backend(body)
+        if target.suffix == ".js":
+            # livereload injects its script before each "</head>" of any response, not only
+            # HTML; in a script that text is inside a string (Decap CMS has three), where
+            # "<\/head>" means the same and is left alone
+            body = body.replace(b"</head>", b"<\\/head>")
         return _respond(start_response, "200 OK", body, content_type)
 
     def not_found(self, start_response):
