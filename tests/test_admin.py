@@ -278,3 +278,29 @@ def test_an_editor_changes_a_claim_in_the_browser_and_the_rebuilt_site_shows_it(
     shown, original = yaml.safe_load(saved), yaml.safe_load(before)
     shown["statement"] = original["statement"]
     assert shown == original   # nothing else changed: figure, relations, old ids, dates
+
+
+def test_serve_admin_adds_the_local_backend_only_in_the_dev_servers_responses(content, tmp_path):
+    from engine.serve import DevSite
+
+    def get(site, path):
+        answer = {}
+        body = b"".join(site.app({"PATH_INFO": path}, lambda status, headers: answer.update(status=status)))
+        assert answer["status"] == "200 OK", path
+        return body
+
+    with_admin(content)
+    plain = DevSite(paths_for(content), tmp_path / "_site", NOW, drafts=False)
+    plain.rebuild()
+    editing = DevSite(paths_for(content), tmp_path / "_site", NOW, drafts=False, admin=True)
+    editing.rebuild()
+    assert "local_backend" not in yaml.safe_load(get(plain, "/admin/config.yml"))
+    served = yaml.safe_load(get(editing, "/admin/config.yml"))
+    assert served["local_backend"] == {"url": admin.LOCAL_BACKEND}
+    assert b"local_backend" not in (tmp_path / "_site" / "admin" / "config.yml").read_bytes()
+    # livereload would inject its script into any response with "</head>", scripts too
+    built = (tmp_path / "_site" / "admin" / "decap-cms.js").read_bytes()
+    assert b"</head>" in built
+    assert b"</head>" not in get(editing, "/admin/decap-cms.js")
+    assert admin.repository_folder(paths_for(content)) == content.parent
+    assert admin.content_folder(paths_for(content)) == "content"
