@@ -10,6 +10,7 @@ A site without `admin:` gets no /admin/ at all.
 from __future__ import annotations
 
 import functools
+import html
 import json
 from pathlib import Path
 
@@ -264,14 +265,19 @@ def _config_file(site: schema.Site, folder: str) -> bytes:
     return _CONFIG_FILES[key]
 
 
-def outputs(site: schema.Site, paths) -> list[tuple[str, bytes]] | None:
-    """The /admin/ files, or [] when the site has no admin; None if Decap is not installed."""
+def outputs(site: schema.Site, paths, meta_policy: str | None = None) -> list[tuple[str, bytes]] | None:
+    """The /admin/ files, or [] when the site has no admin; None if Decap is not installed.
+    meta_policy: netlify.toml's policy for /admin/, for hosts that send no headers."""
     if site.admin is None:
         return []
     vendored = vendored_files(paths.root)
     if vendored is None:
         return None
-    files = [("admin/index.html", (FILES / "index.html").read_bytes()),
+    page = (FILES / "index.html").read_bytes()
+    if meta_policy:
+        tag = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(meta_policy)}">'
+        page = page.replace(b'<meta charset="utf-8">\n', b'<meta charset="utf-8">\n' + tag.encode() + b"\n", 1)
+    files = [("admin/index.html", page),
              ("admin/admin.js", (FILES / "admin.js").read_bytes()),
              ("admin/config.yml", _config_file(site, content_folder(paths)))]
     return files + [(f"admin/{name}", data) for name, data in vendored]

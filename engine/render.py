@@ -345,7 +345,8 @@ class Renderer:
     def admin_outputs(self) -> list[tuple[str, Output]]:
         """/admin/, when site.yaml asks for it (engine/admin.py)."""
         from . import admin
-        files = admin.outputs(self.content.site, self.paths)
+        policy = self.env.globals["content_security_policy"]   # set for hosts without headers
+        files = admin.outputs(self.content.site, self.paths, policy("admin/") if policy else None)
         if files is None:
             raise ContentError([admin.not_installed(self.content, self.paths)])
         return [(path, Output("admin", data, frozenset({"site"}))) for path, data in files]

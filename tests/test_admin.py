@@ -304,3 +304,17 @@ def test_serve_admin_adds_the_local_backend_only_in_the_dev_servers_responses(co
     assert b"</head>" not in get(editing, "/admin/decap-cms.js")
     assert admin.repository_folder(paths_for(content)) == content.parent
     assert admin.content_folder(paths_for(content)) == "content"
+
+
+def test_on_a_host_without_headers_the_admin_page_carries_its_own_policy(content, tmp_path):
+    from bs4 import BeautifulSoup
+    from engine.headers import meta_policy
+    from engine.pipeline import Deploy
+    result = build_site(paths_for(with_admin(content)), tmp_path / "out", NOW,
+                        deploy=Deploy(csp_meta=True))
+    assert result.ok, result.failures
+    soup = BeautifulSoup((tmp_path / "out" / "admin" / "index.html").read_text("utf-8"), "html.parser")
+    [meta] = soup.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert meta["content"] == meta_policy("/admin/", ROOT / "netlify.toml")
+    assert "'unsafe-eval'" in meta["content"] and "frame-ancestors" not in meta["content"]
+    assert soup.head.find("meta") is soup.head.find("meta", charset=True)
