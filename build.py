@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     inputs = None
     if args.command == "build":
         # checked before the rest of the engine is even imported, so a no-op costs next to nothing
-        inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml"],
+        inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml",
+                                               ROOT / "node_modules" / "decap-cms" / "package.json"],
                                                args.out.resolve(), args.now, args.strict, False,
                                                extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
         if inputs is None:
