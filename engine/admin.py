@@ -138,6 +138,8 @@ def _fields(model_schema: dict, defs: dict, site: schema.Site) -> list[dict]:
                  **_widget(name, spec, defs, site), "required": name in required}
         if field["widget"] == "object" and not field["required"]:
             _optional_inside(field["fields"])
+        if isinstance(spec.get("default"), (bool, int, float)) or spec.get("enum") and "default" in spec:
+            field["default"] = spec["default"]   # what a new entry starts with, as the build assumes
         description = spec.get("description") or _nullable(spec).get("description")
         if field["widget"] in ("select", "relation") and description == SLUG_HINT:
             description = None   # the choices are listed: the id's spelling is no help
