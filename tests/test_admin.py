@@ -264,6 +264,8 @@ def test_an_editor_changes_a_claim_in_the_browser_and_the_rebuilt_site_shows_it(
             statement = page.locator("input[id^='statement-field']")
             statement.wait_for()
             statement.fill("Acme raised $12m in April 2018.")
+            # an optional field emptied: admin.js drops it, where Decap alone would write date: ''
+            page.locator("input[id^='date-field']").fill("")
             page.screenshot(path=str(tmp_path / "admin-editor.png"))
             page.get_by_role("button", name="Publish").first.click()
             page.get_by_text("Publish now").click()
@@ -298,7 +300,8 @@ def test_an_editor_changes_a_claim_in_the_browser_and_the_rebuilt_site_shows_it(
     assert page_text.split("\n---\n", 1)[1].strip() == about_before.split("\n---\n", 1)[1].strip()
     assert "About the Acme Files" in (out / "about" / "index.html").read_text("utf-8")
     shown, original = yaml.safe_load(saved), yaml.safe_load(before)
-    shown["statement"] = original["statement"]
+    assert "date" not in shown
+    shown["statement"], shown["date"] = original["statement"], original["date"]
     assert shown == original   # nothing else changed: figure, relations, old ids, dates
 
 
