@@ -6,6 +6,7 @@
     python build.py serve           build and serve with live reload on 127.0.0.1:8000
     python build.py schemas         write the JSON Schemas for editors to schemas/
     python build.py archive         list the sources without an archived copy
+    python build.py bundle          write the built site as a reproducible zip and WARC archive
 """
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ EXAMPLES = {
   python build.py archive --check      ask the Wayback Machine which are captured already
                                        and write each capture into the source's YAML
   python build.py archive --check --api http://127.0.0.1:8001   use another availability API""",
+    "bundle": """examples:
+  python build.py bundle               _bundle/<site>-<date>.zip, .manifest.sha256 and .warc.gz
+  python build.py bundle --out /tmp/archive.zip     also /tmp/archive.manifest.sha256, .warc.gz
+  python build.py bundle --now 2026-12-01 --strict  the site as of that day (same bytes every time)
+  sha256sum -c MANIFEST.sha256         inside the unzipped folder: check every file""",
 }
 
 
@@ -69,7 +75,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES["build"])
-    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive}")
+    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive,bundle}")
     for name, help_text in (("build", "validate, then render the site (the default)"),
                             ("check", "validate only, write nothing"),
                             ("serve", "build, then serve with live reload")):
@@ -106,6 +112,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                               "only with this flag) and write the captures found into the YAML")
     archive.add_argument("--api", default="https://archive.org",
                          help="base URL of the availability API (default: https://archive.org)")
+    bundle = commands.add_parser("bundle", help="archive the built site: a zip with a SHA-256 "
+                                 "manifest, and a WARC file", epilog=EXAMPLES["bundle"],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(bundle)
+    bundle.add_argument("--out", type=Path, default=ROOT / "_bundle",
+                        help="a folder, or a file name ending in .zip (default: _bundle/)")
     _common(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "_site",
                         help="output folder (default: _site/)")
@@ -147,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         return pipeline.check(paths, now=args.now, strict=args.strict, format=args.format)
     if args.command == "archive":
         return archive_sources(paths, args)
+    if args.command == "bundle":
+        from engine import bundle
+        return bundle.run(paths, out=args.out.resolve(), now=args.now, strict=args.strict)
     if args.command == "serve":
         from engine import serve
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
