@@ -6,12 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: serve build check test browser clean
+.PHONY: serve admin build check test browser clean
 
-serve: $(VENV)/.runtime
+# site.yaml's admin: copies Decap CMS from node_modules into /admin/, hence npm ci first
+serve: $(VENV)/.runtime node_modules/.installed
 	$(PY) build.py serve --port $(PORT)
 
-build: $(VENV)/.runtime
+# the dev server and Decap CMS at /admin/ editing the working copy (README: Editing in the browser)
+admin: $(VENV)/.runtime node_modules/.installed
+	$(PY) build.py serve --admin --port $(PORT)
+
+build: $(VENV)/.runtime node_modules/.installed
 	$(PY) build.py --strict
 
 check: $(VENV)/.runtime
@@ -34,7 +39,8 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-# Test-only tools from npm: the Nu Html Checker (vnu.jar) and axe-core, pinned in package-lock.json.
+# From npm, pinned in package-lock.json: Decap CMS and decap-server (the editors' admin), and
+# the test tools (the Nu Html Checker's vnu.jar, axe-core, Lighthouse).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@

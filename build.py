@@ -31,7 +31,8 @@ EXAMPLES = {
     "serve": """examples:
   python build.py serve                http://127.0.0.1:8000/, rebuilds on every save
   python build.py serve --port 8080
-  python build.py serve --drafts       preview drafts and embargoed items locally""",
+  python build.py serve --drafts       preview drafts and embargoed items locally
+  python build.py serve --admin        also edit in the browser at /admin/ (decap-server)""",
     "schemas": """examples:
   python build.py schemas              rewrite schemas/*.schema.json from engine/schema.py""",
     "archive": """examples:
@@ -96,6 +97,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             sub.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
             sub.add_argument("--drafts", action="store_true",
                              help="include drafts and embargoed items (local preview only)")
+            sub.add_argument("--admin", action="store_true",
+                             help="start decap-server so /admin/ edits the working copy "
+                                  "(needs admin: in site.yaml and `npm ci`)")
     commands.add_parser("schemas", help="write the JSON Schemas for editors' YAML plugins",
                         epilog=EXAMPLES["schemas"],
                         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -138,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     inputs = None
     if args.command == "build":
         # checked before the rest of the engine is even imported, so a no-op costs next to nothing
-        inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml"],
+        inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml",
+                                               ROOT / "node_modules" / "decap-cms" / "package.json"],
                                                args.out.resolve(), args.now, args.strict, False,
                                                extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
         if inputs is None:
@@ -160,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from engine import serve
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
-                           drafts=args.drafts)
+                           drafts=args.drafts, admin=args.admin)
     return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
                           deploy=pipeline.Deploy(args.base_url, args.csp_meta))

@@ -95,7 +95,8 @@ class DevBuild:
             files = result.timings.run("render", self._collect, renderer, pages,
                                        renderer.pages(pages) + renderer.site_files(pages)
                                        + renderer.static_outputs() + renderer.card_outputs(pages)
-                                       + export.outputs(content, pages))
+                                       + export.outputs(content, pages)
+                                       + renderer.admin_outputs())
             cards.CACHE.keep_only_used()
         except Exception as error:  # noqa: BLE001 - shown in the browser like any other problem
             result.failures = getattr(error, "problems", None) or [Problem("templates", 1, 1, str(error))]

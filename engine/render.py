@@ -348,6 +348,15 @@ class Renderer:
                                            data, templates=frozenset({f"static/{name}"})))
                 for name, data in self.static.items()]
 
+    def admin_outputs(self) -> list[tuple[str, Output]]:
+        """/admin/, when site.yaml asks for it (engine/admin.py)."""
+        from . import admin
+        policy = self.env.globals["content_security_policy"]   # set for hosts without headers
+        files = admin.outputs(self.content.site, self.paths, policy("admin/") if policy else None)
+        if files is None:
+            raise ContentError([admin.not_installed(self.content, self.paths)])
+        return [(path, Output("admin", data, frozenset({"site"}))) for path, data in files]
+
     def forget(self, keys: set[str] | None = None) -> None:
         """Drops what the environment remembered: the partials of the changed content keys,
         or everything (templates too) when keys is None."""
@@ -402,6 +411,7 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
                             "netlify.toml": (paths.root / "netlify.toml").read_text("utf-8")
                             if csp_meta and (paths.root / "netlify.toml").is_file() else None})
     outputs = renderer.pages(pages, workers, page_cache) + renderer.site_files(pages) + renderer.static_outputs()
+    outputs += renderer.admin_outputs()
     cards.CACHE.start_build()
     outputs += renderer.card_outputs(pages, workers)
     cards.CACHE.keep_only_used()

@@ -132,6 +132,16 @@ class Status(Strict):
     tone: Tone = Field(description="the colour family the stylesheet gives this status")
 
 
+class Admin(Strict):
+    """The editors' web admin at /admin/ (engine/admin.py): which Git host it saves to."""
+
+    backend: Literal["git-gateway", "github", "gitlab", "gitea"] = Field(
+        "git-gateway", description="git-gateway: Netlify Identity logins; github: GitHub accounts")
+    repo: Annotated[str, StringConstraints(strict=True, pattern=r"^[\w.-]+/[\w.-]+$")] | None = Field(
+        None, description="owner/name, for the github, gitlab and gitea backends")
+    branch: Text = Field("main", description="the branch edits are committed to")
+
+
 class Site(Strict):
     title: Text
     description: Text
@@ -153,6 +163,7 @@ class Site(Strict):
                                  "longer than this is split into groups (topic, letter, kind) and pages")
     timeline_page_size: int = Field(60, ge=5, description="a timeline with more events than this is "
                                     "split by year, and a long year into pages")
+    admin: Admin | None = Field(None, description="leave out to build the site without /admin/")
 
     @property
     def base_path(self) -> str:

@@ -32,8 +32,9 @@ TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
 class DevSite:
     """The last build's outcome, shared between the watcher and the web handler."""
 
-    def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool):
+    def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool, admin: bool = False):
         self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
+        self.admin = admin   # serve /admin/config.yml with Decap's local_backend (decap-server)
         self.builder = DevBuild(paths, out, now, drafts, index_in_background=True)
         self.indexing = threading.Lock()
         self.failures: list[Problem] = []
@@ -102,7 +103,16 @@ class DevSite:
         if target is None:
             return self.not_found(start_response)
         content_type = TYPES.get(target.suffix, "application/octet-stream")
-        return _respond(start_response, "200 OK", target.read_bytes(), content_type)
+        body = target.read_bytes()
+        if self.admin and path[len(self.base_path):] == "admin/config.yml":
+            from .admin import with_local_backend   # in memory only: never in the output folder
+            body = with_local_backend(body)
+        if target.suffix == ".js":
+            # livereload injects its script before each "</head>" of any response, not only
+            # HTML; in a script that text is inside a string (Decap CMS has three), where
+            # "<\/head>" means the same and is left alone
+            body = body.replace(b"</head>", b"<\\/head>")
+        return _respond(start_response, "200 OK", body, content_type)
 
     def not_found(self, start_response):
         page = self.out / "404.html"
@@ -151,14 +161,26 @@ def snapshot_watcher(site: DevSite):
     return SnapshotWatcher()
 
 
-def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool) -> int:
+def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
+          admin: bool = False) -> int:
     from livereload import Server
 
     cards.use_cache_folder(paths.root / ".cache" / "cards")   # a restart redraws no unchanged card
-    site = DevSite(paths, out, now, drafts)
+    site = DevSite(paths, out, now, drafts, admin)
     site.rebuild()
     server = Server(app=site.app, watcher=snapshot_watcher(site))
     server.watch(str(paths.content))   # the watcher scans every folder the build reads
     print(f"Serving on http://127.0.0.1:{port}{site.base_path} (Ctrl+C to stop)", flush=True)
-    server.serve(port=port, host="127.0.0.1", debug=False, restart_delay=0)
+    backend = None
+    if admin:
+        from .admin import start_local_backend
+        backend = start_local_backend(paths)
+        print(f"Editing in the browser: http://127.0.0.1:{port}{site.base_path}admin/ "
+              "(decap-server writes to the working copy)", flush=True)
+    try:
+        server.serve(port=port, host="127.0.0.1", debug=False, restart_delay=0)
+    finally:
+        if backend is not None:
+            from .admin import stop_local_backend
+            stop_local_backend(backend)
     return 0

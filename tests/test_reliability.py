@@ -93,6 +93,8 @@ def test_builds_are_byte_identical_across_time_zones_locales_hash_seeds_and_path
             shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(ROOT / "build.py", checkout / "build.py")
         shutil.copytree(ROOT / "content", checkout / "content")
+        # site.yaml's admin: copies Decap CMS from node_modules (npm ci) into /admin/
+        (checkout / "node_modules").symlink_to(ROOT / "node_modules")
         out = checkout / "_site"
         subprocess.run([sys.executable, "build.py", "--now", NOW, "--out", str(out)], cwd=checkout,
                        env={"PATH": "/usr/bin:/bin", **env}, check=True, capture_output=True)

@@ -1,0 +1,321 @@
+"""The editors' web admin at /admin/: Decap CMS, vendored from node_modules at build time (never
+from a CDN), with a config.yml generated from engine/schema.py and site.yaml's vocabularies, so
+the form an editor fills in and the validation the build runs can never disagree.
+
+It is a site setting (`admin:` in site.yaml, with the Git backend the newsroom picks), not a
+build flag: the deployed site must carry it for editors, deploy previews should match
+production, and the dev server's incremental build must make the same files as a clean build.
+A site without `admin:` gets no /admin/ at all.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import json
+from pathlib import Path
+
+import yaml
+
+from . import schema
+
+DECAP_VERSION = "3.16.3"          # package.json pins the same; the test checks they agree
+DECAP_SERVER_VERSION = "3.11.3"
+LOCAL_BACKEND = "http://127.0.0.1:8081/api/v1"
+FILES = Path(__file__).parent / "admin_files"   # index.html and admin.js, ours
+
+# (collection, model, the field an entry is listed and searched by, the $schema file it names)
+COLLECTIONS = (
+    ("claims", schema.Claim, "statement", "claim"),
+    ("sources", schema.Source, "title", "source"),
+    ("events", schema.Event, "title", "event"),
+    ("entities", schema.Entity, "name", "entity"),
+    ("timelines", schema.Timeline, "title", "timeline"),
+    ("corrections", schema.Correction, "wrong", "correction"),
+    ("pages", schema.Page, "title", None),
+)
+DISPLAY_FIELD = {name: field for name, _, field, _ in COLLECTIONS}
+# Fields that hold the id of another item, by name, wherever they appear in the schema.
+REFERENCES = {"source": "sources", "repost_of": "sources", "entities": "entities", "to": "entities",
+              "events": "events", "event": "events", "funding_event": "events",
+              "claims": "claims", "timelines": "timelines"}
+VOCABULARIES = ("topic", "status")
+SLUG_HINT = "lower-case letters, digits and single hyphens, e.g. series-c"   # site.yaml's topics and statuses
+
+
+def decap_dist(root: Path) -> Path:
+    return root / "node_modules" / "decap-cms" / "dist"
+
+
+def vendored_names(dist: Path) -> list[str]:
+    """The dist files the admin needs: decap-cms.js, its lazy chunks and wasm, and its licence.
+    Not the source maps, nor the cms.js build (the same editor again, for bundlers)."""
+    return sorted(p.name for p in dist.iterdir() if p.is_file() and not p.name.endswith(".map")
+                  and p.name != "cms.css" and not (p.name == "cms.js" or p.name.startswith("cms.js")
+                                                   or p.name.endswith(".cms.js")))
+
+
+@functools.lru_cache(maxsize=2)
+def _read_dist(dist: Path, stamp: tuple) -> tuple[tuple[str, bytes], ...]:
+    return tuple((name, (dist / name).read_bytes()) for name in vendored_names(dist))
+
+
+def vendored_files(root: Path) -> list[tuple[str, bytes]] | None:
+    """Decap's files, read once per process while they do not change; None if not installed."""
+    dist = decap_dist(root)
+    if not (dist / "decap-cms.js").is_file():
+        return None
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(dist.iterdir()))
+    return list(_read_dist(dist, stamp))
+
+
+# --- config.yml from the schema -----------------------------------------------------------------
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _options(site: schema.Site, name: str) -> list[dict]:
+    items = site.topics if name == "topic" else site.statuses
+    return [{"label": item.label, "value": item.id} for item in items]
+
+
+def _nullable(spec: dict) -> dict:
+    """The non-null branch of an `X | None` property."""
+    branches = [b for b in spec.get("anyOf", []) if b.get("type") != "null"]
+    return {**branches[0], **{k: v for k, v in spec.items() if k != "anyOf"}} if branches else spec
+
+
+def _widget(name: str, spec: dict, defs: dict, site: schema.Site) -> dict:
+    """A Decap widget for one JSON Schema property."""
+    spec = _nullable(spec)
+    if "$ref" in spec:
+        target = defs[spec["$ref"].rsplit("/", 1)[1]]
+        return {"widget": "object", "collapsed": False,
+                "fields": _fields(target, defs, site)}
+    kind = spec.get("type")
+    if name in VOCABULARIES:
+        return {"widget": "select", "options": _options(site, name)}
+    if name in REFERENCES and (kind == "string" or kind == "array"):
+        target = REFERENCES[name]
+        return {"widget": "relation", "collection": target, "value_field": "{{slug}}",
+                "search_fields": [DISPLAY_FIELD[target]], "display_fields": [DISPLAY_FIELD[target]],
+                "multiple": kind == "array"}
+    if kind == "array":
+        items = _nullable(spec["items"])
+        if "enum" in items:
+            return {"widget": "select", "multiple": True, "options": list(items["enum"])}
+        if "$ref" in items:
+            return {"widget": "list", "fields": _fields(defs[items["$ref"].rsplit("/", 1)[1]], defs, site)}
+        return {"widget": "list", "field": {"name": "item", "label": _label(name), **_widget("item", items, defs, site)}}
+    if "enum" in spec:
+        return {"widget": "select", "options": list(spec["enum"])}
+    if kind == "boolean":
+        return {"widget": "boolean"}
+    if kind in ("integer", "number"):
+        widget = {"widget": "number", "value_type": "int" if kind == "integer" else "float"}
+        widget.update({key: spec[source] for key, source in (("min", "minimum"), ("max", "maximum"))
+                       if source in spec})
+        return widget
+    if spec.get("format") == "date":
+        return {"widget": "datetime", "format": "YYYY-MM-DD", "date_format": "YYYY-MM-DD",
+                "time_format": False, "picker_utc": True}
+    if spec.get("format") == "uri":
+        return {"widget": "string", "pattern": ["^https?://", "a web address starting with https://"]}
+    # Markdown fields are plain text areas: Decap's rich-text widget would rewrite [@citations]
+    if spec.get("maxLength", 0) > schema.MAX_TEXT:
+        return {"widget": "text"}
+    widget = {"widget": "string"}
+    if "pattern" in spec:
+        widget["pattern"] = [spec["pattern"], spec.get("description", "the expected form")]
+    return widget
+
+
+def _fields(model_schema: dict, defs: dict, site: schema.Site) -> list[dict]:
+    required = set(model_schema.get("required", []))
+    fields = []
+    for name, spec in model_schema["properties"].items():
+        field = {"label": _label(name), "name": name,
+                 **_widget(name, spec, defs, site), "required": name in required}
+        if field["widget"] == "object" and not field["required"]:
+            _optional_inside(field["fields"])
+        if isinstance(spec.get("default"), (bool, int, float)) or spec.get("enum") and "default" in spec:
+            field["default"] = spec["default"]   # what a new entry starts with, as the build assumes
+        description = spec.get("description") or _nullable(spec).get("description")
+        if field["widget"] in ("select", "relation") and description == SLUG_HINT:
+            description = None   # the choices are listed: the id's spelling is no help
+        if description:
+            field["hint"] = description
+        fields.append(field)
+    return fields
+
+
+def _optional_inside(fields: list[dict]) -> None:
+    """Decap checks the required fields of an optional object even when the object is left
+    out (a claim source without a figure would not save): inside one, nothing is required in
+    the form, and `build.py check` still reports a figure given without its value."""
+    for field in fields:
+        field["required"] = False
+        _optional_inside(field.get("fields", []))
+
+
+def _ordered(model: type[schema.Item], fields: list[dict]) -> list[dict]:
+    """A kind's own fields first, then those every item has, as the content files are written."""
+    common = set(schema.Item.model_fields)
+    return [f for f in fields if f["name"] not in common] + [f for f in fields if f["name"] in common]
+
+
+def collection(name: str, model: type[schema.Item], display: str, schema_file: str | None,
+               site: schema.Site, folder: str) -> dict:
+    model_schema = model.model_json_schema()
+    fields = _ordered(model, _fields(model_schema, model_schema.get("$defs", {}), site))
+    for field in fields:
+        if field["name"] == "id":   # the file name gives the id; a new entry is named after it
+            field["required"] = False
+            field["hint"] = "the file name: set it once when creating the entry, then leave it"
+    config = {"name": name, "label": name.capitalize(), "folder": f"{folder}/{name}",
+              "create": True, "identifier_field": "id", "slug": "{{slug}}",
+              "summary": "{{" + display + "}}"}
+    if schema_file is None:   # Markdown with YAML front matter; the text after it is `body`
+        config.update({"extension": "md", "format": "yaml-frontmatter"})
+    else:
+        config.update({"extension": "yaml", "format": "yaml"})
+        # Decap writes a field's `comment` above it: on the first field, which every entry has,
+        # it keeps the line editors' YAML plugins read the JSON Schema from
+        fields[0]["comment"] = f"yaml-language-server: $schema=../../schemas/{schema_file}.schema.json"
+    for field in fields:
+        if field["name"] == "body":
+            field["hint"] = "the page's text, in Markdown with [@source] citations"
+    config["fields"] = fields
+    return config
+
+
+def content_folder(paths) -> str:
+    """The content folder as the Git backend sees it: relative to the repository root."""
+    content = paths.content.resolve()
+    root = paths.root.resolve()
+    return content.relative_to(root).as_posix() if content.is_relative_to(root) else content.name
+
+
+def repository_folder(paths) -> Path:
+    """What decap-server serves: the repository, or the folder holding a content copy."""
+    content = paths.content.resolve()
+    return paths.root.resolve() if content.is_relative_to(paths.root.resolve()) else content.parent
+
+
+def config(site: schema.Site, folder: str) -> dict:
+    settings = site.admin
+    backend = {"name": settings.backend, "branch": settings.branch}
+    if settings.repo:
+        backend["repo"] = settings.repo
+    return {
+        "backend": backend,
+        "site_url": site.base_url,
+        "media_folder": f"{folder}/media",   # required by Decap; the site itself has no uploads
+        "collections": [collection(name, model, display, schema_file, site, folder)
+                        for name, model, display, schema_file in COLLECTIONS],
+    }
+
+
+def config_yaml(config_data: dict) -> bytes:
+    header = ("# Generated by engine/admin.py from engine/schema.py and site.yaml: do not edit.\n")
+    return (header + yaml.dump(config_data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+                                sort_keys=False, allow_unicode=True, width=100)).encode("utf-8")
+
+
+def start_local_backend(paths, port: int = 8081):
+    """decap-server (pinned, via npx) on 127.0.0.1, reading and writing the working copy's
+    files (MODE=fs: no commits; review and commit the changes with git as usual)."""
+    import os
+    import subprocess
+    environment = {**os.environ, "BIND_HOST": "127.0.0.1", "PORT": str(port), "MODE": "fs",
+                   "GIT_REPO_DIRECTORY": str(repository_folder(paths))}
+    # its own process group: npx runs the server as a child, which must stop with it
+    return subprocess.Popen(["npx", "--yes", f"decap-server@{DECAP_SERVER_VERSION}"],
+                            cwd=paths.root, env=environment, start_new_session=True)
+
+
+def stop_local_backend(process) -> None:
+    import os
+    import signal
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    process.wait(timeout=10)
+
+
+def with_local_backend(config_bytes: bytes) -> bytes:
+    """The config the dev server sends with `serve --admin`: Decap then reads and writes the
+    working copy through decap-server instead of the Git host."""
+    return config_bytes + f"local_backend:\n  url: {LOCAL_BACKEND}\n".encode("utf-8")
+
+
+SITE_FIELDS_USED = {"admin", "base_url", "topics", "statuses"}
+
+
+_CONFIG_FILES: dict[tuple[str, str], bytes] = {}
+
+
+def _config_file(site: schema.Site, folder: str) -> bytes:
+    """config.yml, made again only when what it shows of site.yaml changes (a dev server's
+    full rebuild would otherwise spend most of 0.1 s on it)."""
+    key = (site.model_dump_json(include=SITE_FIELDS_USED), folder)
+    if key not in _CONFIG_FILES:
+        if len(_CONFIG_FILES) >= 4:
+            _CONFIG_FILES.clear()
+        _CONFIG_FILES[key] = config_yaml(config(site, folder))
+    return _CONFIG_FILES[key]
+
+
+def outputs(site: schema.Site, paths, meta_policy: str | None = None) -> list[tuple[str, bytes]] | None:
+    """The /admin/ files, or [] when the site has no admin; None if Decap is not installed.
+    meta_policy: netlify.toml's policy for /admin/, for hosts that send no headers."""
+    if site.admin is None:
+        return []
+    vendored = vendored_files(paths.root)
+    if vendored is None:
+        return None
+    page = (FILES / "index.html").read_bytes()
+    if meta_policy:
+        tag = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(meta_policy)}">'
+        page = page.replace(b'<meta charset="utf-8">\n', b'<meta charset="utf-8">\n' + tag.encode() + b"\n", 1)
+    files = [("admin/index.html", page),
+             ("admin/admin.js", (FILES / "admin.js").read_bytes()),
+             ("admin/config.yml", _config_file(site, content_folder(paths)))]
+    return files + [(f"admin/{name}", data) for name, data in vendored]
+
+
+def all_field_paths(model: type, prefix: str = "") -> set[str]:
+    """Every field of a model and of the models inside it, as dotted paths (for the test)."""
+    found = set()
+    for name, info in model.model_fields.items():
+        found.add(prefix + name)
+        for inner in _models_in(info.annotation):
+            found |= all_field_paths(inner, f"{prefix}{name}.")
+    return found
+
+
+def _models_in(annotation) -> list[type]:
+    import typing
+    if isinstance(annotation, type) and issubclass(annotation, schema.BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def versions_pinned(package_json: Path) -> dict[str, str]:
+    data = json.loads(package_json.read_text("utf-8"))
+    return {**data.get("devDependencies", {}), **data.get("dependencies", {})}
+
+
+def not_installed(content, paths):
+    """The problem a build reports when site.yaml asks for /admin/ but Decap is missing."""
+    from .problems import Problem
+    site_file = content.files.get("site", "content/site.yaml")
+    line = 1
+    full = paths.content.parent / site_file
+    if full.is_file():
+        lines = full.read_text("utf-8").splitlines()
+        line = next((n for n, text in enumerate(lines, 1) if text.startswith("admin:")), 1)
+    return Problem(site_file, line, 1, f"admin: needs Decap CMS {DECAP_VERSION}, which is not "
+                   "installed: run `npm ci` (package.json pins it), or remove admin: to build "
+                   "the site without /admin/")
