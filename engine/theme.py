@@ -62,6 +62,6 @@ def stylesheet(theme) -> bytes | None:
         rules.append(f":root {{ --accent: {theme.accent}; }}")
     if theme.accent_dark:
         rules.append(f"@media (prefers-color-scheme: dark) {{ :root {{ --accent: {theme.accent_dark}; }} }}")
-    # print stays black on white whatever the theme (as in style.css)
-    rules.append("@media print { :root { --accent: #000; } }")
+    if theme.accent or theme.accent_dark:   # print stays black on white (as in style.css)
+        rules.append("@media print { :root { --accent: #000; } }")
     return ("/* Generated from site.yaml's theme by engine/theme.py. */\n" + "\n".join(rules) + "\n").encode()
