@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
 
 from browser import ARGS, chromium_path
-from conftest import ROOT, build, page, problems_of
+from conftest import ROOT, build, page, paths_for, problems_of
 from engine import scaffold, theme
 from site_server import serve
 from test_validity import AXE, AXE_OPTIONS, every_page
@@ -332,3 +332,32 @@ def test_arabic_pages_mirror_on_a_phone(scaffolds):
             browser.close()
     finally:
         server.shutdown()
+
+
+# --- the dev server ----------------------------------------------------------------------------------
+
+def test_the_dev_server_keeps_the_theme_through_edits(tmp_path):
+    """theme.css is made from site.yaml: after a static file edit (which reloads the static files),
+    a theme change and a claim edit, the dev build equals a clean build."""
+    from engine.incremental import DevBuild
+    from engine.pipeline import build_site
+    from test_incremental import replace, write
+
+    scaffold.create(tmp_path / "new", "The Example Files")
+    content = tmp_path / "new" / "content"
+    overrides = tmp_path / "new" / "overrides"
+    paths = paths_for(content, overrides)
+    dev = DevBuild(paths, tmp_path / "dev", "2026-11-23")
+    assert dev.update().ok
+    steps = [lambda: write(overrides / "static" / "extra.css", "p { color: inherit; }\n"),
+             lambda: replace(content / "site.yaml", '#0b5394', '#1a4d80'),
+             lambda: replace(content / "claims" / "example-corp-valuation.yaml", "$150 million.",
+                             "$150 million, a wire said.")]
+    for n, step in enumerate(steps):
+        step()
+        assert dev.update().ok
+        clean = build_site(paths, tmp_path / f"clean-{n}", "2026-11-23", dev=True, workers=1)
+        assert clean.ok
+        assert {p: o.data for p, o in dev.files.items()} == {p: o.data for p, o in clean.files.items()}
+        assert "static/theme.css" in dev.files
+    assert b"#1a4d80" in dev.files["static/theme.css"].data
