@@ -11,7 +11,9 @@ from pathlib import Path
 from string import Template
 
 FILES = Path(__file__).parent / "scaffold_files"
-VOCABULARY_LANGUAGES = ("en", "fr", "ar")   # site.<lang>.yaml: topic and status labels translated
+# site.<lang>.yaml and content.<lang>/ hold the vocabulary and the examples translated (content/ is
+# the English); other languages start from the English examples. A test keeps the copies in step.
+TRANSLATED = ("en", "fr", "ar")
 
 
 class ScaffoldError(Exception):
@@ -28,14 +30,14 @@ def create(path: Path, title: str, language: str = "en") -> list[Path]:
     if not title.strip():
         raise ScaffoldError('the title is empty: give one with --title "The Example Files"')
     base = language.split("-")[0]
-    vocabulary = base if base in VOCABULARY_LANGUAGES else "en"
+    translation = base if base in TRANSLATED else "en"
     values = {"title": json.dumps(title.strip(), ensure_ascii=False),   # a quoted YAML string
               "language": json.dumps(language), "content": str(path / "content")}
     written: list[Path] = []
     content = path / "content"
-    shutil.copytree(FILES / "content", content)
+    shutil.copytree(FILES / ("content" if translation == "en" else f"content.{translation}"), content)
     written += sorted(p for p in content.rglob("*") if p.is_file())
-    site = (FILES / f"site.{vocabulary}.yaml").read_text("utf-8")
+    site = (FILES / f"site.{translation}.yaml").read_text("utf-8")
     (content / "site.yaml").write_text(Template(site).safe_substitute(values), "utf-8")
     guide = (FILES / "CONTRIBUTING.md").read_text("utf-8")
     (path / "CONTRIBUTING.md").write_text(

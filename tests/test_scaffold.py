@@ -361,3 +361,29 @@ def test_the_dev_server_keeps_the_theme_through_edits(tmp_path):
         assert {p: o.data for p, o in dev.files.items()} == {p: o.data for p, o in clean.files.items()}
         assert "static/theme.css" in dev.files
     assert b"#1a4d80" in dev.files["static/theme.css"].data
+
+
+def skeleton(value):
+    """What a translation must keep: keys, ids, vocabulary words, numbers and dates; not the text."""
+    if isinstance(value, dict):
+        return {key: skeleton(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [skeleton(item) for item in value]
+    if isinstance(value, str):
+        return value if re.fullmatch(r"[a-z0-9-]+|[0-9/-]+|around [0-9]+", value) else "text"
+    return value
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_the_translated_examples_keep_the_english_ones_structure(language):
+    files = ROOT / "engine" / "scaffold_files"
+    english, translated = files / "content", files / f"content.{language}"
+    names = sorted(p.relative_to(english).as_posix() for p in english.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(translated).as_posix() for p in translated.rglob("*") if p.is_file())
+    for name in names:
+        if name.endswith(".yaml"):
+            mine = yaml.safe_load((translated / name).read_text("utf-8"))
+            mine.pop("language", None)
+            assert skeleton(mine) == skeleton(yaml.safe_load((english / name).read_text("utf-8"))), name
+        else:
+            assert (translated / name).read_text("utf-8") != (english / name).read_text("utf-8")
