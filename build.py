@@ -7,6 +7,7 @@
     python build.py schemas         write the JSON Schemas for editors to schemas/
     python build.py archive         list the sources without an archived copy
     python build.py new PATH        start a new investigation in PATH, with examples
+    python build.py bundle          write the built site as a reproducible zip and WARC archive
 """
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ EXAMPLES = {
   python build.py new ../acme-files --title "The Acme Files"
   python build.py new ../dossier --title "Le dossier" --language fr
   then:  python build.py serve --content ../acme-files/content""",
+    "bundle": """examples:
+  python build.py bundle               _bundle/<site>-<date>.zip, .manifest.sha256 and .warc.gz
+  python build.py bundle --out /tmp/archive.zip     also /tmp/archive.manifest.sha256, .warc.gz
+  python build.py bundle --now 2026-12-01 --strict  the site as of that day (same bytes every time)
+  sha256sum -c MANIFEST.sha256         inside the unzipped folder: check every file""",
 }
 
 
@@ -73,7 +79,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES["build"])
-    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive,new}")
+    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive,bundle,new}")
     for name, help_text in (("build", "validate, then render the site (the default)"),
                             ("check", "validate only, write nothing"),
                             ("serve", "build, then serve with live reload")):
@@ -113,6 +119,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     new.add_argument("path", type=Path, help="a folder that does not exist yet, or is empty")
     new.add_argument("--title", required=True, help="the site's title")
     new.add_argument("--language", default="en", help="the site's language: en, fr, ar… (default: en)")
+    bundle = commands.add_parser("bundle", help="archive the built site: a zip with a SHA-256 "
+                                 "manifest, and a WARC file", epilog=EXAMPLES["bundle"],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(bundle)
+    bundle.add_argument("--out", type=Path, default=ROOT / "_bundle",
+                        help="a folder, or a file name ending in .zip (default: _bundle/)")
     _common(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "_site",
                         help="output folder (default: _site/)")
@@ -155,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         return pipeline.check(paths, now=args.now, strict=args.strict, format=args.format)
     if args.command == "archive":
         return archive_sources(paths, args)
+    if args.command == "bundle":
+        from engine import bundle
+        return bundle.run(paths, out=args.out.resolve(), now=args.now, strict=args.strict)
     if args.command == "serve":
         from engine import serve
         return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cards, model
+from . import cards, export, model, search
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
 from .pipeline import BuildResult, Paths, build_date, collector_paused, logo_found
@@ -56,6 +56,10 @@ class DevBuild:
     pages: dict[str, model.PageModel] = field(default_factory=dict)
     files: dict[str, Output] = field(default_factory=dict)
     failures: list = field(default_factory=list)   # the last run's, shown until a change fixes them
+    # The dev server refreshes the search index in the background, after the reload (at 10,000
+    # claims Pagefind takes half a minute): then a rebuild only marks it stale.
+    index_in_background: bool = False
+    index_stale: bool = False
 
     @property
     def watched(self) -> list[Path]:
@@ -93,7 +97,8 @@ class DevBuild:
             cards.CACHE.start_build()
             files = result.timings.run("render", self._collect, renderer, pages,
                                        renderer.pages(pages) + renderer.site_files(pages)
-                                       + renderer.static_outputs() + renderer.card_outputs(pages))
+                                       + renderer.static_outputs() + renderer.card_outputs(pages)
+                                       + export.outputs(content, pages))
             cards.CACHE.keep_only_used()
         except Exception as error:  # noqa: BLE001 - shown in the browser like any other problem
             result.failures = getattr(error, "problems", None) or [Problem("templates", 1, 1, str(error))]
@@ -103,8 +108,20 @@ class DevBuild:
         self._item_pages = {page.item: page for page in pages if page.item}
         self.files = files
         result.files = files
-        result.written = result.timings.run("write", publish, files, self.out)
+        index = None if self.index_in_background else (lambda folder: result.timings.run(
+            "search index", search.index_site, folder))
+        try:
+            result.written = result.timings.run("write", publish, files, self.out, index=index)
+        except search.SearchIndexError as error:
+            result.failures = [Problem("search index", 1, 1, str(error))]
+        result.timings.stages["write"] -= result.timings.stages.get("search index", 0)
+        self.index_stale = self.index_in_background
         return result
+
+    def refresh_search_index(self) -> None:
+        """Indexes the output folder again (raises search.SearchIndexError)."""
+        self.index_stale = False
+        search.refresh_index(self.out)
 
     def _collect(self, renderer: Renderer, pages, outputs) -> dict[str, Output]:
         return collect(outputs, {page.output_path: owner_of(page, renderer.content) for page in pages})
@@ -142,6 +159,14 @@ class DevBuild:
         touched = result.timings.run("render", self._rerender, keys, templates, static)
         result.files = self.files
         result.written = result.timings.run("write", self._write, touched)
+        if any(path.endswith(".html") for path in touched):   # now the index, timed on its own
+            self.index_stale = True
+            if not self.index_in_background:
+                try:
+                    result.timings.run("search index", self.refresh_search_index)
+                except search.SearchIndexError as error:
+                    result.failures = [Problem("search index", 1, 1, str(error))]
+                    self.failures, self.stats = list(result.failures), {}
         return result
 
     def _item_edits(self, content_files: set[Path], now_stats) -> list[tuple[str, Path]] | None:
@@ -249,6 +274,8 @@ class DevBuild:
         self._item_pages.update({page.item: page for page in rebuilt.values() if page.item})
         touched |= self._drop_unused_cards(replaced, list(rebuilt.values()))
         outputs = renderer.pages(to_render) + renderer.card_outputs(to_render)
+        # citation files of the re-rendered pages; the data files after any content change
+        outputs += export.outputs(content, to_render, with_data=bool(keys))
         if template_names:
             outputs += renderer.site_files(list(self.pages.values()))
         elif sitemap_changed or feed_changed:

@@ -581,6 +581,34 @@ def not_found_page(content: Content) -> PageModel:
     return PageModel(**{**page.__dict__, "in_sitemap": False})
 
 
+def search_page(content: Content, links: Links) -> PageModel:
+    """The search page: Pagefind runs in the browser. Without JavaScript it still lists the
+    indexes by kind, topic and year, linked to the pages that exist (a topic or a year has a
+    page of its own once its index is split, else an anchor on the index)."""
+    strings = strings_for(content.site)
+    index_urls = {p.url for p in claims_index(content, links) + timeline_pages(content, links)}
+
+    def place(own: str, anchor: str) -> str:
+        return own if own in index_urls else anchor
+
+    topics = [(topic, place(f"claims/topic/{topic.id}/", f"claims/#group-{topic.id}"))
+              for topic in content.site.topics if any(c.topic == topic.id for c in content.claims.values())]
+    years = [(group.key, place(f"timeline/{group.key}/", f"timeline/#year-{group.key}"))
+             for group in _year_groups(_by_date(content.events))]
+    kinds = [(strings[key], url) for key, url in (("claims", "claims/"), ("timeline", "timeline/"),
+             ("sources", "sources/"), ("entities", "entities/"), ("corrections", "corrections/"))]
+    page = _page(content, url="search/", template="search.html", kind="search",
+                 title=strings["search"],
+                 description=strings["search_description"].format(title=content.site.title),
+                 keys=_listed_keys("claims", content.claims) | _listed_keys("events", content.events),
+                 kinds=kinds, topics=topics, years=years,
+                 filter_kinds=[strings[k] for k in ("claim", "event", "source", "entity", "page")],
+                 filter_topics=[t.label for t in content.site.topics])
+    # Out of the sitemap: with no query the page has nothing of its own to find, and its
+    # results are made in the browser; the indexes it links to are listed there already.
+    return dataclasses.replace(page, in_sitemap=False)
+
+
 def redirect_pages(content: Content, only: set[str] | None = None) -> list[PageModel]:
     """A plain page at every old address, pointing to the new one (Netlify also gets _redirects);
     with `only`, just those of the items with these keys."""
@@ -620,7 +648,14 @@ FAMILIES = {
     "entities": lambda content, links: entities_index(content, links),
     "corrections": lambda content, links: [corrections_page(content, links)],
     "404": lambda content, links: [not_found_page(content)],
+    "data": lambda content, links: [_data_page(content)],
+    "search": lambda content, links: [search_page(content, links)],
 }
+
+
+def _data_page(content: Content) -> PageModel:
+    from .export import data_page   # the open-data module builds on this one
+    return data_page(content)
 
 
 def site_wide_pages(content: Content, links: Links, families=FAMILIES) -> list[PageModel]:
@@ -630,9 +665,9 @@ def site_wide_pages(content: Content, links: Links, families=FAMILIES) -> list[P
 
 def family_of(page: PageModel) -> str | None:
     """Which builder in FAMILIES made a site-wide page."""
-    if page.kind in ("home", "timeline", "404"):
-        return {"home": "home", "timeline": "timelines", "404": "404"}[page.kind]
-    if page.kind == "index":
+    if page.kind in ("home", "timeline", "404", "search"):
+        return {"home": "home", "timeline": "timelines", "404": "404", "search": "search"}[page.kind]
+    if page.kind in ("index", "data"):
         return page.url.split("/", 1)[0]
     return None
 

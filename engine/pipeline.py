@@ -212,7 +212,7 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
                 workers: int | None, page_cache=None, deploy: Deploy = Deploy()) -> BuildResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from . import write
+    from . import search, write
     result = BuildResult(Problems(paths.content.parent))
     content, result.problems = load_and_validate(paths, now, drafts, result.timings)
     if content is not None and deploy.base_url:
@@ -235,7 +235,14 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
     except TemplateError as error:
         result.failures = [Problem("templates", 1, 1, f"template error: {error}")]
         return result
-    result.written = result.timings.run("write", write.publish, result.files, out)
+    try:
+        result.written = result.timings.run("write", write.publish, result.files, out,
+                                            index=lambda folder: result.timings.run(
+                                                "search index", search.index_site, folder))
+    except search.SearchIndexError as error:
+        result.failures = [Problem("search index", 1, 1, str(error))]
+    # the index is made inside publish: report the two separately
+    result.timings.stages["write"] -= result.timings.stages.get("search index", 0)
     return result
 
 

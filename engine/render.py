@@ -21,7 +21,8 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, meta, nodes,
                     select_autoescape)
 from markupsafe import Markup
 
-from . import cards, schema, theme
+from . import cards, export, schema, search, theme
+from .cite import meta_tags as citation_meta_tags, page_citation
 from .dates import DAY, MONTH, FuzzyDate
 from .headers import meta_policy
 from .markdown import (NoteCollector, remember_fragments, remembered_fragments, render_markdown,
@@ -209,6 +210,8 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
     site_card = cards.site_card(site, cards.CACHE.fonts.covers)
     env.globals["card_of"] = lambda page: cards.card_for(page, site_card, strings, cards.CACHE.fonts.covers)
     env.globals.update(citation=citation, claim_card=claim_card)
+    env.globals.update(page_citation=lambda page: page_citation(site, page),
+                       citation_meta=citation_meta_tags)
     def language_name(code: str) -> str:
         try:
             return Locale.parse(code.replace("-", "_")).get_display_name(formatter.locale) or code
@@ -217,6 +220,9 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
 
     env.filters.update(language_name=language_name, markdown=markdown, fuzzy=formatter.fuzzy,
                        day=formatter.day, figure=formatter.figure, json_ld=json_ld)
+    topics_by_id = {topic.id: topic for topic in site.topics}
+    env.globals["search_fields"] = lambda page: search.page_fields(
+        page, topics_by_id, strings, formatter.fuzzy, formatter.day)
     return env
 
 
@@ -401,6 +407,7 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
     cards.CACHE.start_build()
     outputs += renderer.card_outputs(pages, workers)
     cards.CACHE.keep_only_used()
+    outputs += export.outputs(content, pages)   # open data and citation files
     return collect(outputs, {page.output_path: owner_of(page, content) for page in pages})
 
 

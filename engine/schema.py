@@ -186,8 +186,8 @@ SourceField = Literal["title", "outlet", "authors", "published", "url", "archive
 
 
 class ArchivedCopy(Strict):
-    url: WebURL | None = None
-    captured: DateText | None = None
+    url: WebURL | None = Field(None, description="the address of the archived copy")
+    captured: DateText | None = Field(None, description="when the copy was made")
     unavailable: Text | None = Field(None, description="why no archived copy can be made")
 
     @model_validator(mode="after")
@@ -201,17 +201,18 @@ class ArchivedCopy(Strict):
 
 
 class Source(Item):
-    title: Text
-    outlet: Text
-    authors: tuple[Text, ...] = ()
-    published: DateText | None = None
+    title: Text = Field(description="the title as published")
+    outlet: Text = Field(description="the publication, company or body that published it")
+    authors: tuple[Text, ...] = Field((), description="the byline, one name each; empty if none is shown")
+    published: DateText | None = Field(None, description="when it was published, as precise as known")
     url: WebURL | None = Field(None, description="leave out when the original is lost")
     repost_of: Slug | None = Field(None, description="the id of the source this copies")
-    archived: ArchivedCopy | None = None
-    accessed: Day | None = None
-    kind: SourceKind
-    language: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
-    notes: Markdown = ""
+    archived: ArchivedCopy | None = Field(None, description="an archived copy, or why there is none")
+    accessed: Day | None = Field(None, description="the day the newsroom last read the original")
+    kind: SourceKind = Field(description="what kind of document it is")
+    language: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = Field(
+        "en", description="the language it is written in, as a BCP 47 tag, e.g. en, zh-Hans")
+    notes: Markdown = Field("", description="the newsroom's notes on the source, in Markdown")
     unverified: tuple[SourceField, ...] = Field(
         (), description="fields whose value could not be checked against the source itself")
 
@@ -264,26 +265,26 @@ class StatusChange(Strict):
 
 class Claim(Item):
     statement: Text = Field(description="one sentence")
-    topic: Slug
-    status: Slug
+    topic: Slug = Field(description="a topic id from site.yaml")
+    status: Slug = Field(description="a status id from site.yaml: how well the sources support it")
     claimant: Text = Field(description="who asserts it")
     date: DateText | None = Field(None, description="when the claim was made")
     sources: tuple[ClaimSource, ...] = Field(description="every source that makes, reports or "
                                                          "contradicts the claim")
     figures_differ_because: Text | None = Field(None, description="one sentence: why figures differ")
-    note: Markdown = ""
-    history: tuple[StatusChange, ...] = ()
-    events: tuple[Slug, ...] = ()
-    entities: tuple[Slug, ...] = ()
+    note: Markdown = Field("", description="the site's own note, in Markdown with [@source] citations")
+    history: tuple[StatusChange, ...] = Field((), description="earlier statuses: date, status, reason")
+    events: tuple[Slug, ...] = Field((), description="ids of related events")
+    entities: tuple[Slug, ...] = Field((), description="ids of the people and organisations involved")
 
 
 # --- timelines and events ---------------------------------------------------------------------
 
 class Timeline(Item):
-    title: Text
-    description: Text
-    topic: Slug
-    order: int = 0
+    title: Text = Field(description="the timeline's title")
+    description: Text = Field(description="one or two sentences on what the timeline follows")
+    topic: Slug = Field(description="a topic id from site.yaml")
+    order: int = Field(0, description="where it comes among the timelines, smallest first")
 
 
 class Citation(Strict):
@@ -298,21 +299,21 @@ class Account(Strict):
 
 
 class Dispute(Strict):
-    note: Text
-    accounts: tuple[Account, ...] = Field(min_length=2)
+    note: Text = Field(description="what the sources disagree on")
+    accounts: tuple[Account, ...] = Field(min_length=2, description="each source's account: source, says, date")
 
 
 class Event(Item):
-    title: Text
-    date: DateText
-    timelines: tuple[Slug, ...] = Field(min_length=1)
-    topic: Slug
+    title: Text = Field(description="what happened, in one line")
+    date: DateText = Field(description="when it happened, as precise as known")
+    timelines: tuple[Slug, ...] = Field(min_length=1, description="ids of the timelines it is on")
+    topic: Slug = Field(description="a topic id from site.yaml")
     status: Slug | None = Field(None, description="e.g. reported, when the event is unconfirmed")
-    body: Markdown = ""
-    sources: tuple[Citation, ...]
-    disputed: Dispute | None = None
-    claims: tuple[Slug, ...] = ()
-    entities: tuple[Slug, ...] = ()
+    body: Markdown = Field("", description="one paragraph in Markdown, with [@source] citations")
+    sources: tuple[Citation, ...] = Field(description="the sources it rests on: source id, locator")
+    disputed: Dispute | None = Field(None, description="when the sources disagree about it")
+    claims: tuple[Slug, ...] = Field((), description="ids of related claims")
+    entities: tuple[Slug, ...] = Field((), description="ids of the people and organisations involved")
 
 
 # --- entities ---------------------------------------------------------------------------------
@@ -334,17 +335,18 @@ class Relation(Strict):
 
 
 class Entity(Item):
-    name: Text
-    kind: EntityKind
-    aliases: tuple[Text, ...] = ()
-    description: Markdown = ""
-    relations: tuple[Relation, ...] = ()
+    name: Text = Field(description="the name most sources use")
+    kind: EntityKind = Field(description="what kind of person or organisation it is")
+    aliases: tuple[Text, ...] = Field((), description="other names and spellings")
+    description: Markdown = Field("", description="who or what it is, in Markdown with citations")
+    relations: tuple[Relation, ...] = Field((), description="links to other entities: kind, to, "
+                                            "since, until, event, sources, note")
 
 
 # --- corrections and pages --------------------------------------------------------------------
 
 class Correction(Item):
-    date: Day
+    date: Day = Field(description="the day the correction was made")
     item: Annotated[str, StringConstraints(strict=True,
                                            pattern=r"^(claims|events|sources|entities|pages)/[a-z0-9-]+$")] = Field(
         description="the item changed, as kind/id, e.g. claims/valuation-april-2018")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from pathlib import Path
 from urllib.parse import unquote
 
 from . import cards
 from .cache import snapshot
 from .incremental import DevBuild
+from .search import SearchIndexError
 from .pipeline import Paths
 from .problems import Problem
 
@@ -32,7 +34,8 @@ class DevSite:
 
     def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool):
         self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
-        self.builder = DevBuild(paths, out, now, drafts)
+        self.builder = DevBuild(paths, out, now, drafts, index_in_background=True)
+        self.indexing = threading.Lock()
         self.failures: list[Problem] = []
         self.base_path = "/"
         self.lock = threading.Lock()
@@ -44,10 +47,33 @@ class DevSite:
             if result.ok:
                 self.base_path = self.builder.validation.site.base_path
                 print(f"rebuilt: {len(result.files)} files, {result.timings}", flush=True)
+                if self.builder.index_stale:
+                    threading.Thread(target=self.refresh_index, daemon=True).start()
             else:
                 print(f"{len(self.failures)} problems; showing them in the browser:", flush=True)
                 for problem in self.failures:
                     print(f"  {problem}", flush=True)
+
+    def refresh_index(self) -> None:
+        """The search index, after the pages and the reload, timed on its own. One refresh at a
+        time; edits made meanwhile are picked up by the next round."""
+        if not self.indexing.acquire(blocking=False):
+            return   # the running refresh loops while the index is stale
+        try:
+            while self.builder.index_stale:
+                started = time.perf_counter()
+                # not under the rebuild's lock: the next edit must not wait for the index. Pages
+                # are replaced one by one atomically, and an edit made meanwhile marks the
+                # index stale again, so this loop indexes once more.
+                try:
+                    self.builder.refresh_search_index()
+                except SearchIndexError as error:
+                    print(f"search index: {error}", flush=True)
+                    return
+                print(f"search index refreshed: {(time.perf_counter() - started) * 1000:.0f} ms",
+                      flush=True)
+        finally:
+            self.indexing.release()
 
     def error_page(self) -> bytes:
         items = "\n".join(

@@ -13,6 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
+from . import search
 from .render import Output, safe_output_path
 
 _AT_FDCWD = -100
@@ -34,10 +35,16 @@ def _exchange(a: Path, b: Path) -> bool:
     return True
 
 
-def _unchanged(files: dict[str, Output], out: Path) -> bool:
+def _unchanged(files: dict[str, Output], out: Path, generated: str | None = None) -> bool:
+    """True when `out` holds exactly `files`, plus the folder `generated` from them (the search
+    index) when one is made."""
     if not out.is_dir():
         return False
     existing = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    if generated:
+        if not (out / generated).is_dir():
+            return False
+        existing = {p for p in existing if not p.startswith(generated + "/")}
     if existing != set(files):
         return False
     return all((out / path).read_bytes() == output.data for path, output in files.items())
@@ -66,15 +73,19 @@ def write_tree(files: dict[str, Output], folder: Path, previous: Path | None) ->
             target.write_bytes(output.data)
 
 
-def publish(files: dict[str, Output], out: Path) -> bool:
-    """Makes `out` hold exactly `files`; returns False when it already did (nothing written)."""
+def publish(files: dict[str, Output], out: Path, index=None) -> bool:
+    """Makes `out` hold exactly `files`; returns False when it already did (nothing written).
+    `index(folder)`, when given, adds the search index to the staging folder before the swap
+    (engine/search.py): if it fails, the build fails and `out` is untouched."""
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out)
-    if _unchanged(files, out):
+    if _unchanged(files, out, search.INDEX_FOLDER if index else None):
         return False
     staging = out.parent / f"{_staging_prefix(out)}{os.getpid()}"
     try:
         write_tree(files, staging, out if out.is_dir() else None)
+        if index:
+            index(staging)
         if out.exists() or out.is_symlink():
             if not _exchange(staging, out):
                 retired = out.parent / f"{_staging_prefix(out)}{os.getpid()}-old"

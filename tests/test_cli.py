@@ -16,7 +16,7 @@ def run(*args, cwd=ROOT):
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["serve"], ["schemas"], ["archive"]])
+@pytest.mark.parametrize("command", [[], ["check"], ["serve"], ["schemas"], ["archive"], ["bundle"]])
 def test_help_has_examples(command):
     result = run(*command, "--help")
     assert result.returncode == 0

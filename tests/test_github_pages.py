@@ -40,6 +40,8 @@ def test_every_page_carries_its_paths_policy_without_what_a_meta_tag_cannot_hold
         assert "frame-ancestors" not in meta["content"] and "default-src 'none'" in meta["content"]
         assert soup.head.find("meta") is soup.head.find("meta", charset=True)   # charset stays first
         assert soup.find("link", rel="canonical")["href"].startswith(BASE)
+        # Pagefind's WebAssembly is allowed on the search page alone, as in netlify.toml
+        assert ("'wasm-unsafe-eval'" in meta["content"]) == (url == "/search/"), url
 
 
 def test_the_meta_policy_follows_netlifys_order_of_header_blocks(tmp_path):

@@ -7,7 +7,8 @@ import pytest
 from lighthouse import lighthouse
 from site_server import serve
 
-PAGES = ["", "timeline/", "claims/valuation-april-2018/", "sources/cnbc-2018-04-09/", "story/"]
+PAGES = ["", "timeline/", "claims/valuation-april-2018/", "sources/cnbc-2018-04-09/", "story/",
+         "search/"]
 
 
 @pytest.fixture(scope="module")

@@ -44,3 +44,33 @@ def test_fingerprinted_assets_are_cached_for_a_year_and_pages_are_revalidated():
     for path in ("/", "/claims/x/", "/feed.xml", "/static/favicon.svg"):
         assert "Cache-Control" not in netlify_headers(path)   # Netlify's default: must-revalidate
     assert "Content-Security-Policy" in netlify_headers("/assets/style.0123456789ab.css")
+
+
+def test_the_header_merge_replicates_netlify(tmp_path):
+    """netlify-cli's headersForPath: every block matching the path, in file order, merged with
+    Object.assign, so a later block replaces a header of the same name and keeps the others."""
+    config = tmp_path / "netlify.toml"
+    config.write_text('[[headers]]\n  for = "/*"\n  [headers.values]\n    A = "1"\n    B = "1"\n'
+                      '[[headers]]\n  for = "/x/*"\n  [headers.values]\n    B = "2"\n')
+    assert netlify_headers("/x/", config) == {"A": "1", "B": "2"}
+    assert netlify_headers("/y/", config) == {"A": "1", "B": "1"}
+
+
+def test_only_the_search_page_may_compile_webassembly(real_site):
+    """Pagefind needs 'wasm-unsafe-eval'; no other path gets it, whatever the blocks' order."""
+    paths = {"/" + p.relative_to(real_site).as_posix() for p in real_site.rglob("*") if p.is_file()}
+    paths |= {path[: -len("index.html")] for path in paths if path.endswith("/index.html")}
+    paths |= {"/", "/search", "/searching/", "/no/such/page/", "/pagefind/pagefind.js"}
+    search = {"/search/", "/search/index.html"}
+    assert search <= paths
+    for path in sorted(paths):
+        csp = directives(netlify_headers(path)["Content-Security-Policy"])
+        allowed = "'wasm-unsafe-eval'" in csp["script-src"]
+        assert allowed == (path in search), path
+        expected = {"'self'", "'wasm-unsafe-eval'"} if allowed else {"'self'"}
+        assert set(csp["script-src"]) == expected, path
+        assert csp["connect-src"] == ["'self'"] and csp["default-src"] == ["'none'"], path
+    site_wide = directives(netlify_headers("/")["Content-Security-Policy"])
+    search_page = directives(netlify_headers("/search/")["Content-Security-Policy"])
+    assert {k: v for k, v in search_page.items() if k != "script-src"} == \
+        {k: v for k, v in site_wide.items() if k != "script-src"}

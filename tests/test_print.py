@@ -30,12 +30,7 @@ def _opened(browser, url: str):
 
 @pytest.fixture(scope="module")
 def claim_page(open_page):
-    page = open_page("claims/valuation/")
-    # a search form as any page may carry one
-    page.evaluate("""() => { const form = document.createElement('form');
-        form.setAttribute('role', 'search'); form.innerHTML = '<input name="q">';
-        document.querySelector('.site-header').append(form); }""")
-    return page
+    return open_page("claims/valuation/")   # its header carries the site's search form
 
 
 def external_links(page, scope: str):
@@ -64,7 +59,7 @@ def test_printed_claim_writes_out_every_sources_address(claim_page):
 def test_printed_page_hides_navigation_and_search_but_keeps_the_notes(claim_page):
     claim_page.emulate_media(media="print")
     assert claim_page.locator(".site-header nav").evaluate(DISPLAY) == "none"
-    assert claim_page.locator("form[role='search']").evaluate(DISPLAY) == "none"
+    assert claim_page.locator(".site-header form[role='search']").evaluate(DISPLAY) == "none"
     assert claim_page.locator(".notes").evaluate(DISPLAY) != "none"
     assert claim_page.locator(".source-rows").evaluate(DISPLAY) != "none"
     for backlink in claim_page.locator(".notes .backlink").all():

@@ -288,7 +288,9 @@ def test_each_page_records_the_content_and_templates_it_was_made_from(tmp_path):
     claim = files["claims/valuation/index.html"]
     assert claim.templates == {"claim.html", "base.html", "partials/notes.html", "partials/citation.html",
                                "partials/status.html", "partials/corrections_of_item.html",
-                               "partials/item_dates.html", "partials/chart_funding.html"}
+                               "partials/item_dates.html", "partials/chart_funding.html",
+                               "partials/citation_meta.html", "partials/cite.html",
+                               "partials/search_form.html", "partials/search_meta.html"}
     assert {"claims/valuation", "sources/wire", "sources/daily-report", "events/round-a@listed",
             "corrections/valuation-figure", "site"} <= claim.content
     assert "claims/round-size" not in claim.content and "events/round-a" not in claim.content

@@ -1,0 +1,306 @@
+"""Open data: the published content as files under data/, and citation files beside the pages.
+
+Pure functions from validated content (or page models) to bytes:
+
+- data/<kind>.json: every published item of a kind with its full structure, as the schema in
+  data/schemas/ describes it, plus `page_url`, its page on the site (a source's own `url` is
+  the original's address);
+- data/<kind>.csv: one row per item. Flattening: a plain value is the cell; an object field
+  (a source's `archived`) becomes one column per sub-field, `archived.url`; a list becomes
+  one cell holding a JSON array; an empty cell is a value that is not set;
+- data/site.json (the site's title, topics and statuses), data/schemas/*.schema.json, the
+  bibliography data/sources.bib and data/sources.csl.json;
+- <page>/cite.json and <page>/cite.bib for the pages that show a "Cite this page" block.
+
+Only published items are exported (Content holds nothing else). Output is deterministic: rows
+sorted by id, JSON keys sorted, one item per line in the JSON lists, UTF-8, "\n" line endings
+for JSON and BibTeX, "\r\n" for CSV (RFC 4180).
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import types
+import typing
+
+from pydantic import BaseModel
+
+from . import cite, model, schema
+from .strings import strings_for
+from .validate import Content
+
+# Exported kinds, in the order the data page lists them, with their schema file.
+EXPORTED = {"claims": "claim.schema.json", "events": "event.schema.json",
+            "sources": "source.schema.json", "entities": "entity.schema.json",
+            "corrections": "correction.schema.json", "timelines": "timeline.schema.json"}
+# Editorial workflow fields: always false / in the past for a published item, so left out.
+LEFT_OUT = {"draft", "publish_after"}
+DATA_DIR = "data/"
+PAGE_URL = "page_url"   # the field added to every item: its page on the site
+
+
+def _json_bytes(data) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def item_page_url(kind: str, item_id: str) -> str:
+    """Where an item is shown on the site, site-relative."""
+    if kind == "corrections":
+        return f"corrections/#correction-{item_id}"
+    return model.item_url(kind, item_id)
+
+
+def item_record(site: schema.Site, kind: str, item) -> dict:
+    """One item as exported: the schema's fields, less the workflow ones, plus `page_url`."""
+    record = item.model_dump(mode="json", exclude=LEFT_OUT)
+    record[PAGE_URL] = site.base_url + item_page_url(kind, item.id)
+    return record
+
+
+def _sorted_items(content: Content, kind: str) -> list:
+    return [content.kind(kind)[key] for key in sorted(content.kind(kind))]
+
+
+def _compact(data) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def json_lines_document(header: dict, list_key: str, lines: list[str]) -> bytes:
+    """JSON with the header's fields one per line, then the list with one record (already
+    encoded) per line: readable, a one-line diff per changed item, and fast to write."""
+    fields = [f"{_compact(key)}: {_compact(value)}," for key, value in sorted(header.items())]
+    return ("{\n" + "\n".join(fields) + f"\n{_compact(list_key)}: [\n" + ",\n".join(lines)
+            + ("\n" if lines else "") + "]\n}\n").encode("utf-8")
+
+
+class ItemMemo:
+    """Each item's exported forms, kept while the item object stays the same: the dev server
+    swaps in a new object only for an edited item, so after an edit only that item is
+    serialised again (a clean build starts empty). An entry holds its item, so an id() is
+    never reused while its entry lives; entries of items gone from the content are dropped
+    at the end of each export."""
+
+    def __init__(self):
+        self.entries: dict[tuple[str, int], tuple] = {}
+        self.used: dict[tuple[str, int], tuple] = {}
+
+    def get(self, tag: str, item, context, make):
+        key = (tag, id(item))
+        entry = self.entries.get(key)
+        if entry is None or entry[0] is not item or entry[1] != context:
+            entry = (item, context, make())
+        self.used[key] = entry
+        return entry[2]
+
+    def sweep(self) -> None:
+        self.entries, self.used = self.used, {}
+
+
+MEMO = ItemMemo()
+
+
+def item_forms(site: schema.Site, kind: str, item) -> tuple[str, str]:
+    """An item's line in the JSON file and its record in the CSV file."""
+    record = item_record(site, kind, item)
+    return _compact(record), csv_line(csv_row(record, csv_columns(kind)))
+
+
+def dataset_files(content: Content, kind: str) -> tuple[bytes, bytes]:
+    """data/<kind>.json and data/<kind>.csv."""
+    site = content.site
+    forms = [MEMO.get(kind, item, site.base_url, lambda item=item: item_forms(site, kind, item))
+             for item in _sorted_items(content, kind)]
+    header = {"title": f"{site.title}: {kind}", "kind": kind, "site": site.base_url,
+              "publisher": site.publisher.name, "licence": site.licence.model_dump(mode="json"),
+              "schema": f"schemas/{EXPORTED[kind]}", "count": len(forms)}
+    return (json_lines_document(header, "items", [line for line, _ in forms]),
+            csv_document(csv_columns(kind), [row for _, row in forms]))
+
+
+def site_json(content: Content) -> bytes:
+    return _json_bytes(content.site.model_dump(mode="json"))
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+def _single_model(annotation) -> type[BaseModel] | None:
+    """The model class of a field holding one object (or None), not a list of them."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        found = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _single_model(found[0]) if len(found) == 1 else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+@functools.cache
+def csv_columns(kind: str) -> tuple[str, ...]:
+    """The CSV header of a kind, from its schema: the same whatever the content."""
+    columns = []
+    for name, info in schema.KINDS[kind].model_fields.items():
+        if name in LEFT_OUT:
+            continue
+        nested = _single_model(info.annotation)
+        columns += [f"{name}.{sub}" for sub in nested.model_fields] if nested else [name]
+    return (*columns, PAGE_URL)
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def csv_row(record: dict, columns) -> list[str]:
+    row = []
+    for column in columns:
+        name, _, sub = column.partition(".")
+        value = record.get(name)
+        if sub:
+            value = value.get(sub) if isinstance(value, dict) else None
+        row.append(csv_cell(value))
+    return row
+
+
+def csv_line(cells) -> str:
+    """One CSV record, quoted as needed, ending in CRLF (RFC 4180)."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(cells)
+    return buffer.getvalue()
+
+
+def csv_document(columns, lines: list[str]) -> bytes:
+    return (csv_line(columns) + "".join(lines)).encode("utf-8")
+
+
+# --- every data file ------------------------------------------------------------------------------
+
+@functools.cache
+def json_schemas() -> dict[str, dict]:
+    """The schemas depend only on engine/schema.py: made once per process (read, never changed)."""
+    return schema.json_schemas()
+
+
+@functools.cache
+def schema_files() -> dict[str, bytes]:
+    """The JSON Schemas, byte for byte as `python build.py schemas` writes them to schemas/."""
+    return {name: _json_bytes(data) for name, data in sorted(json_schemas().items())}
+
+
+def data_files(content: Content) -> dict[str, bytes]:
+    """Every file under data/, by site-relative path."""
+    files = {f"{DATA_DIR}site.json": site_json(content)}
+    for kind in EXPORTED:
+        files[f"{DATA_DIR}{kind}.json"], files[f"{DATA_DIR}{kind}.csv"] = dataset_files(content, kind)
+    references = [MEMO.get("references", source, None, lambda source=source: (
+        cite.bibtex_for_source(source), cite.csl_for_source(source)))
+        for source in _sorted_items(content, "sources")]
+    MEMO.sweep()
+    files[f"{DATA_DIR}sources.bib"] = cite.bibtex_file([bib for bib, _ in references])
+    files[f"{DATA_DIR}sources.csl.json"] = cite.csl_json([csl for _, csl in references])
+    files.update({f"{DATA_DIR}schemas/{name}": data for name, data in schema_files().items()})
+    return dict(sorted(files.items()))
+
+
+def cite_files(site: schema.Site, pages) -> dict[str, bytes]:
+    """cite.json and cite.bib beside every page that offers them: the page's own reference,
+    except on a source's page, where they hold the original source's reference."""
+    files = {}
+    for page in pages:
+        citation = cite.page_citation(site, page)
+        if not citation.downloads:
+            continue
+        if page.kind == "source":
+            source = page.context["source"]
+            csl, bib = cite.csl_for_source(source), cite.bibtex_for_source(source)
+        else:
+            csl, bib = cite.csl_for_page(citation), cite.bibtex_for_page(citation)
+        files[f"{citation.downloads}cite.json"] = cite.csl_json([csl])
+        files[f"{citation.downloads}cite.bib"] = cite.bibtex_file([bib])
+    return files
+
+
+def outputs(content: Content, pages, with_data: bool = True) -> list:
+    """The render stage's Output objects: the data files (unless with_data is False) and the
+    citation files of `pages`."""
+    from .render import Output
+    found = [(path, Output("dataset", data)) for path, data in data_files(content).items()] \
+        if with_data else []
+    found += [(path, Output("citation", data)) for path, data in cite_files(content.site, pages).items()]
+    return found
+
+
+# --- the page that documents the dataset ----------------------------------------------------------
+
+def _type_of(prop: dict, defs: dict) -> str:
+    """A schema property's type, in a reader's words."""
+    if "anyOf" in prop:
+        kinds = [_type_of(p, defs) for p in prop["anyOf"] if p.get("type") != "null"]
+        return " or ".join(kinds)
+    if "$ref" in prop:
+        return "object"
+    if "enum" in prop:
+        return "one of: " + ", ".join(map(str, prop["enum"]))
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        return "date as precise as known"
+    if kind == "array":
+        return "list"
+    if prop.get("format") == "date":
+        return "day (YYYY-MM-DD)"
+    if prop.get("format") == "uri":
+        return "web address"
+    return {"string": "text", "integer": "whole number", "number": "number",
+            "boolean": "true or false"}.get(kind, kind or "any")
+
+
+def _property(json_schema: dict, column: str) -> dict:
+    name, _, sub = column.partition(".")
+    prop = json_schema["properties"].get(name, {})
+    if sub:
+        ref = next((p["$ref"] for p in [prop, *prop.get("anyOf", [])] if "$ref" in p), "")
+        prop = json_schema["$defs"][ref.rsplit("/", 1)[-1]]["properties"][sub] if ref else {}
+    return prop
+
+
+def field_rows(kind: str, site: schema.Site) -> list[dict]:
+    """What the data page says about each column of a kind: name, type and the schema's
+    description."""
+    json_schema = json_schemas()[EXPORTED[kind]]
+    rows = []
+    for column in csv_columns(kind):
+        if column == PAGE_URL:
+            rows.append({"name": PAGE_URL, "type": "web address",
+                         "description": f"the item's page on {site.title}"})
+            continue
+        prop = _property(json_schema, column)
+        description = prop.get("description", "")
+        if column == "id":
+            description = "the item's id: its file name, and part of its address"
+        rows.append({"name": column, "type": _type_of(prop, json_schema.get("$defs", {})),
+                     "description": description})
+    return rows
+
+
+def data_page(content: Content) -> model.PageModel:
+    site = content.site
+    strings = strings_for(site)
+    kinds = [{"kind": kind, "label": strings.get(kind, kind.capitalize()),
+              "count": len(content.kind(kind)), "json": f"{DATA_DIR}{kind}.json",
+              "csv": f"{DATA_DIR}{kind}.csv", "schema": f"{DATA_DIR}schemas/{EXPORTED[kind]}",
+              "fields": field_rows(kind, site)} for kind in EXPORTED]
+    # the page shows counts and the newest `updated`: what lists show, not notes
+    keys = {model.listed(f"{kind}/{key}") for kind in EXPORTED for key in content.kind(kind)}
+    return model._page(content, url=DATA_DIR, template="data.html", kind="data",
+                       title=strings["open_data"],
+                       description=f"Every claim, event, source, entity and correction of "
+                                   f"{site.title}, as JSON and CSV, with schemas.",
+                       keys=keys, kinds=kinds, schemas=sorted(json_schemas()),
+                       site_json=f"{DATA_DIR}site.json", sources_count=len(content.sources),
+                       citation_title=f"{site.title}: {strings['open_data']}")

@@ -1,0 +1,216 @@
+"""Site search: Pagefind indexes the built HTML, and this module makes its index reproducible.
+
+The index is written into the folder about to be published (write.publish calls `index_site`
+on the staging folder before the swap), so a failed index fails the build and nothing is
+half-written. The dev server refreshes it in place after each rebuild (`refresh_index`).
+
+Pagefind 1.5.2 writes its filters in hash-map order, which changes from one run to the next;
+`_canonicalise` sorts them and renames the files whose content changed, so the same site
+always gives byte-identical index files.
+
+Templates decide what is indexed: pages whose <main> carries data-pagefind-body (item pages),
+with the kind, date and topic from `page_fields` as Pagefind metadata and filters.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+INDEX_FOLDER = "pagefind"
+SIGNATURE = b"pagefind_dcd"
+# Page kinds that get a search entry, and the string (engine/translations) that names them.
+# Lists (home, timelines, indexes, corrections) only repeat their items' text, so every hit
+# would come twice; the search page, 404 and redirects are not content.
+INDEXED_KINDS = {"claim": "claim", "event": "event", "source": "source", "entity": "entity",
+                 "page": "page"}
+
+
+UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
+          "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js")
+
+
+class SearchIndexError(Exception):
+    """Pagefind failed or wrote something this module does not understand."""
+
+
+def executable() -> Path:
+    try:
+        from pagefind_bin import get_executable
+        return get_executable()
+    except (ImportError, FileNotFoundError) as error:
+        raise SearchIndexError("Pagefind is not installed: run `pip install -r requirements.txt` "
+                               f"(it pins pagefind[bin]) ({error})") from None
+
+
+def index_site(site: Path) -> None:
+    """Writes the search index of the HTML in `site` to site/pagefind/."""
+    _index_into(site, site / INDEX_FOLDER)
+
+
+def index_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The search index of a site held in memory (path -> bytes), as path -> bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder) / "site"
+        for path, data in files.items():
+            if path.endswith(".html"):
+                (site / path).parent.mkdir(parents=True, exist_ok=True)
+                (site / path).write_bytes(data)
+        index_site(site)
+        return {p.relative_to(site).as_posix(): p.read_bytes()
+                for p in sorted((site / INDEX_FOLDER).rglob("*")) if p.is_file()}
+
+
+def refresh_index(site: Path) -> None:
+    """Rebuilds the index of a folder in use (the dev server's): written aside, then swapped in."""
+    fresh = site / f".{INDEX_FOLDER}-new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    _index_into(site, fresh)
+    current = site / INDEX_FOLDER
+    if current.exists():
+        retired = site / f".{INDEX_FOLDER}-old"
+        shutil.rmtree(retired, ignore_errors=True)
+        os.rename(current, retired)
+        os.rename(fresh, current)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.rename(fresh, current)
+
+
+def _index_into(site: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    # A clean environment and an empty working folder: Pagefind reads PAGEFIND_* variables and
+    # a pagefind.yml from where it runs, and neither may change the output.
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
+    with tempfile.TemporaryDirectory() as empty:
+        run = subprocess.run([str(executable()), "--site", str(site.resolve()), "--output-path",
+                              str(target.resolve()), "--silent"], cwd=empty, env=environment,
+                             capture_output=True, text=True)
+    if run.returncode != 0 or not (target / "pagefind-entry.json").is_file():
+        shutil.rmtree(target, ignore_errors=True)
+        raise SearchIndexError(f"Pagefind could not index {site}: "
+                               f"{(run.stderr or run.stdout).strip()[-1000:] or 'no index written'}")
+    for name in UNUSED:   # the search page uses Pagefind's JS API, not its ready-made UIs
+        (target / name).unlink(missing_ok=True)
+    try:
+        _canonicalise(target)
+    except (ValueError, KeyError, IndexError, TypeError, OSError) as error:
+        shutil.rmtree(target, ignore_errors=True)
+        raise SearchIndexError(f"unexpected Pagefind index format in {target}: {error}") from None
+
+
+# --- a reproducible index -------------------------------------------------------------------------
+
+def _canonicalise(bundle: Path) -> None:
+    """Sorts the filter values and filters Pagefind wrote in hash-map order, renaming the files
+    by their new content and updating the references to them."""
+    entry_path = bundle / "pagefind-entry.json"
+    entry_text = entry_path.read_text("utf-8")
+    for language, info in json.loads(entry_text)["languages"].items():
+        meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
+        meta = _read(meta_path)
+        filters = meta[3]   # [version, pages, index chunks, filters, sorts, meta fields]
+        if not isinstance(filters, list) or not all(isinstance(f, list) and len(f) == 2 for f in filters):
+            raise ValueError("the filter list is not [name, hash] pairs")
+        for pair in filters:
+            old_path = bundle / "filter" / f"{pair[1]}.pf_filter"
+            name, values = _read(old_path)
+            values.sort(key=lambda value: value[0])
+            data = _encode_file([name, values])
+            pair[1] = f"{language}_{hashlib.sha256(data).hexdigest()[:7]}"
+            old_path.unlink()
+            (bundle / "filter" / f"{pair[1]}.pf_filter").write_bytes(data)
+        filters.sort(key=lambda pair: pair[0])
+        data = _encode_file(meta)
+        new_hash = f"{language}_{hashlib.sha256(data).hexdigest()[:13]}"
+        meta_path.unlink()
+        (bundle / f"pagefind.{new_hash}.pf_meta").write_bytes(data)
+        entry_text = entry_text.replace(f'"hash":"{info["hash"]}"', f'"hash":"{new_hash}"')
+    entry_path.write_text(entry_text, encoding="utf-8")
+
+
+def _read(path: Path):
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(SIGNATURE):
+        raise ValueError(f"{path.name} is not a Pagefind file")
+    value, end = _decode(data, len(SIGNATURE))
+    if end != len(data) or _encode(value) != data[len(SIGNATURE):]:
+        raise ValueError(f"{path.name} does not read back to the same bytes")
+    return value
+
+
+def _encode_file(value) -> bytes:
+    return gzip.compress(SIGNATURE + _encode(value), compresslevel=9, mtime=0)
+
+
+# The little CBOR (RFC 8949) Pagefind's files use: integers, strings, byte strings, arrays.
+def _decode(data: bytes, at: int):
+    major, info = data[at] >> 5, data[at] & 31
+    at += 1
+    if info < 24:
+        number = info
+    elif info <= 27:
+        size = 1 << (info - 24)
+        number, at = int.from_bytes(data[at:at + size], "big"), at + size
+    else:
+        raise ValueError(f"unsupported CBOR item at byte {at - 1}")
+    if major == 0:
+        return number, at
+    if major == 1:
+        return -1 - number, at
+    if major in (2, 3):
+        raw = data[at:at + number]
+        return (bytes(raw) if major == 2 else raw.decode("utf-8")), at + number
+    if major == 4:
+        items = []
+        for _ in range(number):
+            item, at = _decode(data, at)
+            items.append(item)
+        return items, at
+    raise ValueError(f"unsupported CBOR type {major} at byte {at - 1}")
+
+
+def _head(major: int, number: int) -> bytes:
+    if number < 24:
+        return bytes([major << 5 | number])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if number < 1 << (8 * size):
+            return bytes([major << 5 | info]) + number.to_bytes(size, "big")
+    raise ValueError("number too large")
+
+
+def _encode(value) -> bytes:
+    if isinstance(value, bool):
+        raise ValueError("unexpected boolean")
+    if isinstance(value, int):
+        return _head(0, value) if value >= 0 else _head(1, -1 - value)
+    if isinstance(value, bytes):
+        return _head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return _head(3, len(raw)) + raw
+    if isinstance(value, list):
+        return _head(4, len(value)) + b"".join(_encode(item) for item in value)
+    raise ValueError(f"unexpected value {value!r}")
+
+
+# --- what each page tells the index ---------------------------------------------------------------
+
+def page_fields(page, topics_by_id: dict, strings: dict[str, str], fuzzy, day) -> dict | None:
+    """The kind, date and topic a page shows in search results; None for pages left out.
+    The date is the item's own (when a claim was made, an event happened, a source was
+    published), else when the page was last updated."""
+    if page.kind not in INDEXED_KINDS:
+        return None
+    item = page.context.get(page.kind)
+    own_date = getattr(item, "published" if page.kind == "source" else "date", None) \
+        if page.kind in ("claim", "event", "source") else None
+    topic = topics_by_id.get(getattr(item, "topic", None))
+    return {"kind": strings[INDEXED_KINDS[page.kind]],
+            "date": fuzzy(own_date) if own_date else day(page.updated),
+            "topic": topic.label if topic else None}
