@@ -349,7 +349,7 @@ class Correction(Item):
     date: Day = Field(description="the day the correction was made")
     item: Annotated[str, StringConstraints(strict=True,
                                            pattern=r"^(claims|events|sources|entities|pages)/[a-z0-9-]+$")] = Field(
-        description="the item changed, as kind/id, e.g. claims/valuation-april-2018")
+        description="the item changed, as kind/id, e.g. claims/example-claim")
     wrong: Text = Field(description="what the site said")
     right: Markdown = Field(description="what is right, with citations")
 

@@ -152,8 +152,9 @@ def test_each_translation_has_every_key_and_the_same_placeholders(language):
 
 
 def visible_text(soup: BeautifulSoup) -> list[str]:
-    """Each text node and each label a screen reader reads (aria-label, alt, title)."""
-    for hidden in soup(["script", "style"]):
+    """Each text node and each label a screen reader reads (aria-label, alt, title); not code
+    (the open-data page names the files' fields, which are the same in every language)."""
+    for hidden in soup(["script", "style", "code"]):
         hidden.decompose()
     texts = [text.strip() for text in soup.find_all(string=True) if text.strip()]
     texts += [tag[attribute] for attribute in ("aria-label", "alt", "title")
