@@ -6,6 +6,7 @@
     python build.py serve           build and serve with live reload on 127.0.0.1:8000
     python build.py schemas         write the JSON Schemas for editors to schemas/
     python build.py archive         list the sources without an archived copy
+    python build.py new PATH        start a new investigation in PATH, with examples
     python build.py bundle          write the built site as a reproducible zip and WARC archive
 """
 from __future__ import annotations
@@ -41,6 +42,10 @@ EXAMPLES = {
   python build.py archive --check      ask the Wayback Machine which are captured already
                                        and write each capture into the source's YAML
   python build.py archive --check --api http://127.0.0.1:8001   use another availability API""",
+    "new": """examples:
+  python build.py new ../acme-files --title "The Acme Files"
+  python build.py new ../dossier --title "Le dossier" --language fr
+  then:  python build.py serve --content ../acme-files/content""",
     "bundle": """examples:
   python build.py bundle               _bundle/<site>-<date>.zip, .manifest.sha256 and .warc.gz
   python build.py bundle --out /tmp/archive.zip     also /tmp/archive.manifest.sha256, .warc.gz
@@ -75,7 +80,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES["build"])
-    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive,bundle}")
+    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive,bundle,new}")
     for name, help_text in (("build", "validate, then render the site (the default)"),
                             ("check", "validate only, write nothing"),
                             ("serve", "build, then serve with live reload")):
@@ -112,6 +117,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                               "only with this flag) and write the captures found into the YAML")
     archive.add_argument("--api", default="https://archive.org",
                          help="base URL of the availability API (default: https://archive.org)")
+    new = commands.add_parser(
+        "new", help="start a new investigation: site.yaml, fictional examples, a reporters' guide",
+        epilog=EXAMPLES["new"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    new.add_argument("path", type=Path, help="a folder that does not exist yet, or is empty")
+    new.add_argument("--title", required=True, help="the site's title")
+    new.add_argument("--language", default="en", help="the site's language: en, fr, ar… (default: en)")
     bundle = commands.add_parser("bundle", help="archive the built site: a zip with a SHA-256 "
                                  "manifest, and a WARC file", epilog=EXAMPLES["bundle"],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -148,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                                                extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
         if inputs is None:
             return 0
+    if args.command == "new":
+        return new_investigation(args)
     from engine import pipeline
     if args.command == "schemas":
         for name in pipeline.write_schemas(ROOT / "schemas"):
@@ -169,6 +182,21 @@ def main(argv: list[str] | None = None) -> int:
     return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
                           deploy=pipeline.Deploy(args.base_url, args.csp_meta))
+
+
+def new_investigation(args) -> int:
+    """`build.py new PATH`: content/, schemas/ and CONTRIBUTING.md for a fresh investigation."""
+    from engine import scaffold
+    try:
+        scaffold.create(args.path, args.title, args.language)
+    except scaffold.ScaffoldError as error:
+        print(f"build.py new: {error}", file=sys.stderr)
+        return 2
+    content = args.path / "content"
+    print(f"wrote a new investigation to {args.path}/ (content/, schemas/, CONTRIBUTING.md)\n"
+          f"preview it:  python build.py serve --content {content}\n"
+          f"build it:    python build.py --strict --content {content} --out {args.path / '_site'}")
+    return 0
 
 
 def archive_sources(paths, args) -> int:

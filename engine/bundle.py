@@ -8,7 +8,7 @@
 - NAME.warc.gz: a WARC 1.1 file with one HTTP response per file, at its address on the site,
   for web archives and replay tools (pywb, ReplayWeb.page).
 
-NAME is the site's title and the build's reference date: the-sensetime-files-2026-11-23.
+NAME is the site's title and the build's reference date: the-acme-files-2026-11-23.
 The same content gives the same bytes on any machine, in any time zone, whatever the files'
 modification times: entries are sorted; zip timestamps, WARC dates and record ids come from the
 reference date and the content (uuid5 of the URL and the body's digest), never from the clock

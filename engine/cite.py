@@ -37,7 +37,7 @@ BIBTEX_ARTICLE_KINDS = {"news-report", "syndicated-copy", "repost", "wire-copy",
 class PageCitation:
     """How to cite one page of the site."""
 
-    key: str                  # BibTeX key and CSL id, e.g. "claim-valuation-april-2018"
+    key: str                  # BibTeX key and CSL id, e.g. "claim-example-claim"
     kind: str                 # the page kind: claim, event, source, entity, page, data…
     title: str
     authors: tuple[str, ...]

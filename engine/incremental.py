@@ -17,7 +17,7 @@ from pathlib import Path
 from . import cards, export, model, search
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml
-from .pipeline import BuildResult, Paths, build_date, collector_paused
+from .pipeline import BuildResult, Paths, build_date, collector_paused, logo_found
 from .problems import Problem, Problems
 from .render import Output, Renderer, asset_paths, collect, owner_of, static_files
 from .validate import (Validation, _Loaded, _references, check_item_references, is_published,
@@ -83,6 +83,9 @@ class DevBuild:
         today = build_date(raw, self.now, result.problems)
         validation = result.timings.run("validate", validate_all, raw, result.problems, today,
                                         self.drafts)
+        if validation.content is not None and not logo_found(validation.content.site, self.paths,
+                                                             raw, result.problems):
+            validation.content = None
         result.failures = result.problems.errors
         if validation.content is None:
             return result
@@ -227,7 +230,7 @@ class DevBuild:
         content, renderer = self.validation.content, self.renderer
         renderer.forget(None if templates else keys)
         if static:   # the dev server keeps stable asset names: pages need not change
-            renderer.static = static_files(self.paths)
+            renderer.static = static_files(self.paths, content.site)
             renderer.assets.update(asset_paths(renderer.static, fingerprint=False))
         candidates = {path for path, page in self.pages.items() if page.depends_on & keys}
         families = sorted({model.family_of(self.pages[path]) for path in candidates} - {None})

@@ -286,7 +286,7 @@ def _all_events_pages(content: Content) -> list[PageModel]:
     return _index(content, url="timeline/", group_dir="", groups=_year_groups(everything),
                   item_kind="events", template="timeline.html", kind="timeline",
                   size=content.site.timeline_page_size, title=strings_for(content.site)["timeline"],
-                  description=f"Every event, in order: {content.site.description}",
+                  description=strings_for(content.site)["description_timeline"].format(description=content.site.description),
                   keys=_keys("events", content.events) | _keys("timelines", content.timelines),
                   shown_with=lambda event: _item_keys_cited("events", event),
                   timeline=None, timelines=timelines, topic_strip=None, funding_chart=None,
@@ -379,7 +379,7 @@ def claims_index(content: Content, links: Links) -> list[PageModel]:
     return _index(content, url="claims/", group_dir="topic/", groups=groups, item_kind="claims",
                   size=content.site.index_page_size,
                   template="claims.html", kind="index", title=strings_for(content.site)["claims"],
-                  description=f"Every claim checked on {content.site.title}, with its status.",
+                  description=strings_for(content.site)["description_claims"].format(title=content.site.title),
                   keys=_listed_keys("claims", content.claims), item_keys=_listed_keys)
 
 
@@ -407,8 +407,9 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
         keys |= _listed_keys("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
     return _page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
                  funding_chart=chart,
-                 title=claim.statement, description=f"{statuses[claim.status].label}: "
-                 f"{claim.statement} Claimed by {claim.claimant}.", keys=keys,
+                 title=claim.statement, description=strings_for(content.site)["claim_description"].format(
+                     status=statuses[claim.status].label, statement=claim.statement,
+                     claimant=claim.claimant), keys=keys,
                  claim=claim, status=statuses[claim.status], rows=rows, figures=figures,
                  figures_differ=differ,
                  history=[(change, statuses[change.status]) for change in claim.history],
@@ -461,8 +462,7 @@ def sources_index(content: Content, links: Links) -> list[PageModel]:
     return _index(content, url="sources/", group_dir="letter/", groups=groups, item_kind="sources",
                   size=content.site.index_page_size,
                   template="sources.html", kind="index", title=strings_for(content.site)["sources"],
-                  description=f"The bibliography of {content.site.title}: every source, with what "
-                              "cites it.",
+                  description=strings_for(content.site)["description_sources"].format(title=content.site.title),
                   keys=_listed_keys("sources", content.sources), item_keys=_listed_keys,
                   shown_with=lambda source: {f"{kind}/{key}{LISTED}" for kind, key in links.citing.get(source.id, [])},
                   citing={key: len(links.citing.get(key, [])) for key in content.sources})
@@ -494,7 +494,7 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
     pages = _index(content, url="entities/", group_dir="kind/", groups=groups, item_kind="entities",
                    size=content.site.index_page_size,
                    template="entities.html", kind="index", title=strings["entities"],
-                   description=f"Everyone and every organisation in {content.site.title}.",
+                   description=strings_for(content.site)["description_entities"].format(title=content.site.title),
                    keys=_listed_keys("entities", content.entities), item_keys=_listed_keys, network=None)
     diagram = charts.network(content.entities, strings)
     if diagram:
@@ -555,7 +555,7 @@ def corrections_page(content: Content, links: Links) -> PageModel:
     targets = {c.id: _target(content, c.item) for c in ordered}
     return _page(content, url="corrections/", template="corrections.html", kind="index",
                  title=strings_for(content.site)["corrections"],
-                 description=f"Every correction made to {content.site.title}, newest first.",
+                 description=strings_for(content.site)["description_corrections"].format(title=content.site.title),
                  keys=_keys("corrections", content.corrections) | {listed(c.item) for c in ordered}
                  | {k for c in ordered for k in _item_keys_cited("corrections", c)},
                  corrections=ordered, targets=targets,

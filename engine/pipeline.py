@@ -67,7 +67,20 @@ def load_and_validate(paths: Paths, now: str | None, drafts: bool = False,
     problems = Problems(paths.content.parent)
     raw = timings.run("load", load_content, paths.content, problems)
     content = timings.run("validate", validate, raw, problems, build_date(raw, now, problems), drafts)
+    if content is not None and not logo_found(content.site, paths, raw, problems):
+        content = None
     return content, problems
+
+
+def logo_found(site, paths: Paths, raw: RawContent, problems: Problems) -> bool:
+    """site.yaml's theme logo names a file among the static files (overrides first)."""
+    logo = site.theme.logo if site.theme else None
+    if logo is None or any((folder / logo).is_file() for folder in paths.static):
+        return True
+    problems.add(raw.site.path, *raw.site.position(("theme", "logo")),
+                 f'theme.logo: no file "{logo}" in {paths.overrides.name}/static/ or static/; '
+                 "put the image there, or remove the line")
+    return False
 
 
 def build_date(raw: RawContent, now: str | None, problems: Problems) -> dt.date:

@@ -21,7 +21,7 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, meta, nodes,
                     select_autoescape)
 from markupsafe import Markup
 
-from . import cards, export, schema, search
+from . import cards, export, schema, search, theme
 from .cite import meta_tags as citation_meta_tags, page_citation
 from .dates import DAY, MONTH, FuzzyDate
 from .headers import meta_policy
@@ -187,7 +187,9 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         pages_by_slug={p.slug: p for p in content.pages.values()},
         original_link=original_link_attributes, archived_link=archived_link_attributes,
         cite=cite, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
-        text_direction=Locale.parse(site.language.replace("-", "_")).text_direction)
+        text_direction=Locale.parse(site.language.replace("-", "_")).text_direction,
+        theme_stylesheet=theme.STYLESHEET if theme.STYLESHEET in assets else None,
+        logo=site.theme.logo if site.theme else None)
     remembered: dict[tuple, Markup] = {}   # ("citation", source, locator) or ("claim_card", id)
 
     def citation(source_id: str, locator: str | None = None) -> Markup:
@@ -293,7 +295,7 @@ class Renderer:
 
     def __init__(self, paths: Paths, content: Content, fingerprint: bool = True, csp_meta: bool = False):
         self.paths, self.content = paths, content
-        self.static = static_files(paths)
+        self.static = static_files(paths, content.site)
         self.assets = asset_paths(self.static, fingerprint)
         self.env = make_environment(paths, content, self.assets)
         # hosts that send no headers (GitHub Pages) get netlify.toml's policy for each page in a <meta>
@@ -419,14 +421,18 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
     return collect(outputs, {page.output_path: owner_of(page, content) for page in pages})
 
 
-def static_files(paths: Paths) -> dict[str, bytes]:
-    """Every static file; one in overrides/static replaces the default of the same name."""
+def static_files(paths: Paths, site=None) -> dict[str, bytes]:
+    """Every static file; one in overrides/static replaces the default of the same name. With
+    the site, also theme.css made from its theme variables (engine/theme.py)."""
     found: dict[str, bytes] = {}
     for folder in reversed(paths.static):
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
                     found[path.relative_to(folder).as_posix()] = path.read_bytes()
+    themed = theme.stylesheet(site.theme) if site is not None else None
+    if themed is not None:
+        found[theme.STYLESHEET] = themed
     return dict(sorted(found.items()))
 
 

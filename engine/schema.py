@@ -142,6 +142,21 @@ class Admin(Strict):
     branch: Text = Field("main", description="the branch edits are committed to")
 
 
+def _colour(mode: str):
+    from .theme import checked_colour
+    return Annotated[str, PlainValidator(lambda value: checked_colour(value, mode)),
+                     WithJsonSchema({"type": "string", "pattern": "^#([0-9a-fA-F]{3}){1,2}$"})]
+
+
+class Theme(Strict):
+    accent: _colour("light") | None = Field(None, description='link and highlight colour on the '
+                                            'light theme, as hex, e.g. "#0b5394" (4.5:1 contrast)')
+    accent_dark: _colour("dark") | None = Field(None, description="the same on the dark theme")
+    logo: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*"
+                                                                r"\.(svg|png|webp)$")] | None = Field(
+        None, description="an image in static/ or overrides/static/ shown in the header, e.g. logo.svg")
+
+
 class Site(Strict):
     title: Text
     description: Text
@@ -159,6 +174,7 @@ class Site(Strict):
     topics: tuple[Topic, ...] = Field(min_length=1)
     statuses: tuple[Status, ...] = Field(min_length=1)
     strings: dict[str, Text] = Field({}, description="overrides for interface strings")
+    theme: Theme | None = Field(None, description="colours and logo (engine/theme.py)")
     index_page_size: int = Field(200, ge=5, description="a list of claims, sources or entities "
                                  "longer than this is split into groups (topic, letter, kind) and pages")
     timeline_page_size: int = Field(60, ge=5, description="a timeline with more events than this is "
@@ -344,7 +360,7 @@ class Correction(Item):
     date: Day = Field(description="the day the correction was made")
     item: Annotated[str, StringConstraints(strict=True,
                                            pattern=r"^(claims|events|sources|entities|pages)/[a-z0-9-]+$")] = Field(
-        description="the item changed, as kind/id, e.g. claims/valuation-april-2018")
+        description="the item changed, as kind/id, e.g. claims/example-claim")
     wrong: Text = Field(description="what the site said")
     right: Markdown = Field(description="what is right, with citations")
 
