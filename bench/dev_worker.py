@@ -21,7 +21,8 @@ when the engine has it (it re-renders only the pages an edit touches), else
 `build_site(paths, out, now)`, a full build, which is what the dev server did before. The dev
 server's watcher scans the watched folders once per poll and hands that scan to the rebuild; when
 the engine takes it (`update(now_stats)`), the scan is timed apart as `detect_seconds` and the
-rebuild alone as `seconds`. The edit and the count of output files changed (by inode, mtime and
+rebuild alone as `seconds`; the search index, which the dev server refreshes after the reload,
+is timed apart as `index_seconds`. The edit and the count of output files changed (by inode, mtime and
 size) are not timed.
 """
 from __future__ import annotations
@@ -92,6 +93,10 @@ class Worker:
             self.dev = None
         else:
             self.dev = DevBuild(self.paths, self.out, self.now)
+            # as `build.py serve` runs it: the search index is refreshed after the reload, and
+            # timed apart (`index_seconds`)
+            if hasattr(self.dev, "index_in_background"):
+                self.dev.index_in_background = True
         self.mode = "engine.incremental.DevBuild" if self.dev else "engine.pipeline.build_site"
 
     def edit(self, what: str) -> list[Path]:
@@ -145,11 +150,18 @@ class Worker:
         result = self.build(changed)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        index_seconds = None
+        if getattr(self.dev, "index_stale", False) or getattr(self.dev, "data_stale", False):
+            indexing = time.perf_counter()
+            if hasattr(self.dev, "refresh_data"):
+                self.dev.refresh_data()
+            self.dev.refresh_search_index()
+            index_seconds = time.perf_counter() - indexing
         after = snapshot(self.out)
         timings = getattr(result, "timings", None)
         failures = getattr(result, "failures", [])
         return {"edit": what, "mode": self.mode, "seconds": seconds, "cpu": cpu,
-                "detect_seconds": detect_seconds,
+                "detect_seconds": detect_seconds, "index_seconds": index_seconds,
                 "ok": bool(getattr(result, "ok", True)),
                 "failures": [str(f) for f in failures[:5]],
                 "written": getattr(result, "written", None),

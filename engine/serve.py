@@ -48,7 +48,7 @@ class DevSite:
             if result.ok:
                 self.base_path = self.builder.validation.site.base_path
                 print(f"rebuilt: {len(result.files)} files, {result.timings}", flush=True)
-                if self.builder.index_stale:
+                if self.builder.index_stale or self.builder.data_stale:
                     threading.Thread(target=self.refresh_index, daemon=True).start()
             else:
                 print(f"{len(self.failures)} problems; showing them in the browser:", flush=True)
@@ -61,8 +61,10 @@ class DevSite:
         if not self.indexing.acquire(blocking=False):
             return   # the running refresh loops while the index is stale
         try:
-            while self.builder.index_stale:
+            while self.builder.index_stale or self.builder.data_stale:
                 started = time.perf_counter()
+                with self.lock:   # short, and the files must not change under it
+                    self.builder.refresh_data()
                 # not under the rebuild's lock: the next edit must not wait for the index. Pages
                 # are replaced one by one atomically, and an edit made meanwhile marks the
                 # index stale again, so this loop indexes once more.
@@ -71,7 +73,7 @@ class DevSite:
                 except SearchIndexError as error:
                     print(f"search index: {error}", flush=True)
                     return
-                print(f"search index refreshed: {(time.perf_counter() - started) * 1000:.0f} ms",
+                print(f"data and search index refreshed: {(time.perf_counter() - started) * 1000:.0f} ms",
                       flush=True)
         finally:
             self.indexing.release()

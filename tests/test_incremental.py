@@ -183,3 +183,23 @@ def test_the_dev_server_previews_drafts_only_when_asked(tmp_path):
     assert DevBuild(paths, tmp_path / "drafts", NOW, drafts=True).update().ok
     assert (tmp_path / "drafts/claims/draft-claim/index.html").is_file()
     assert (tmp_path / "drafts/events/embargoed/index.html").is_file()
+
+
+def test_in_the_background_mode_the_data_and_index_follow_the_pages(tmp_path):
+    """The dev server renders an edit's pages first and leaves the whole-dataset files and the
+    search index for just after the reload; once refreshed, everything equals a clean build."""
+    copy_fixture(tmp_path)
+    paths = paths_for(tmp_path / "content")
+    dev = DevBuild(paths, tmp_path / "dev", NOW, index_in_background=True)
+    assert dev.update().ok
+    dev.refresh_data()
+    dev.refresh_search_index()
+    operation("edit claim", tmp_path, 5)
+    assert dev.update().ok and dev.data_stale and dev.index_stale
+    clean = build_site(paths, tmp_path / "clean", NOW, dev=True, workers=1)
+    assert dev.files["claims/valuation/index.html"].data == clean.files["claims/valuation/index.html"].data
+    assert dev.files["data/claims.json"].data != clean.files["data/claims.json"].data   # not yet
+    dev.refresh_data()
+    dev.refresh_search_index()
+    assert not dev.data_stale and not dev.index_stale
+    assert tree(tmp_path / "dev") == tree(tmp_path / "clean")
