@@ -78,3 +78,26 @@ def real_site(tmp_path_factory) -> Path:
                         out, NOW, strict=True)
     assert result.ok, "\n".join(map(str, result.failures))
     return out
+
+
+# --- the browser tests' shared fixtures ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium (tests/browser.py says which), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import ARGS, chromium_path
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def served(real_site):
+    """The real site on 127.0.0.1 with netlify.toml's headers: the base URL."""
+    from site_server import serve
+    server, base = serve(real_site)
+    yield base
+    server.shutdown()

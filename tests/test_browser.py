@@ -4,28 +4,11 @@ with and without JavaScript, no sideways scrolling on a phone, and a keyboard pa
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from browser import ARGS, chromium_path, pages_to_visit, same_origin
-from site_server import serve
+from browser import pages_to_visit, same_origin
 
 CSP_LISTENER = """window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def served(real_site):
-    server, base = serve(real_site)
-    yield base
-    server.shutdown()
 
 
 class Visit:

@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lighthouse import lighthouse
-from site_server import serve
 
 PAGES = ["", "timeline/", "claims/valuation-april-2018/", "sources/cnbc-2018-04-09/", "story/",
          "search/"]
-
-
-@pytest.fixture(scope="module")
-def served(real_site):
-    server, base = serve(real_site)
-    yield base
-    server.shutdown()
 
 
 @pytest.mark.parametrize("path", PAGES)

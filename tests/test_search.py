@@ -11,10 +11,8 @@ import time
 
 import pytest
 from bs4 import BeautifulSoup
-from playwright.sync_api import sync_playwright
 
 import test_browser
-from browser import ARGS, chromium_path
 from conftest import NOW, ROOT, build, copy_fixture, page
 from engine import search
 from site_server import serve
@@ -150,21 +148,6 @@ def test_the_search_page_is_not_in_the_sitemap(site):
 
 
 # --- in the browser, on the real site with netlify.toml's headers ---------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def served(real_site):
-    server, base = serve(real_site)
-    yield base
-    server.shutdown()
-
 
 @pytest.fixture
 def visit(browser, served):
