@@ -156,7 +156,6 @@ class PageCache:
         self.path = cache / f"pages-{ENGINE_VERSION}.sqlite"
         self.connection = None
         self.used: set[str] = set()
-        self.new: dict[str, bytes] = {}
         self.hits = 0
 
     def prepare(self, content, paths, env, assets: dict[str, str], options: dict) -> None:
@@ -208,8 +207,17 @@ class PageCache:
         return row[0] if row else None
 
     def put(self, key: str, html: bytes) -> None:
+        """Stores a page at once (in a transaction that only `save` commits), so the build does
+        not hold every page it rendered."""
+        import sqlite3
         self.used.add(key)
-        self.new[key] = html
+        if self.connection is None:
+            return
+        try:
+            self.connection.execute("INSERT OR REPLACE INTO pages VALUES (?, ?)", (key, html))
+        except sqlite3.Error:
+            self.connection.close()
+            self.connection = None   # no cache this time: slower next time, but correct
 
     def save(self) -> None:
         """Stores the pages rendered this time and forgets the ones no page asked for."""
@@ -218,7 +226,6 @@ class PageCache:
         import sqlite3
         try:
             with self.connection:
-                self.connection.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(self.new.items()))
                 self.connection.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
                 self.connection.executemany("INSERT INTO used VALUES (?)", [(k,) for k in sorted(self.used)])
                 self.connection.execute("DELETE FROM pages WHERE key NOT IN (SELECT key FROM used)")

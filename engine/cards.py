@@ -391,29 +391,36 @@ class CardCache:
             except OSError:
                 return None
             if data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"):
-                self.memory[key] = data
                 return data
         return None
 
     def _store(self, key: str, data: bytes) -> None:
-        self.memory[key] = data
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             staging = self.folder / f".{key}.{os.getpid()}.tmp"
             staging.write_bytes(data)
             os.replace(staging, self.folder / f"{key}.png")
 
-    def pngs(self, cards: list[Card], workers: int = 1) -> list[bytes]:
-        """Each card's PNG; only the ones neither in memory nor on disk are drawn."""
+    def pngs(self, cards: list[Card], workers: int = 1, keep: bool = True) -> list[bytes]:
+        """Each card's PNG; only the ones neither in memory nor on disk are drawn. With
+        keep=False, none is kept in memory (they are in the folder)."""
         keys = [self.key(card) for card in cards]
         self.used.update(keys)
+        found: dict[str, bytes] = {}
         missing = {}
         for key, card in zip(keys, cards):
-            if key not in missing and self._stored(key) is None:
-                missing[key] = card
+            if key not in found and key not in missing:
+                data = self._stored(key)
+                if data is None:
+                    missing[key] = card
+                else:
+                    found[key] = data
         for key, data in zip(missing, draw_all(list(missing.values()), self.fonts, workers)):
             self._store(key, data)
-        return [self.memory[key] for key in keys]
+            found[key] = data
+        if keep:
+            self.memory.update(found)
+        return [found[key] for key in keys]
 
     def start_build(self) -> None:
         self.used = set()

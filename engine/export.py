@@ -107,11 +107,12 @@ def item_forms(site: schema.Site, kind: str, item) -> tuple[str, str]:
     return _compact(record), csv_line(csv_row(record, csv_columns(kind)))
 
 
-def dataset_files(content: Content, kind: str) -> tuple[bytes, bytes]:
-    """data/<kind>.json and data/<kind>.csv."""
+def dataset_files(content: Content, kind: str, memo: "ItemMemo | None" = None) -> tuple[bytes, bytes]:
+    """data/<kind>.json and data/<kind>.csv. With `memo`, an item's forms are made again only
+    when the item has changed since the last export (the dev server)."""
     site = content.site
-    forms = [MEMO.get(kind, item, site.base_url, lambda item=item: item_forms(site, kind, item))
-             for item in _sorted_items(content, kind)]
+    forms = [memo.get(kind, item, site.base_url, lambda item=item: item_forms(site, kind, item))
+             if memo else item_forms(site, kind, item) for item in _sorted_items(content, kind)]
     header = {"title": f"{site.title}: {kind}", "kind": kind, "site": site.base_url,
               "publisher": site.publisher.name, "licence": site.licence.model_dump(mode="json"),
               "schema": f"schemas/{EXPORTED[kind]}", "count": len(forms)}
@@ -193,19 +194,28 @@ def schema_files() -> dict[str, bytes]:
     return {name: _json_bytes(data) for name, data in sorted(json_schemas().items())}
 
 
-def data_files(content: Content) -> dict[str, bytes]:
+def data_files(content: Content, memo: "ItemMemo | None" = None) -> dict[str, bytes]:
     """Every file under data/, by site-relative path."""
-    files = {f"{DATA_DIR}site.json": site_json(content)}
+    return dict(sorted(data_file_items(content, memo)))
+
+
+def data_file_items(content: Content, memo: "ItemMemo | None" = None):
+    """The same, one kind at a time: (path, bytes) pairs."""
+    yield f"{DATA_DIR}site.json", site_json(content)
     for kind in EXPORTED:
-        files[f"{DATA_DIR}{kind}.json"], files[f"{DATA_DIR}{kind}.csv"] = dataset_files(content, kind)
-    references = [MEMO.get("references", source, None, lambda source=source: (
-        cite.bibtex_for_source(source), cite.csl_for_source(source)))
-        for source in _sorted_items(content, "sources")]
-    MEMO.sweep()
-    files[f"{DATA_DIR}sources.bib"] = cite.bibtex_file([bib for bib, _ in references])
-    files[f"{DATA_DIR}sources.csl.json"] = cite.csl_json([csl for _, csl in references])
-    files.update({f"{DATA_DIR}schemas/{name}": data for name, data in schema_files().items()})
-    return dict(sorted(files.items()))
+        json_file, csv_file = dataset_files(content, kind, memo)
+        yield f"{DATA_DIR}{kind}.json", json_file
+        yield f"{DATA_DIR}{kind}.csv", csv_file
+        del json_file, csv_file   # let a streaming build free each kind before the next
+    make = lambda source: (cite.bibtex_for_source(source), cite.csl_for_source(source))   # noqa: E731
+    references = [memo.get("references", source, None, lambda source=source: make(source)) if memo
+                  else make(source) for source in _sorted_items(content, "sources")]
+    if memo:
+        memo.sweep()
+    yield f"{DATA_DIR}sources.bib", cite.bibtex_file([bib for bib, _ in references])
+    yield f"{DATA_DIR}sources.csl.json", cite.csl_json([csl for _, csl in references])
+    for name, data in schema_files().items():
+        yield f"{DATA_DIR}schemas/{name}", data
 
 
 def cite_files(site: schema.Site, pages) -> dict[str, bytes]:
@@ -228,12 +238,24 @@ def cite_files(site: schema.Site, pages) -> dict[str, bytes]:
 
 def outputs(content: Content, pages, with_data: bool = True) -> list:
     """The render stage's Output objects: the data files (unless with_data is False) and the
-    citation files of `pages`."""
+    citation files of `pages`. The dev server calls it after every edit: item forms it made
+    before are kept (MEMO) while their item stays the same."""
+    return [output for batch in output_batches(content, pages, with_data, MEMO) for output in batch]
+
+
+CITE_BATCH = 2000   # pages whose citation files are made, written and let go at a time
+
+
+def output_batches(content: Content, pages, with_data: bool = True, memo: ItemMemo | None = None):
+    """The same a few files at a time, for a build that writes them as they come; without
+    `memo`, nothing is kept once a batch is made."""
     from .render import Output
-    found = [(path, Output("dataset", data)) for path, data in data_files(content).items()] \
-        if with_data else []
-    found += [(path, Output("citation", data)) for path, data in cite_files(content.site, pages).items()]
-    return found
+    if with_data:
+        for path, data in data_file_items(content, memo):
+            yield [(path, Output("dataset", data))]
+    for start in range(0, len(pages), CITE_BATCH):
+        yield [(path, Output("citation", data))
+               for path, data in cite_files(content.site, pages[start:start + CITE_BATCH]).items()]
 
 
 # --- the page that documents the dataset ----------------------------------------------------------

@@ -166,12 +166,13 @@ def with_base_url(content: Content, base_url: str, problems: Problems) -> Conten
 
 
 def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: bool = True,
-                workers: int = 1, page_cache=None, deploy: Deploy = Deploy()):
-    """Stages 3 and 4: page models, then rendered files (path -> bytes)."""
+                workers: int = 1, page_cache=None, deploy: Deploy = Deploy(), sink=None):
+    """Stages 3 and 4: page models, then rendered files (path -> Output; see render.render_site
+    for `sink`)."""
     from . import model, render
     pages = timings.run("model", model.build_pages, content)
     return timings.run("render", render.render_site, pages, content, paths, fingerprint, workers,
-                       page_cache, deploy.csp_meta)
+                       page_cache, deploy.csp_meta, sink)
 
 
 @dataclass
@@ -202,14 +203,16 @@ def collector_paused():
 
 def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
                drafts: bool = False, dev: bool = False, workers: int | None = None,
-               page_cache=None, deploy: Deploy = Deploy()) -> BuildResult:
-    """Every stage; writes `out` only when all of them succeed."""
+               page_cache=None, deploy: Deploy = Deploy(), in_memory: bool = True) -> BuildResult:
+    """Every stage; writes `out` only when all of them succeed. With in_memory=False (the
+    command line), each file is written to the staging folder as soon as it is rendered, and
+    result.files keeps what each file was made from but not its bytes."""
     with collector_paused():
-        return _build_site(paths, out, now, strict, drafts, dev, workers, page_cache, deploy)
+        return _build_site(paths, out, now, strict, drafts, dev, workers, page_cache, deploy, in_memory)
 
 
 def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool, dev: bool,
-                workers: int | None, page_cache=None, deploy: Deploy = Deploy()) -> BuildResult:
+                workers: int | None, page_cache, deploy: Deploy, in_memory: bool) -> BuildResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from . import search, write
@@ -220,29 +223,35 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
     result.failures = result.problems.errors + (result.problems.warnings if strict else [])
     if result.failures or content is None:
         return result
-    try:
-        result.files = render_site(paths, content, result.timings, fingerprint=not dev,
-                                   workers=default_workers() if workers is None else workers,
-                                   page_cache=page_cache, deploy=deploy)
-    except ContentError as error:
-        result.failures = error.problems
-        return result
-    except TemplateSyntaxError as error:
-        path = error.filename or error.name or "templates"
-        result.failures = [Problem(result.problems.display_path(path), error.lineno, 1,
-                                   f"template error: {error.message}")]
-        return result
-    except TemplateError as error:
-        result.failures = [Problem("templates", 1, 1, f"template error: {error}")]
-        return result
-    try:
-        result.written = result.timings.run("write", write.publish, result.files, out,
-                                            index=lambda folder: result.timings.run(
-                                                "search index", search.index_site, folder))
-    except search.SearchIndexError as error:
-        result.failures = [Problem("search index", 1, 1, str(error))]
-    # the index is made inside publish: report the two separately
-    result.timings.stages["write"] -= result.timings.stages.get("search index", 0)
+    with write.StagedSite(out) as staged:   # removed unless committed
+        sink = None if in_memory else (lambda path, data: result.timings.run("write", staged.add, path, data))
+        try:
+            result.files = render_site(paths, content, result.timings, fingerprint=not dev,
+                                       workers=default_workers() if workers is None else workers,
+                                       page_cache=page_cache, deploy=deploy, sink=sink)
+        except ContentError as error:
+            result.failures = error.problems
+            return result
+        except TemplateSyntaxError as error:
+            path = error.filename or error.name or "templates"
+            result.failures = [Problem(result.problems.display_path(path), error.lineno, 1,
+                                       f"template error: {error.message}")]
+            return result
+        except TemplateError as error:
+            result.failures = [Problem("templates", 1, 1, f"template error: {error}")]
+            return result
+        # the files were written while rendering: report the two stages apart
+        result.timings.stages["render"] -= result.timings.stages.get("write", 0)
+        try:
+            if in_memory:
+                for path, output in result.files.items():
+                    result.timings.run("write", staged.add, path, output.data)
+            result.written = result.timings.run("write", staged.commit, index=lambda folder: result.timings.run(
+                "search index", search.index_site, folder))
+        except search.SearchIndexError as error:
+            result.failures = [Problem("search index", 1, 1, str(error))]
+        # the index is made inside the commit: report the two separately
+        result.timings.stages["write"] -= result.timings.stages.get("search index", 0)
     return result
 
 
@@ -263,7 +272,7 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
         use_cache_folder(cache / "cards")
     page_cache = build_cache.PageCache(cache) if cache is not None else None
     result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache,
-                        deploy=deploy)
+                        deploy=deploy, in_memory=False)
     failing = report(result.problems, strict)
     if not failing and result.failures:
         for problem in result.failures:

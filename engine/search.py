@@ -82,6 +82,16 @@ def refresh_index(site: Path) -> None:
         os.rename(fresh, current)
 
 
+def _die_with_parent() -> None:
+    """In the Pagefind process, before it starts (Linux): killed when the build is killed. An
+    indexer left running would go on writing into a staging folder the next build has removed."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)   # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
+
+
 def _index_into(site: Path, target: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
     # A clean environment and an empty working folder: Pagefind reads PAGEFIND_* variables and
@@ -90,7 +100,7 @@ def _index_into(site: Path, target: Path) -> None:
     with tempfile.TemporaryDirectory() as empty:
         run = subprocess.run([str(executable()), "--site", str(site.resolve()), "--output-path",
                               str(target.resolve()), "--silent"], cwd=empty, env=environment,
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, preexec_fn=_die_with_parent)
     if run.returncode != 0 or not (target / "pagefind-entry.json").is_file():
         shutil.rmtree(target, ignore_errors=True)
         raise SearchIndexError(f"Pagefind could not index {site}: "

@@ -35,21 +35,6 @@ def _exchange(a: Path, b: Path) -> bool:
     return True
 
 
-def _unchanged(files: dict[str, Output], out: Path, generated: str | None = None) -> bool:
-    """True when `out` holds exactly `files`, plus the folder `generated` from them (the search
-    index) when one is made."""
-    if not out.is_dir():
-        return False
-    existing = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    if generated:
-        if not (out / generated).is_dir():
-            return False
-        existing = {p for p in existing if not p.startswith(generated + "/")}
-    if existing != set(files):
-        return False
-    return all((out / path).read_bytes() == output.data for path, output in files.items())
-
-
 def _staging_prefix(out: Path) -> str:
     return f".{out.name}.staging-"
 
@@ -59,45 +44,88 @@ def remove_stale_staging(out: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def write_tree(files: dict[str, Output], folder: Path, previous: Path | None) -> None:
-    for path, output in files.items():
+class StagedSite:
+    """The new site, written file by file into a staging folder beside the output, then swapped
+    in whole (`commit`) or removed (`discard`, also on leaving a `with` block uncommitted). A
+    file identical to the previous build's is hard-linked rather than written again."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(out)
+        self.folder = out.parent / f"{_staging_prefix(out)}{os.getpid()}"
+        self.previous = out if out.is_dir() and not out.is_symlink() else None
+        self.paths: set[str] = set()
+        self.rewritten = 0   # files that differ from the previous build's
+        self._made: set[Path] = set()
+
+    def add(self, path: str, data: bytes) -> None:
         if safe_output_path(path) is None:
             raise ValueError(f"refusing to write outside the output folder: {path!r}")
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        old = previous / path if previous else None
-        if old and old.is_file() and not old.is_symlink() and old.stat().st_size == len(output.data) \
-                and old.read_bytes() == output.data:
+        target = self.folder / path
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        old = self.previous / path if self.previous else None
+        if old and old.is_file() and not old.is_symlink() and old.stat().st_size == len(data) \
+                and old.read_bytes() == data:
             os.link(old, target)
         else:
-            target.write_bytes(output.data)
+            target.write_bytes(data)
+            self.rewritten += 1
+        self.paths.add(path)
+
+    def _same_as_previous(self, generated: str | None) -> bool:
+        """Every file is the previous build's and there is no other (besides the folder
+        `generated` from them, the search index, when one is made)."""
+        if self.rewritten or self.previous is None:
+            return False
+        if generated and not (self.previous / generated).is_dir():
+            return False
+        existing = {p.relative_to(self.previous).as_posix() for p in self.previous.rglob("*") if p.is_file()}
+        if generated:
+            existing = {p for p in existing if not p.startswith(generated + "/")}
+        return existing == self.paths
+
+    def commit(self, index=None) -> bool:
+        """Puts the staged site in place of the output; False when it was the same as the
+        output, which is then left untouched. `index(folder)`, when given, adds the search index
+        to the staging folder first (engine/search.py): if it fails, the output is untouched."""
+        if self._same_as_previous(search.INDEX_FOLDER if index else None):
+            self.discard()
+            return False
+        self.folder.mkdir(parents=True, exist_ok=True)   # a site with no file at all
+        if index:
+            index(self.folder)
+        out = self.out
+        if out.exists() or out.is_symlink():
+            if not _exchange(self.folder, out):
+                retired = out.parent / f"{_staging_prefix(out)}{os.getpid()}-old"
+                os.rename(out, retired)
+                os.rename(self.folder, out)
+                self.folder = retired
+        else:
+            os.rename(self.folder, out)
+        self.discard()   # the old site, now in the staging folder's place
+        return True
+
+    def discard(self) -> None:
+        if self.folder.is_symlink():
+            self.folder.unlink()
+        elif self.folder.exists():
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> "StagedSite":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
 
 
 def publish(files: dict[str, Output], out: Path, index=None) -> bool:
     """Makes `out` hold exactly `files`; returns False when it already did (nothing written).
-    `index(folder)`, when given, adds the search index to the staging folder before the swap
-    (engine/search.py): if it fails, the build fails and `out` is untouched."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(out)
-    if _unchanged(files, out, search.INDEX_FOLDER if index else None):
-        return False
-    staging = out.parent / f"{_staging_prefix(out)}{os.getpid()}"
-    try:
-        write_tree(files, staging, out if out.is_dir() else None)
-        if index:
-            index(staging)
-        if out.exists() or out.is_symlink():
-            if not _exchange(staging, out):
-                retired = out.parent / f"{_staging_prefix(out)}{os.getpid()}-old"
-                os.rename(out, retired)
-                os.rename(staging, out)
-                staging = retired
-        else:
-            os.rename(staging, out)
-    finally:
-        if staging.exists() or staging.is_symlink():
-            if staging.is_symlink():
-                staging.unlink()
-            else:
-                shutil.rmtree(staging, ignore_errors=True)
-    return True
+    See StagedSite.commit for `index`."""
+    with StagedSite(out) as site:
+        for path, output in files.items():
+            site.add(path, output.data)
+        return site.commit(index)

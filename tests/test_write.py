@@ -6,7 +6,7 @@ import os
 import pytest
 
 from engine.render import Output
-from engine.write import publish
+from engine.write import StagedSite, publish
 
 
 def files(pages: dict[str, str]) -> dict[str, Output]:
@@ -66,3 +66,55 @@ def test_a_stale_staging_folder_from_a_killed_build_is_removed(tmp_path):
     (stale / "claims").mkdir(parents=True)
     publish(files({"index.html": "x"}), out)
     assert not stale.exists() and os.listdir(tmp_path) == ["_site"]
+
+
+def test_a_staged_site_left_uncommitted_leaves_the_output_as_it_was(tmp_path):
+    out = tmp_path / "_site"
+    publish(files({"index.html": "good"}), out)
+    with StagedSite(out) as site:
+        site.add("index.html", b"half")
+        site.add("new/page.html", b"half")
+    assert [p.relative_to(out).as_posix() for p in out.rglob("*")] == ["index.html"]
+    assert (out / "index.html").read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["_site"]
+
+
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_streaming_build_keeps_no_bytes_and_writes_what_an_in_memory_build_writes(tmp_path):
+    from conftest import NOW, copy_fixture, paths_for
+    from engine.pipeline import build_site
+    content = copy_fixture(tmp_path)
+    streamed = build_site(paths_for(content), tmp_path / "streamed", NOW, workers=1, in_memory=False)
+    kept = build_site(paths_for(content), tmp_path / "kept", NOW, workers=1)
+    assert streamed.ok and kept.ok and streamed.written
+    assert all(output.data is None for output in streamed.files.values())
+    assert streamed.files.keys() == kept.files.keys()
+    assert [output.kind for output in streamed.files.values()] == [output.kind for output in kept.files.values()]
+    assert tree(tmp_path / "streamed") == tree(tmp_path / "kept")
+    again = build_site(paths_for(content), tmp_path / "streamed", NOW, workers=1, in_memory=False)
+    assert again.ok and not again.written   # the same site: the output is left as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "kept", "streamed"]
+
+
+def test_a_streaming_build_that_fails_after_writing_pages_leaves_the_output_as_it_was(tmp_path, monkeypatch):
+    from conftest import NOW, copy_fixture, paths_for
+    from engine import export
+    from engine.pipeline import build_site
+    from engine.problems import ContentError, Problem
+    content = copy_fixture(tmp_path)
+    out = tmp_path / "_site"
+    assert build_site(paths_for(content), out, NOW, workers=1, in_memory=False).ok
+    before = tree(out)
+    (content / "claims" / "valuation.yaml").write_text(
+        (content / "claims" / "valuation.yaml").read_text().replace("statement: ", "statement: Changed, ", 1))
+
+    def failing(*args, **kwargs):   # after every page has gone to the staging folder
+        raise ContentError([Problem("data", 1, 1, "the export failed")])
+    monkeypatch.setattr(export, "cite_files", failing)
+    result = build_site(paths_for(content), out, NOW, workers=1, in_memory=False)
+    assert [p.message for p in result.failures] == ["the export failed"]
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "content"]
