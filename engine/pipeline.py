@@ -166,13 +166,14 @@ def with_base_url(content: Content, base_url: str, problems: Problems) -> Conten
 
 
 def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: bool = True,
-                workers: int = 1, page_cache=None, deploy: Deploy = Deploy(), sink=None):
+                workers: int = 1, page_cache=None, deploy: Deploy = Deploy(), sink=None,
+                after_html=None):
     """Stages 3 and 4: page models, then rendered files (path -> Output; see render.render_site
-    for `sink`)."""
+    for `sink` and `after_html`)."""
     from . import model, render
     pages = timings.run("model", model.build_pages, content)
     return timings.run("render", render.render_site, pages, content, paths, fingerprint, workers,
-                       page_cache, deploy.csp_meta, sink)
+                       page_cache, deploy.csp_meta, sink, after_html)
 
 
 @dataclass
@@ -223,12 +224,13 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
     result.failures = result.problems.errors + (result.problems.warnings if strict else [])
     if result.failures or content is None:
         return result
-    with write.StagedSite(out) as staged:   # removed unless committed
+    with write.StagedSite(out) as staged, SearchIndex(staged, result.timings) as index:
         sink = None if in_memory else (lambda path, data: result.timings.run("write", staged.add, path, data))
         try:
             result.files = render_site(paths, content, result.timings, fingerprint=not dev,
                                        workers=default_workers() if workers is None else workers,
-                                       page_cache=page_cache, deploy=deploy, sink=sink)
+                                       page_cache=page_cache, deploy=deploy, sink=sink,
+                                       after_html=None if in_memory else index.start)
         except ContentError as error:
             result.failures = error.problems
             return result
@@ -246,13 +248,41 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
             if in_memory:
                 for path, output in result.files.items():
                     result.timings.run("write", staged.add, path, output.data)
-            result.written = result.timings.run("write", staged.commit, index=lambda folder: result.timings.run(
-                "search index", search.index_site, folder))
+            result.written = result.timings.run("write", staged.commit, index=index.finish)
         except search.SearchIndexError as error:
             result.failures = [Problem("search index", 1, 1, str(error))]
         # the index is made inside the commit: report the two separately
         result.timings.stages["write"] -= result.timings.stages.get("search index", 0)
     return result
+
+
+class SearchIndex:
+    """The search index of a staged site (engine/search.py). A streaming build starts Pagefind
+    as soon as the HTML is written, so that it runs while the cards are drawn; `finish` waits
+    for it (or, when it was not started, runs it). Leaving the block cancels one still running
+    (a failed build, or a site the same as before)."""
+
+    def __init__(self, staged, timings: Timings):
+        self.staged, self.timings = staged, timings
+        self.running = None
+
+    def start(self) -> None:
+        from . import search
+        self.running = search.Indexing(self.staged.folder, self.staged.folder / search.INDEX_FOLDER)
+
+    def finish(self, folder: Path) -> None:
+        if self.running is None:
+            self.start()
+        running, self.running = self.running, None
+        # with a streaming build, only the part that did not overlap the cards
+        self.timings.run("search index", running.finish)
+
+    def __enter__(self) -> "SearchIndex":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.running is not None:
+            self.running.cancel()
 
 
 def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,

@@ -477,9 +477,10 @@ def owner_of(page: PageModel, content: Content) -> str:
 
 def render_site(pages: list[PageModel], content: Content, paths: Paths,
                 fingerprint: bool = True, workers: int = 1, page_cache=None,
-                csp_meta: bool = False, sink=None) -> dict[str, Output]:
+                csp_meta: bool = False, sink=None, after_html=None) -> dict[str, Output]:
     """Every file of the site. With `sink(path, data)`, each file goes to it as soon as it is
-    made and the result keeps no bytes (see Collector)."""
+    made and the result keeps no bytes (see Collector); `after_html()` is called once every
+    HTML file has gone to it (the search index can start), before the cards and data files."""
     renderer = Renderer(paths, content, fingerprint, csp_meta)
     if page_cache is not None:
         # which card a page points at depends on the glyphs the card fonts have
@@ -492,6 +493,8 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
     for batch in renderer.page_batches(pages, workers, page_cache):
         collector.add(batch)
     collector.add(renderer.site_files(pages) + renderer.static_outputs() + renderer.admin_outputs())
+    if after_html is not None:
+        after_html()
     cards.CACHE.start_build()
     for batch in renderer.card_batches(pages, workers, keep=sink is None):
         collector.add(batch)

@@ -92,26 +92,58 @@ def _die_with_parent() -> None:
         pass
 
 
+class Indexing:
+    """Pagefind at work on a folder: started, then finished (waited for, checked and made
+    reproducible) or cancelled. A streaming build starts it once the HTML is written and draws
+    the social cards while it runs."""
+
+    def __init__(self, site: Path, target: Path):
+        self.site, self.target = site, target
+        shutil.rmtree(target, ignore_errors=True)
+        # A clean environment and an empty working folder: Pagefind reads PAGEFIND_* variables
+        # and a pagefind.yml from where it runs, and neither may change the output. Its messages
+        # go to a file, not a pipe nobody reads while it runs.
+        self._workdir = tempfile.TemporaryDirectory()
+        self._log = tempfile.TemporaryFile("w+", encoding="utf-8")
+        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
+        self.process = subprocess.Popen(
+            [str(executable()), "--site", str(site.resolve()), "--output-path", str(target.resolve()),
+             "--silent"], cwd=self._workdir.name, env=environment, stdout=self._log,
+            stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)
+
+    def finish(self) -> None:
+        try:
+            returncode = self.process.wait()
+            self._log.seek(0)
+            message = self._log.read().strip()[-1000:]
+        finally:
+            self._close()
+        target = self.target
+        if returncode != 0 or not (target / "pagefind-entry.json").is_file():
+            shutil.rmtree(target, ignore_errors=True)
+            raise SearchIndexError(f"Pagefind could not index {self.site}: {message or 'no index written'}")
+        for name in UNUSED:   # the search page uses Pagefind's JS API, not its ready-made UIs
+            (target / name).unlink(missing_ok=True)
+        try:
+            _canonicalise(target)
+        except (ValueError, KeyError, IndexError, TypeError, OSError) as error:
+            shutil.rmtree(target, ignore_errors=True)
+            raise SearchIndexError(f"unexpected Pagefind index format in {target}: {error}") from None
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._close()
+        shutil.rmtree(self.target, ignore_errors=True)
+
+    def _close(self) -> None:
+        self._log.close()
+        self._workdir.cleanup()
+
+
 def _index_into(site: Path, target: Path) -> None:
-    shutil.rmtree(target, ignore_errors=True)
-    # A clean environment and an empty working folder: Pagefind reads PAGEFIND_* variables and
-    # a pagefind.yml from where it runs, and neither may change the output.
-    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
-    with tempfile.TemporaryDirectory() as empty:
-        run = subprocess.run([str(executable()), "--site", str(site.resolve()), "--output-path",
-                              str(target.resolve()), "--silent"], cwd=empty, env=environment,
-                             capture_output=True, text=True, preexec_fn=_die_with_parent)
-    if run.returncode != 0 or not (target / "pagefind-entry.json").is_file():
-        shutil.rmtree(target, ignore_errors=True)
-        raise SearchIndexError(f"Pagefind could not index {site}: "
-                               f"{(run.stderr or run.stdout).strip()[-1000:] or 'no index written'}")
-    for name in UNUSED:   # the search page uses Pagefind's JS API, not its ready-made UIs
-        (target / name).unlink(missing_ok=True)
-    try:
-        _canonicalise(target)
-    except (ValueError, KeyError, IndexError, TypeError, OSError) as error:
-        shutil.rmtree(target, ignore_errors=True)
-        raise SearchIndexError(f"unexpected Pagefind index format in {target}: {error}") from None
+    Indexing(site, target).finish()
 
 
 # --- a reproducible index -------------------------------------------------------------------------

@@ -89,10 +89,10 @@ class StagedSite:
 
     def commit(self, index=None) -> bool:
         """Puts the staged site in place of the output; False when it was the same as the
-        output, which is then left untouched. `index(folder)`, when given, adds the search index
-        to the staging folder first (engine/search.py): if it fails, the output is untouched."""
+        output, which is then left untouched (and the staging folder removed on leaving the
+        `with` block). `index(folder)`, when given, adds the search index to the staging folder
+        first (engine/search.py): if it fails, the output is untouched."""
         if self._same_as_previous(search.INDEX_FOLDER if index else None):
-            self.discard()
             return False
         self.folder.mkdir(parents=True, exist_ok=True)   # a site with no file at all
         if index:

@@ -83,10 +83,38 @@ def tree(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_a_streaming_build_keeps_no_bytes_and_writes_what_an_in_memory_build_writes(tmp_path):
+def processes_working_in(folder) -> list[str]:
+    """Command lines of running processes that name `folder` (a Pagefind left indexing it)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                command = open(f"/proc/{entry.name}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if str(folder) in command and "pytest" not in command:
+                found.append(command)
+    return found
+
+
+def indexers_started(monkeypatch) -> list:
+    """Every Pagefind run (engine.search.Indexing) a test starts."""
+    from engine import search
+    started, real = [], search.Indexing.__init__
+    monkeypatch.setattr(search.Indexing, "__init__", lambda self, *a: started.append(self) or real(self, *a))
+    return started
+
+
+def all_ended(indexers) -> bool:
+    """Each was waited for or stopped (its log closed), and its process is gone."""
+    return all(run._log.closed and run.process.returncode is not None for run in indexers)
+
+
+def test_a_streaming_build_keeps_no_bytes_and_writes_what_an_in_memory_build_writes(tmp_path, monkeypatch):
     from conftest import NOW, copy_fixture, paths_for
     from engine.pipeline import build_site
     content = copy_fixture(tmp_path)
+    indexers = indexers_started(monkeypatch)
     streamed = build_site(paths_for(content), tmp_path / "streamed", NOW, workers=1, in_memory=False)
     kept = build_site(paths_for(content), tmp_path / "kept", NOW, workers=1)
     assert streamed.ok and kept.ok and streamed.written
@@ -97,6 +125,8 @@ def test_a_streaming_build_keeps_no_bytes_and_writes_what_an_in_memory_build_wri
     again = build_site(paths_for(content), tmp_path / "streamed", NOW, workers=1, in_memory=False)
     assert again.ok and not again.written   # the same site: the output is left as it was
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "kept", "streamed"]
+    assert processes_working_in(tmp_path) == []   # the index started early was stopped
+    assert len(indexers) == 3 and all_ended(indexers)
 
 
 def test_a_streaming_build_that_fails_after_writing_pages_leaves_the_output_as_it_was(tmp_path, monkeypatch):
@@ -114,7 +144,10 @@ def test_a_streaming_build_that_fails_after_writing_pages_leaves_the_output_as_i
     def failing(*args, **kwargs):   # after every page has gone to the staging folder
         raise ContentError([Problem("data", 1, 1, "the export failed")])
     monkeypatch.setattr(export, "cite_files", failing)
+    indexers = indexers_started(monkeypatch)
     result = build_site(paths_for(content), out, NOW, workers=1, in_memory=False)
     assert [p.message for p in result.failures] == ["the export failed"]
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "content"]
+    assert processes_working_in(tmp_path) == []   # Pagefind, started after the pages, was stopped
+    assert len(indexers) == 1 and all_ended(indexers)
