@@ -267,6 +267,7 @@ def tree_memory(command: list[str], env: dict, cwd: Path, interval: float = 0.1)
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              cwd=cwd, env=env)
     peak_pss = peak_rss = processes = 0
+    peak_by_program: dict[str, int] = {}   # summed PSS of the processes of one program (python, pagefind)
     try:
         while child.poll() is None:
             pids = _descendants(child.pid)
@@ -274,13 +275,27 @@ def tree_memory(command: list[str], env: dict, cwd: Path, interval: float = 0.1)
             peak_pss = max(peak_pss, sum(p for p, _ in sizes))
             peak_rss = max(peak_rss, sum(r for _, r in sizes))
             processes = max(processes, len(pids))
+            by_program: dict[str, int] = {}
+            for pid, (pss, _) in zip(pids, sizes):
+                by_program[_program(pid)] = by_program.get(_program(pid), 0) + pss
+            for program, pss in by_program.items():
+                peak_by_program[program] = max(peak_by_program.get(program, 0), pss)
             time.sleep(interval)
     except BaseException:
         child.kill()
         child.wait()
         raise
     return {"value": peak_pss / 1024, "rss_sum_mb": peak_rss / 1024, "processes": processes,
-            "rc": child.returncode}
+            "rc": child.returncode,
+            "pss_by_program_mb": {k: v / 1024 for k, v in sorted(peak_by_program.items()) if k}}
+
+
+def _program(pid: int) -> str:
+    """The program a process runs (/proc/<pid>/comm: "python", "pagefind"), "" if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def parse_build_output(stdout: str) -> dict:
@@ -507,7 +522,8 @@ def measure_size(claims: int, args, tmpfs_root: Path, disk_root: Path, quiet: Qu
         remove(location.base / "out-memory")
         samples["pss_tree_cold"]["tmpfs"].append(memory)
         log(f"  memory (cold, tmpfs): {memory['value']:.0f} MB PSS, {memory['rss_sum_mb']:.0f} MB RSS "
-            f"summed over up to {memory['processes']} processes")
+            f"summed over up to {memory['processes']} processes; peak PSS by program: "
+            + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory["pss_by_program_mb"].items()))
 
         if not args.skip_dev:
             for name in LOCATIONS:
