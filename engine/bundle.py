@@ -161,7 +161,8 @@ def run(paths, out: Path, now: str | None, strict: bool) -> int:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
             return 1
-    files = {path: output.data for path, output in rendered.items()}
+    # the published site: the editors' /admin/ page is a tool, not part of what is archived
+    files = {path: output.data for path, output in rendered.items() if output.kind != "admin"}
     from . import search
     try:   # the search index, as a build writes it: the bundle is the whole site
         files.update(search.index_files(files))

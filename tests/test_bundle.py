@@ -127,3 +127,16 @@ def test_out_may_name_the_zip_and_errors_write_nothing(tmp_path):
 def test_the_zip_is_deflated_and_compresses_the_site(bundled):
     archive = zipfile.ZipFile(io.BytesIO((bundled / "one" / f"{NAME}.zip").read_bytes()))
     assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+
+
+def test_the_editors_admin_page_is_built_but_not_archived(tmp_path):
+    content = copy_fixture(tmp_path)
+    site_yaml = content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text() + "admin:\n  backend: git-gateway\n  branch: main\n")
+    result = bundle(content, tmp_path / "archive", tmp_path)
+    assert result.returncode == 0, result.stderr
+    names = zipfile.ZipFile(tmp_path / "archive" / f"{NAME}.zip").namelist()
+    assert f"{NAME}/index.html" in names
+    assert not [name for name in names if name.startswith(f"{NAME}/admin/")]
+    assert build(content, tmp_path / "site").ok
+    assert (tmp_path / "site" / "admin" / "index.html").is_file()   # the site itself has it
