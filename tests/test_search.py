@@ -275,11 +275,14 @@ def indexed_text(out) -> str:
 def test_the_dev_server_refreshes_the_index_after_a_rebuild(tmp_path):
     content = copy_fixture(tmp_path)
     out = tmp_path / "_site"
+    template = tmp_path / "overrides" / "templates" / "claim.html"   # a newsroom's own copy
+    template.parent.mkdir(parents=True)
+    template.write_text((ROOT / "templates" / "claim.html").read_text())
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content), "--out", str(out),
-         "--port", str(port), "--now", NOW], cwd=tmp_path, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+         "--overrides", str(tmp_path / "overrides"), "--port", str(port), "--now", NOW], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for(f"http://127.0.0.1:{port}/search/", lambda s, h: s == 200)
         assert wait_for(f"http://127.0.0.1:{port}/pagefind/pagefind.js", lambda s, h: s == 200)
@@ -291,6 +294,13 @@ def test_the_dev_server_refreshes_the_index_after_a_rebuild(tmp_path):
             time.sleep(0.2)
         assert "zebracorn" in indexed_text(out)
         assert not list(out.glob(".pagefind-*"))   # the fresh index was swapped in, nothing left
+        # a template edit changes pages but no data: the index must follow all the same
+        template.write_text(template.read_text().replace("{% block content %}",
+                                                         "{% block content %}<p>quokkatron</p>", 1))
+        deadline = time.monotonic() + 30
+        while "quokkatron" not in indexed_text(out) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "quokkatron" in indexed_text(out)
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0]
