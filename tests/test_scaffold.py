@@ -18,7 +18,7 @@ from browser import ARGS, chromium_path
 from conftest import ROOT, build, page, paths_for, problems_of
 from engine import scaffold, theme
 from site_server import serve
-from test_validity import AXE, AXE_OPTIONS, every_page
+from test_validity import axe_violations, every_page
 
 TRANSLATIONS = ROOT / "engine" / "translations"
 ENGLISH = yaml.safe_load((TRANSLATIONS / "en.yaml").read_text("utf-8"))
@@ -294,26 +294,7 @@ def test_contrast_matches_the_wcag_formula():
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_axe_finds_no_violation_on_the_scaffold(scaffolds, language):
     site = scaffolds[language] / "_site"
-    server, base = serve(site)
-    found = {}
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
-            for scheme in ("light", "dark"):
-                context = browser.new_context(bypass_csp=True, color_scheme=scheme,
-                                              viewport={"width": 390, "height": 900})
-                tab = context.new_page()
-                for path in every_page(site):
-                    tab.goto(base + path)
-                    tab.add_script_tag(content=AXE.read_text("utf-8"))
-                    result = tab.evaluate("o => axe.run(document, o)", AXE_OPTIONS)
-                    for violation in result["violations"]:
-                        found.setdefault(f"{scheme} {path}", []).append(violation["id"])
-                context.close()
-            browser.close()
-    finally:
-        server.shutdown()
-    assert found == {}
+    assert axe_violations(site, every_page(site)) == {}
 
 
 def test_arabic_pages_mirror_on_a_phone(scaffolds):

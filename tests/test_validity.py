@@ -36,11 +36,11 @@ def every_page(site: Path) -> list[str]:
     return urls
 
 
-@pytest.mark.parametrize("chunk", range(CHUNKS))
-def test_axe_finds_no_violations_on_any_page(real_site, chunk):
+def axe_violations(site: Path, paths: list[str]) -> dict[str, list[str]]:
+    """axe-core on each page of `site` at phone width, in the light and the dark scheme:
+    "scheme path" -> the violations found (rule id and the first targets)."""
     assert AXE.is_file(), "axe-core is missing: run `make test` (npm install)"
-    pages = every_page(real_site)[chunk::CHUNKS]
-    server, base = serve(real_site)
+    server, base = serve(site)
     found = {}
     try:
         with sync_playwright() as playwright:
@@ -49,7 +49,7 @@ def test_axe_finds_no_violations_on_any_page(real_site, chunk):
                 context = browser.new_context(bypass_csp=True, color_scheme=scheme,
                                               viewport={"width": 390, "height": 900})
                 page = context.new_page()
-                for path in pages:
+                for path in paths:
                     page.goto(base + path)
                     page.add_script_tag(content=AXE.read_text("utf-8"))
                     result = page.evaluate("o => axe.run(document, o)", AXE_OPTIONS)
@@ -60,7 +60,12 @@ def test_axe_finds_no_violations_on_any_page(real_site, chunk):
             browser.close()
     finally:
         server.shutdown()
-    assert found == {}
+    return found
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_axe_finds_no_violations_on_any_page(real_site, chunk):
+    assert axe_violations(real_site, every_page(real_site)[chunk::CHUNKS]) == {}
 
 
 def test_the_nu_checker_finds_no_error_on_any_page(real_site, tmp_path):
