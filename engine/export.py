@@ -194,13 +194,8 @@ def schema_files() -> dict[str, bytes]:
     return {name: _json_bytes(data) for name, data in sorted(json_schemas().items())}
 
 
-def data_files(content: Content, memo: "ItemMemo | None" = None) -> dict[str, bytes]:
-    """Every file under data/, by site-relative path."""
-    return dict(sorted(data_file_items(content, memo)))
-
-
 def data_file_items(content: Content, memo: "ItemMemo | None" = None):
-    """The same, one kind at a time: (path, bytes) pairs."""
+    """Every file under data/ as (site-relative path, bytes), one kind at a time."""
     yield f"{DATA_DIR}site.json", site_json(content)
     for kind in EXPORTED:
         json_file, csv_file = dataset_files(content, kind, memo)

@@ -329,11 +329,13 @@ class Renderer:
         def output(page: PageModel, data: bytes) -> tuple[str, Output]:
             return page.output_path, Output(page.kind, data, page.depends_on, self.templates_of(page.template))
 
-        missing, cached = [], []
+        missing, keys, cached = [], [], []
         for page in pages:
-            found = cache.get(cache.key(page, self.templates_of(page.template))) if cache else None
+            key = cache.key(page, self.templates_of(page.template)) if cache else None
+            found = cache.get(key) if cache else None
             if found is None:
                 missing.append(page)
+                keys.append(key)
             else:
                 cached.append(output(page, found))
         if cached:
@@ -342,7 +344,7 @@ class Renderer:
             batch = []
             for index, rendered in zip(indices, share):
                 if cache:
-                    cache.put(cache.key(missing[index], self.templates_of(missing[index].template)), rendered)
+                    cache.put(keys[index], rendered)
                 batch.append(output(missing[index], rendered))
             yield batch
 

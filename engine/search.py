@@ -1,8 +1,8 @@
 """Site search: Pagefind indexes the built HTML, and this module makes its index reproducible.
 
-The index is written into the folder about to be published (write.publish calls `index_site`
-on the staging folder before the swap), so a failed index fails the build and nothing is
-half-written. The dev server refreshes it in place after each rebuild (`refresh_index`).
+The index is written into the folder about to be published (the staging folder, before the
+swap; a streaming build starts `Indexing` once the HTML is there and finishes it at the
+commit), so a failed index fails the build and nothing is half-written. The dev server refreshes it in place after each rebuild (`refresh_index`).
 
 Pagefind 1.5.2 writes its filters in hash-map order, which changes from one run to the next;
 `_canonicalise` sorts them and renames the files whose content changed, so the same site
@@ -50,7 +50,7 @@ def executable() -> Path:
 
 def index_site(site: Path) -> None:
     """Writes the search index of the HTML in `site` to site/pagefind/."""
-    _index_into(site, site / INDEX_FOLDER)
+    Indexing(site, site / INDEX_FOLDER).finish()
 
 
 def index_files(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -70,7 +70,7 @@ def refresh_index(site: Path) -> None:
     """Rebuilds the index of a folder in use (the dev server's): written aside, then swapped in."""
     fresh = site / f".{INDEX_FOLDER}-new"
     shutil.rmtree(fresh, ignore_errors=True)
-    _index_into(site, fresh)
+    Indexing(site, fresh).finish()
     current = site / INDEX_FOLDER
     if current.exists():
         retired = site / f".{INDEX_FOLDER}-old"
@@ -140,10 +140,6 @@ class Indexing:
     def _close(self) -> None:
         self._log.close()
         self._workdir.cleanup()
-
-
-def _index_into(site: Path, target: Path) -> None:
-    Indexing(site, target).finish()
 
 
 # --- a reproducible index -------------------------------------------------------------------------
