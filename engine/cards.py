@@ -173,26 +173,49 @@ class Fonts:
 def wrap(text: str, font, width: int, lines_allowed: int) -> tuple[list[str], bool]:
     """Greedy line breaking at spaces (inside a word too long for a line); the lines, and
     whether text was left over."""
+    if not text:
+        return [], False
     lines: list[str] = []
-    line = ""
     words = text.split(" ")
     index = 0
     while index < len(words) and len(lines) < lines_allowed:
-        word = words[index]
-        candidate = f"{line} {word}" if line else word
-        if font.getlength(candidate) <= width:
-            line, index = candidate, index + 1
-        elif line:
-            lines.append(line)
-            line = ""
+        count = _words_fitting(words, index, font, width)
+        if count:
+            lines.append(" ".join(words[index:index + count]))
+            index += count
         else:   # a single word wider than the line: cut it
-            cut = max(1, _fitting(word, font, width))
-            lines.append(word[:cut])
-            words[index] = word[cut:]
-    if line and len(lines) < lines_allowed:
-        lines.append(line)
-        line = ""
-    return lines, bool(line) or index < len(words)
+            cut = max(1, _fitting(words[index], font, width))
+            lines.append(words[index][:cut])
+            words[index] = words[index][cut:]
+    return lines, index < len(words)
+
+
+def _words_fitting(words: list[str], start: int, font, width: int) -> int:
+    """How many words from `start` fit on one line: the most whose line is no wider than
+    `width`, as greedy breaking finds it. Guessed from the words' own widths (kept between
+    cards), then settled by measuring the whole line, which kerning can make a little narrower
+    or wider: two measures a line instead of one a word."""
+    space = _width(font, " ")
+    total, count = -space, 0
+    for word in words[start:]:
+        total += space + _width(font, word)
+        if total > width:
+            break
+        count += 1
+
+    def fits(n: int) -> bool:
+        return font.getlength(" ".join(words[start:start + n])) <= width
+
+    while count and not fits(count):
+        count -= 1
+    while start + count < len(words) and fits(count + 1):
+        count += 1
+    return count
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _width(font, word: str) -> float:
+    return font.getlength(word)
 
 
 def _fitting(word: str, font, width: int) -> int:
@@ -278,18 +301,19 @@ class Canvas:
         self.draw = ImageDraw.Draw(self.image)
 
     def text(self, xy: tuple[int, int], text: str, font, colour: str) -> None:
-        from PIL import Image, ImageDraw
-        left, top, right, bottom = font.getbbox(text)
-        if right <= left or bottom <= top:
+        from PIL import Image
+        # getmask2 is what ImageDraw.text calls: used directly, the text is laid out once
+        # (no getbbox first) and drawn without a layer image of its own
+        mask, (left, top) = font.getmask2(text, "L")
+        size = mask.size
+        if not size[0] or not size[1]:
             return
-        layer = Image.new("L", (right - left, bottom - top), 0)
-        ImageDraw.Draw(layer).text((-left, -top), text, font=font, fill=255)
-        coverage = layer.tobytes()
+        coverage = Image.Image()._new(mask).tobytes()
         # bytes.translate rather than Image.point, which rounds its 256-entry table in Python
         # on every call (a tenth of a card's time)
-        steps = Image.frombytes("L", layer.size, coverage.translate(steps_of(colour)))
+        steps = Image.frombytes("L", size, coverage.translate(steps_of(colour)))
         self.image.paste(steps, (xy[0] + left, xy[1] + top),
-                         Image.frombytes("L", layer.size, coverage.translate(COVERED)))
+                         Image.frombytes("L", size, coverage.translate(COVERED)))
 
     def png(self) -> bytes:
         """The PNG; the canvas is used up (its image becomes the palette image)."""

@@ -167,6 +167,55 @@ def test_a_hostile_title_is_wrapped_cut_and_drawn_as_plain_text(content, tmp_pat
     assert len(one_word) == 3 and cut and all(font.getlength(line) <= 1040 for line in one_word)
 
 
+def greedy_wrap(text, font, width, lines_allowed):
+    """The plain greedy line breaking cards.wrap must match: one measure per word."""
+    lines, line, words, index = [], "", text.split(" "), 0
+    while index < len(words) and len(lines) < lines_allowed:
+        candidate = f"{line} {words[index]}" if line else words[index]
+        if font.getlength(candidate) <= width:
+            line, index = candidate, index + 1
+        elif line:
+            lines.append(line)
+            line = ""
+        else:
+            cut = max(1, cards._fitting(words[index], font, width))
+            lines.append(words[index][:cut])
+            words[index] = words[index][cut:]
+    if line and len(lines) < lines_allowed:
+        lines.append(line)
+        line = ""
+    return lines, bool(line) or index < len(words)
+
+
+def test_wrapping_from_word_widths_breaks_lines_where_measuring_every_word_does():
+    import random
+    rng = random.Random(6)
+    # pairs that kern (AV, To, Wa, "L’") at the ends of words, digits, long words, other scripts
+    vocabulary = ["AV", "To", "Wa", "L’", "valuation", "$4.5bn", "SenseTime", "W" * 30, "—",
+                  "surveillance", "i", "Ж", "مرحبا", "(2018)", "«quoted»", "ffi", "Tỷ"]
+    fonts = cards.Fonts()
+    for trial in range(120):
+        font = fonts.get(rng.choice(["serif_bold", "sans"]), rng.choice([30, 42, 64]))
+        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 60)))
+        width, allowed = rng.choice([200, 600, 1040]), rng.randint(1, 6)
+        assert cards.wrap(text, font, width, allowed) == greedy_wrap(text, font, width, allowed), text
+    assert cards.wrap("", font, 1040, 3) == ([], False)
+    # DejaVu's widths add up across spaces (Pillow's basic layout reads no GPOS kerning), so a
+    # font whose pairs across a space kern both ways checks that the guess is settled by measuring
+    for trial in range(200):
+        font = KerningFont()
+        text = " ".join(rng.choice(["AV", "Wa", "To", "x", "W" * 9, "V", "A"]) for _ in range(rng.randint(1, 40)))
+        width, allowed = rng.randint(30, 400), rng.randint(1, 6)
+        assert cards.wrap(text, font, width, allowed) == greedy_wrap(text, font, width, allowed), text
+
+
+class KerningFont:
+    """Ten units a character, but "A V" and "o W" pull together and "a T" pushes apart."""
+
+    def getlength(self, text):
+        return 10 * len(text) - 7 * text.count("A V") - 5 * text.count("o W") + 6 * text.count("a T")
+
+
 def test_right_to_left_and_control_characters_do_not_break_a_card():
     fonts = cards.Fonts()
     for title in ("שלום עולם", "مرحبا بالعالم", "a\u202ereversed\u0000\x1b[31m", "\u200b", ""):
