@@ -8,6 +8,7 @@ on it and of this module's code, Pillow's version and the font files.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -481,17 +482,65 @@ def _draw_share(index: int) -> list[bytes]:
     return [draw_card(card, fonts) for card in cards[index::workers]]
 
 
+def _draw_sent(cards: list[Card]) -> list[bytes]:
+    return [draw_card(card, _SHARED["fonts"]) for card in cards]   # fonts: set before the fork
+
+
 def draw_all(cards: list[Card], fonts: Fonts, workers: int) -> list[bytes]:
-    workers = max(1, min(workers, len(cards) // (PARALLEL_FROM // 2) or 1))
-    if workers == 1 or len(cards) < PARALLEL_FROM:
-        return [draw_card(card, fonts) for card in cards]
-    _SHARED.update(cards=cards, fonts=fonts, workers=workers)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            shares = pool.map(_draw_share, range(workers))
-    finally:
-        _SHARED.clear()
+    kept = _SHARED.get("kept_pool")
+    if kept is not None and len(cards) >= PARALLEL_FROM:
+        # the pool kept open for a streaming build's batches: the cards are sent, not forked
+        workers = kept.workers
+        shares = kept.pool().map(_draw_sent, [cards[index::workers] for index in range(workers)])
+    else:
+        workers = max(1, min(workers, len(cards) // (PARALLEL_FROM // 2) or 1))
+        if workers == 1 or len(cards) < PARALLEL_FROM:
+            return [draw_card(card, fonts) for card in cards]
+        _SHARED.update(cards=cards, fonts=fonts, workers=workers)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                shares = pool.map(_draw_share, range(workers))
+        finally:
+            for key in ("cards", "fonts", "workers"):
+                _SHARED.pop(key, None)
     drawn: list[bytes] = [b""] * len(cards)
     for index, share in enumerate(shares):
         drawn[index::workers] = share
     return drawn
+
+
+class KeptPool:
+    """Worker processes opened by the first batch that needs them and kept for the next."""
+
+    def __init__(self, workers: int, fonts: Fonts):
+        self.workers, self.fonts, self._pool = workers, fonts, None
+
+    def pool(self):
+        if self._pool is None:
+            self.fonts.get("sans", 24)   # loaded before the fork: no worker opens the files again
+            _SHARED["fonts"] = self.fonts
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        _SHARED.pop("fonts", None)
+
+
+@contextlib.contextmanager
+def drawing_processes(workers: int, fonts: Fonts):
+    """One pool of `workers` processes for every draw_all inside the block: a build that draws
+    its cards in many small batches (to hold few at a time) forks once, not once a batch, and
+    not at all when every card is in the cache."""
+    if workers <= 1:
+        yield
+        return
+    _SHARED["kept_pool"] = kept = KeptPool(workers, fonts)
+    try:
+        yield
+    finally:
+        _SHARED.pop("kept_pool", None)
+        kept.close()

@@ -6,6 +6,7 @@ Markdown for the site's language.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import datetime as dt
@@ -365,7 +366,7 @@ class Renderer:
         from the cache instead of being drawn again."""
         return [output for batch in self.card_batches(pages, workers) for output in batch]
 
-    CARD_BATCH = 2000   # cards drawn, written and let go at a time by a build that streams
+    CARD_BATCH = 500   # cards drawn, written and let go at a time by a build that streams
 
     def card_batches(self, pages: list[PageModel], workers: int = 1, keep: bool = True):
         """The same, in batches; with keep=False the cache keeps no card in memory (the command
@@ -377,10 +378,12 @@ class Renderer:
                 chosen[card.path] = (card, page.depends_on if page.item else frozenset({"site"}))
         items = list(chosen.items())
         size = max(1, len(items)) if keep else self.CARD_BATCH
-        for start in range(0, len(items), size):
-            batch = items[start:start + size]
-            drawn = cards.CACHE.pngs([card for _, (card, _) in batch], workers, keep=keep)
-            yield [(path, Output("card", data, keys)) for (path, (_, keys)), data in zip(batch, drawn)]
+        with (cards.drawing_processes(workers, cards.CACHE.fonts) if len(items) > size
+              else contextlib.nullcontext()):
+            for start in range(0, len(items), size):
+                batch = items[start:start + size]
+                drawn = cards.CACHE.pngs([card for _, (card, _) in batch], workers, keep=keep)
+                yield [(path, Output("card", data, keys)) for (path, (_, keys)), data in zip(batch, drawn)]
 
     def static_outputs(self) -> list[tuple[str, Output]]:
         return [(self.assets[name], Output("asset" if self.assets[name].startswith("assets/") else "static",

@@ -259,6 +259,23 @@ def test_a_changed_title_is_redrawn_and_nothing_else_is(tmp_path, fresh_cache):
     assert fresh_cache == []
 
 
+def test_a_streaming_build_draws_its_card_batches_in_one_kept_pool(content, tmp_path, fresh_cache, monkeypatch):
+    import multiprocessing
+    from engine import render
+    monkeypatch.setattr(render.Renderer, "CARD_BATCH", 4)
+    monkeypatch.setattr(cards, "PARALLEL_FROM", 2)
+    asked = []   # one entry per batch drawn in the pool: True when it had to fork
+    real = cards.KeptPool.pool
+    monkeypatch.setattr(cards.KeptPool, "pool", lambda self: asked.append(self._pool is None) or real(self))
+    streamed = build_site(paths_for(content), tmp_path / "streamed", NOW, workers=2, in_memory=False)
+    assert streamed.ok
+    assert len(asked) >= 3 and asked.count(True) == 1
+    assert cards._SHARED == {} and multiprocessing.active_children() == []
+    monkeypatch.setattr(cards, "CACHE", cards.CardCache())   # drawn again, in this process
+    kept = build_site(paths_for(content), tmp_path / "kept", NOW, workers=1)
+    assert kept.ok and tree(tmp_path / "streamed") == tree(tmp_path / "kept")
+
+
 def test_the_dev_server_keeps_cards_as_a_clean_build_makes_them(tmp_path):
     copy_fixture(tmp_path)
     paths = paths_for(tmp_path / "content")
