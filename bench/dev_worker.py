@@ -22,8 +22,9 @@ when the engine has it (it re-renders only the pages an edit touches), else
 server's watcher scans the watched folders once per poll and hands that scan to the rebuild; when
 the engine takes it (`update(now_stats)`), the scan is timed apart as `detect_seconds` and the
 rebuild alone as `seconds`; the search index, which the dev server refreshes after the reload,
-is timed apart as `index_seconds`. The edit and the count of output files changed (by inode, mtime and
-size) are not timed.
+is timed apart as `index_seconds`. The edit and the counts of output files changed (by inode, mtime
+and size) are not timed: `files_changed` by the rebuild, `refresh_files_changed` by the refresh of
+the search index and data files after it (Pagefind writes its whole index again).
 """
 from __future__ import annotations
 
@@ -151,6 +152,7 @@ class Worker:
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
         index_seconds = None
+        rebuilt = snapshot(self.out)   # what the rebuild wrote, before the index refresh
         if getattr(self.dev, "index_stale", False) or getattr(self.dev, "data_stale", False):
             indexing = time.perf_counter()
             if hasattr(self.dev, "refresh_data"):
@@ -166,7 +168,8 @@ class Worker:
                 "failures": [str(f) for f in failures[:5]],
                 "written": getattr(result, "written", None),
                 "stages": dict(getattr(timings, "stages", {}) or {}),
-                "files": len(after) - 1, "files_changed": changed_files(before, after),
+                "files": len(after) - 1, "files_changed": changed_files(before, rebuilt),
+                "refresh_files_changed": changed_files(rebuilt, after),
                 "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -543,6 +543,8 @@ def measure_size(claims: int, args, tmpfs_root: Path, disk_root: Path, quiet: Qu
                             samples["dev_index"][name].append({"value": sample["index_seconds"]})
                         log(f"  round {round_} dev {edit:12} {name:5} {sample['seconds']:8.3f} s  "
                             f"files changed {sample['files_changed']:6}"
+                            + (f" (then {sample['refresh_files_changed']} by the index refresh)"
+                               if sample.get("refresh_files_changed") else "")
                             + ("" if sample["ok"] else f"  FAILED: {sample['failures'][:1]}"))
             for name in LOCATIONS:
                 last = samples["dev_static"][name][-1]
@@ -578,6 +580,8 @@ def summarise(claims: int, samples: dict, stats: dict, generated: float, calibra
                                          for stage in stages}
             if good and "files_changed" in good[0]:
                 part["files_changed"] = [s["files_changed"] for s in good]
+            if good and good[0].get("refresh_files_changed"):
+                part["refresh_files_changed"] = [s["refresh_files_changed"] for s in good]
             if good and "files" in good[0]:
                 part["files"] = good[0]["files"]
             if good and "pages" in good[0]:
@@ -661,6 +665,8 @@ def table(result: dict) -> str:
         if "files_changed" in part:
             notes.append(f"files written {max(part['files_changed'] + entry['disk'].get('files_changed', []))}"
                          if key == "noop" else f"files changed {part['files_changed'][-1]}")
+        if "refresh_files_changed" in part:
+            notes.append(f"then {part['refresh_files_changed'][-1]} by the search index refresh")
         failed = part["failed_samples"] + entry["disk"]["failed_samples"]
         if failed:
             notes.append(f"{failed} failed samples left out")
