@@ -477,32 +477,21 @@ _SHARED: dict = {}
 PARALLEL_FROM = 64
 
 
-def _draw_share(index: int) -> list[bytes]:
-    cards, fonts, workers = _SHARED["cards"], _SHARED["fonts"], _SHARED["workers"]
-    return [draw_card(card, fonts) for card in cards[index::workers]]
-
-
 def _draw_sent(cards: list[Card]) -> list[bytes]:
     return [draw_card(card, _SHARED["fonts"]) for card in cards]   # fonts: set before the fork
 
 
 def draw_all(cards: list[Card], fonts: Fonts, workers: int) -> list[bytes]:
     kept = _SHARED.get("kept_pool")
-    if kept is not None and len(cards) >= PARALLEL_FROM:
-        # the pool kept open for a streaming build's batches: the cards are sent, not forked
-        workers = kept.workers
-        shares = kept.pool().map(_draw_sent, [cards[index::workers] for index in range(workers)])
-    else:
+    if kept is None:   # a pool for these cards alone, unless they are too few to share
         workers = max(1, min(workers, len(cards) // (PARALLEL_FROM // 2) or 1))
-        if workers == 1 or len(cards) < PARALLEL_FROM:
-            return [draw_card(card, fonts) for card in cards]
-        _SHARED.update(cards=cards, fonts=fonts, workers=workers)
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                shares = pool.map(_draw_share, range(workers))
-        finally:
-            for key in ("cards", "fonts", "workers"):
-                _SHARED.pop(key, None)
+        if workers > 1 and len(cards) >= PARALLEL_FROM:
+            with drawing_processes(workers, fonts):
+                return draw_all(cards, fonts, workers)
+    if kept is None or len(cards) < PARALLEL_FROM:
+        return [draw_card(card, fonts) for card in cards]
+    workers = kept.workers
+    shares = kept.pool().map(_draw_sent, [cards[index::workers] for index in range(workers)])
     drawn: list[bytes] = [b""] * len(cards)
     for index, share in enumerate(shares):
         drawn[index::workers] = share

@@ -2,7 +2,8 @@
 
 The index is written into the folder about to be published (the staging folder, before the
 swap; a streaming build starts `Indexing` once the HTML is there and finishes it at the
-commit), so a failed index fails the build and nothing is half-written. The dev server refreshes it in place after each rebuild (`refresh_index`).
+commit), so a failed index fails the build and nothing is half-written. The dev server
+refreshes it in place after each rebuild (`refresh_index`).
 
 Pagefind 1.5.2 writes its filters in hash-map order, which changes from one run to the next;
 `_canonicalise` sorts them and renames the files whose content changed, so the same site
