@@ -33,7 +33,7 @@ EXAMPLES = {
   python build.py serve                http://127.0.0.1:8000/, rebuilds on every save
   python build.py serve --port 8080
   python build.py serve --drafts       preview drafts and embargoed items locally
-  python build.py serve --admin        also edit in the browser at /admin/ (decap-server)""",
+  python build.py serve --admin        also edit content/ in the browser at /admin/""",
     "schemas": """examples:
   python build.py schemas              rewrite schemas/*.schema.json from engine/schema.py""",
     "archive": """examples:
@@ -103,7 +103,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             sub.add_argument("--drafts", action="store_true",
                              help="include drafts and embargoed items (local preview only)")
             sub.add_argument("--admin", action="store_true",
-                             help="start decap-server so /admin/ edits the working copy "
+                             help="let /admin/ edit the content folder, through this server "
                                   "(needs admin: in site.yaml and `npm ci`)")
     commands.add_parser("schemas", help="write the JSON Schemas for editors' YAML plugins",
                         epilog=EXAMPLES["schemas"],

@@ -19,8 +19,6 @@ import yaml
 from . import schema
 
 DECAP_VERSION = "3.16.3"          # package.json pins the same; the test checks they agree
-DECAP_SERVER_VERSION = "3.11.3"
-LOCAL_BACKEND = "http://127.0.0.1:8081/api/v1"
 FILES = Path(__file__).parent / "admin_files"   # index.html and admin.js, ours
 
 # (collection, model, the field an entry is listed and searched by, the $schema file it names)
@@ -196,12 +194,6 @@ def content_folder(paths) -> str:
     return content.relative_to(root).as_posix() if content.is_relative_to(root) else content.name
 
 
-def repository_folder(paths) -> Path:
-    """What decap-server serves: the repository, or the folder holding a content copy."""
-    content = paths.content.resolve()
-    return paths.root.resolve() if content.is_relative_to(paths.root.resolve()) else content.parent
-
-
 def config(site: schema.Site, folder: str) -> dict:
     settings = site.admin
     backend = {"name": settings.backend, "branch": settings.branch}
@@ -222,32 +214,11 @@ def config_yaml(config_data: dict) -> bytes:
                                 sort_keys=False, allow_unicode=True, width=100)).encode("utf-8")
 
 
-def start_local_backend(paths, port: int = 8081):
-    """decap-server (pinned, via npx) on 127.0.0.1, reading and writing the working copy's
-    files (MODE=fs: no commits; review and commit the changes with git as usual)."""
-    import os
-    import subprocess
-    environment = {**os.environ, "BIND_HOST": "127.0.0.1", "PORT": str(port), "MODE": "fs",
-                   "GIT_REPO_DIRECTORY": str(repository_folder(paths))}
-    # its own process group: npx runs the server as a child, which must stop with it
-    return subprocess.Popen(["npx", "--yes", f"decap-server@{DECAP_SERVER_VERSION}"],
-                            cwd=paths.root, env=environment, start_new_session=True)
-
-
-def stop_local_backend(process) -> None:
-    import os
-    import signal
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    process.wait(timeout=10)
-
-
-def with_local_backend(config_bytes: bytes) -> bytes:
+def with_local_backend(config_bytes: bytes, url: str) -> bytes:
     """The config the dev server sends with `serve --admin`: Decap then reads and writes the
-    working copy through decap-server instead of the Git host."""
-    return config_bytes + f"local_backend:\n  url: {LOCAL_BACKEND}\n".encode("utf-8")
+    content folder through the dev server's own local backend (engine/local_backend.py, at
+    url) instead of the Git host."""
+    return config_bytes + f"local_backend:\n  url: {url}\n".encode("utf-8")
 
 
 SITE_FIELDS_USED = {"admin", "base_url", "topics", "statuses"}

@@ -4,21 +4,33 @@ and overrides/, and reloads the open page (livereload).
 While the content has errors the server keeps running, the output folder keeps the last good
 build, and every page shows the list of errors instead, until they are fixed. Livereload's
 script is added to responses here, in memory: it is never written to the output folder.
+
+It answers only the host it was started for (allowed_hosts: a page using DNS rebinding reaches
+127.0.0.1 under its own name, and must not read drafts), its live-reload socket accepts only
+its own origin and is told site URLs, never local paths, and a malformed URL is a 400, never a
+traceback (SECURITY.md, "The dev server").
 """
 from __future__ import annotations
 
 import html
+import json
+import signal
 import threading
 import time
+from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import unquote
 
 from . import cards
 from .cache import snapshot
 from .incremental import DevBuild
+from .local_backend import API_PATH, MAX_BODY, LocalBackend
 from .search import SearchIndexError
 from .pipeline import Paths
 from .problems import Problem
+
+DEFAULT_HOST = "127.0.0.1"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MAX_URL_PATH = 2048
 
 ERROR_CSS = Path(__file__).parent / "dev-errors.css"
 ERROR_CSS_URL = "/_dev/errors.css"
@@ -32,9 +44,14 @@ TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
 class DevSite:
     """The last build's outcome, shared between the watcher and the web handler."""
 
-    def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool, admin: bool = False):
+    def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool, admin: bool = False,
+                 hosts: frozenset[str] = frozenset()):
         self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
-        self.admin = admin   # serve /admin/config.yml with Decap's local_backend (decap-server)
+        self.hosts = hosts   # allowed_hosts(): the Host headers, and so the origins, answered
+        self.backend = None   # with `serve --admin`: Decap's local backend, at API_PATH
+        if admin:
+            from .admin import content_folder
+            self.backend = LocalBackend(paths.content, content_folder(paths))
         self.builder = DevBuild(paths, out, now, drafts, index_in_background=True)
         self.indexing = threading.Lock()
         self.failures: list[Problem] = []
@@ -90,7 +107,11 @@ class DevSite:
                 f"unchanged.</p><ol>{items}</ol></body></html>").encode("utf-8")
 
     def app(self, environ, start_response):
-        path = unquote(environ.get("PATH_INFO", "/"))
+        path = _url_path(environ.get("PATH_INFO", "/"))
+        if path is None:
+            return _respond(start_response, "400 Bad Request", b"Bad request", TYPES[".txt"])
+        if path == API_PATH and self.backend is not None:
+            return self.local_backend(environ, start_response)
         if path == ERROR_CSS_URL:
             return _respond(start_response, "200 OK", ERROR_CSS.read_bytes(), TYPES[".css"])
         if self.failures:
@@ -106,15 +127,36 @@ class DevSite:
             return self.not_found(start_response)
         content_type = TYPES.get(target.suffix, "application/octet-stream")
         body = target.read_bytes()
-        if self.admin and path[len(self.base_path):] == "admin/config.yml":
+        if self.backend is not None and path[len(self.base_path):] == "admin/config.yml":
             from .admin import with_local_backend   # in memory only: never in the output folder
-            body = with_local_backend(body)
+            # on the origin the page was loaded from: Decap then calls this same server
+            body = with_local_backend(body, f"http://{environ.get('HTTP_HOST', DEFAULT_HOST)}{API_PATH}")
         if target.suffix == ".js":
             # livereload injects its script before each "</head>" of any response, not only
             # HTML; in a script that text is inside a string (Decap CMS has three), where
             # "<\/head>" means the same and is left alone
             body = body.replace(b"</head>", b"<\\/head>")
         return _respond(start_response, "200 OK", body, content_type)
+
+    def local_backend(self, environ, start_response):
+        """Decap's POSTs, from a page of this server's own origin only (engine/local_backend.py
+        checks every path). A page of another origin gets no answer it can read, and its
+        request is not carried out: browsers send Origin with every POST."""
+        origin = environ.get("HTTP_ORIGIN", "")
+        if environ.get("REQUEST_METHOD") != "POST" or not _origin_allowed(origin, self.hosts):
+            return _respond(start_response, "403 Forbidden",
+                            b'{"error": "only the editor on this server may call its backend"}',
+                            TYPES[".json"])
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            return _respond(start_response, "413 Content Too Large",
+                            b'{"error": "the request is too large"}', TYPES[".json"])
+        status, answer = self.backend.handle(environ["wsgi.input"].read(length))
+        body = json.dumps(answer).encode("utf-8")
+        return _respond(start_response, f"{status} {HTTPStatus(status).phrase}", body, TYPES[".json"])
 
     def not_found(self, start_response):
         page = self.out / "404.html"
@@ -128,15 +170,58 @@ def _respond(start_response, status: str, body: bytes, content_type: str):
     return [body]
 
 
+MISDIRECTED = (b"This server answers only the address it was started for "
+               b"(http://127.0.0.1 or http://localhost with its port).")
+
+
+def allowed_hosts(host: str, port: int) -> frozenset[str]:
+    """The Host headers the dev server answers, from the address it is bound to: for the
+    loopback, the names a browser may use for it, each with the port. Any other Host is a page
+    that reached this port under its own name (DNS rebinding), and gets a 421 and no content.
+    The one list both checks read: a later `serve --host` extends it here."""
+    names = set(LOOPBACK) if host in LOOPBACK else {host}
+    bracketed = {f"[{name}]" if ":" in name else name for name in names}
+    allowed = {f"{name}:{port}" for name in bracketed}
+    if port == 80:   # browsers leave out the default port
+        allowed |= bracketed
+    return frozenset(name.lower() for name in allowed)
+
+
+def _host_allowed(host: str, hosts: frozenset[str]) -> bool:
+    return host.lower() in hosts
+
+
+def _origin_allowed(origin: str, hosts: frozenset[str]) -> bool:
+    scheme, _, host = origin.partition("://")
+    return scheme == "http" and _host_allowed(host, hosts)
+
+
+def _url_path(raw: str) -> str | None:
+    """The URL path of a request, or None for one no file can have: tornado hands PATH_INFO
+    percent-decoded, as bytes in a latin-1 string; not UTF-8, a NUL or another control
+    character, a backslash or a very long path is a bad request, never a traceback."""
+    try:
+        path = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None
+    if (len(path) > MAX_URL_PATH or not path.startswith("/") or "\\" in path
+            or any(ord(c) < 32 or ord(c) == 127 for c in path)):
+        return None
+    return path
+
+
 def _resolve(root: Path, relative: str) -> Path | None:
     """The file for a URL path, never outside root; folders serve their index.html."""
     root = root.resolve()
-    candidate = (root / relative).resolve()
-    if candidate != root and root not in candidate.parents:
+    try:
+        candidate = (root / relative).resolve()
+        if candidate != root and root not in candidate.parents:
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+    except OSError:   # a name too long for the file system, a loop of links
         return None
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    return candidate if candidate.is_file() else None
 
 
 def snapshot_watcher(site: DevSite):
@@ -157,32 +242,84 @@ def snapshot_watcher(site: DevSite):
             changed = sorted(p for p, stat in stats.items() if self.seen.get(p) != stat)
             self.seen = stats
             site.rebuild(stats)
-            self.filepath = changed[0] if changed else "*"   # a lone .css edit reloads just CSS
+            self.filepath = reload_path(site, changed)
             return self.filepath, None
 
     return SnapshotWatcher()
 
 
+def reload_path(site: DevSite, changed: list[str]) -> str:
+    """What live reload tells the open pages: the site URL of a lone stylesheet edit, which
+    livereload.js then reloads in place, else "*" (the whole page). Never a local path: any
+    page that opened the socket would learn the folder layout and user name."""
+    if len(changed) == 1 and changed[0].endswith(".css"):
+        for folder in site.paths.static:
+            if Path(changed[0]).is_relative_to(folder):
+                return f"{site.base_path}static/{Path(changed[0]).relative_to(folder).as_posix()}"
+    return "*"
+
+
+def dev_server(site: DevSite, watcher):
+    """livereload's server, with each route behind the Host check and the socket behind the
+    Origin check. livereload itself answers any Host and any Origin, and /forcereload lets any
+    page reload the others: its Application is rebuilt here without that route."""
+    from livereload import Server
+    from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+    from livereload.server import LiveScriptContainer
+    from tornado import web
+
+    class OwnOriginSocket(LiveReloadHandler):
+        def check_origin(self, origin):
+            return _origin_allowed(origin, site.hosts)
+
+    class Misdirected(web.RequestHandler):
+        def prepare(self):
+            self.set_status(421)
+            self.set_header("Content-Type", TYPES[".txt"])
+            self.finish(MISDIRECTED)
+
+    class HostChecked(web.Application):
+        def find_handler(self, request, **kwargs):
+            if not _host_allowed(request.headers.get("Host", ""), site.hosts):
+                return self.get_handler_delegate(request, Misdirected)
+            return super().find_handler(request, **kwargs)
+
+    class DevServer(Server):
+        def application(self, port, host, liveport=None, debug=None, live_css=True):
+            LiveReloadHandler.watcher = self.watcher
+            LiveReloadHandler.live_css = live_css
+            # livereload's own snippet: the script from this page's host and port
+            script = (b'<script type="text/javascript">(function(){'
+                      b'var s=document.createElement("script");'
+                      b'var port=(window.location.port || 80);'
+                      b's.src="//"+window.location.host+"/livereload.js?port=" + port;'
+                      b'document.head.appendChild(s);})();</script>')
+            HostChecked([(r"/livereload", OwnOriginSocket), (r"/livereload.js", LiveReloadJSHandler),
+                         (r".*", web.FallbackHandler, {"fallback": LiveScriptContainer(self.app, script)})]
+                        ).listen(port, address=host)
+
+    return DevServer(app=site.app, watcher=watcher)
+
+
 def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
           admin: bool = False) -> int:
-    from livereload import Server
-
     cards.use_cache_folder(paths.root / ".cache" / "cards")   # a restart redraws no unchanged card
-    site = DevSite(paths, out, now, drafts, admin)
+    site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(DEFAULT_HOST, port))
     site.rebuild()
-    server = Server(app=site.app, watcher=snapshot_watcher(site))
+    server = dev_server(site, snapshot_watcher(site))
     server.watch(str(paths.content))   # the watcher scans every folder the build reads
-    print(f"Serving on http://127.0.0.1:{port}{site.base_path} (Ctrl+C to stop)", flush=True)
-    backend = None
+    print(f"Serving on http://{DEFAULT_HOST}:{port}{site.base_path} (Ctrl+C to stop)", flush=True)
     if admin:
-        from .admin import start_local_backend
-        backend = start_local_backend(paths)
-        print(f"Editing in the browser: http://127.0.0.1:{port}{site.base_path}admin/ "
-              "(decap-server writes to the working copy)", flush=True)
-    try:
-        server.serve(port=port, host="127.0.0.1", debug=False, restart_delay=0)
-    finally:
-        if backend is not None:
-            from .admin import stop_local_backend
-            stop_local_backend(backend)
+        print(f"Editing in the browser: http://{DEFAULT_HOST}:{port}{site.base_path}admin/ "
+              f"(writes to {paths.content} only)", flush=True)
+    # SIGTERM and SIGHUP (a closed terminal) stop it the way Ctrl+C does, so that what it
+    # started stops with it: a card-drawing pool's workers, a Pagefind run (which also dies
+    # with it when it is killed outright: search._die_with_parent)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, _interrupt)
+    server.serve(port=port, host=DEFAULT_HOST, debug=False, restart_delay=0)
     return 0
+
+
+def _interrupt(number, frame):
+    raise KeyboardInterrupt

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import threading
 from pathlib import Path
 
@@ -20,6 +21,7 @@ def netlify_headers(path: str, config: Path = ROOT / "netlify.toml") -> dict[str
 class _Handler(http.server.SimpleHTTPRequestHandler):
     base_path = "/"
     send_netlify_headers = True   # False: a host that sends none (GitHub Pages)
+    post_app = None
     extensions_map = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
                       ".svg": "image/svg+xml", ".xml": "application/xml", ".json": "application/json",
                       ".txt": "text/plain; charset=utf-8", ".png": "image/png", ".wasm": "application/wasm",
@@ -52,10 +54,33 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def do_POST(self):
+        """POSTs go to a WSGI app when one is given (the dev server's local backend)."""
+        if self.post_app is None:
+            return self.send_error(405)
+        length = int(self.headers.get("Content-Length") or 0)
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": self.path.split("?", 1)[0],
+                   "CONTENT_LENGTH": str(length), "wsgi.input": io.BytesIO(self.rfile.read(length)),
+                   **{"HTTP_" + name.upper().replace("-", "_"): value
+                      for name, value in self.headers.items()}}
+        answer = {}
+        body = b"".join(self.post_app(environ, lambda status, headers: answer.update(
+            status=int(status.split()[0]), headers=headers)))
+        self.send_response(answer["status"])
+        for name, value in answer["headers"]:
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-def serve(folder: Path, base_path: str = "/", headers: bool = True) -> tuple[http.server.ThreadingHTTPServer, str]:
+
+def serve(folder: Path, base_path: str = "/", headers: bool = True,
+          post_app=None) -> tuple[http.server.ThreadingHTTPServer, str]:
     handler = functools.partial(type("Handler", (_Handler,), {"base_path": base_path,
-                                                               "send_netlify_headers": headers}),
+                                                               "send_netlify_headers": headers,
+                                                               "post_app": staticmethod(post_app)
+                                                               if post_app else None}),
                                 directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

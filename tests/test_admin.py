@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
 import time
 from pathlib import Path
 
@@ -136,7 +134,6 @@ def test_the_real_content_files_start_with_the_line_the_config_writes():
 def test_the_pinned_decap_is_the_one_the_engine_names():
     pinned = admin.versions_pinned(ROOT / "package.json")
     assert pinned["decap-cms"] == admin.DECAP_VERSION
-    assert pinned["decap-server"] == admin.DECAP_SERVER_VERSION
     lock = json.loads((ROOT / "package-lock.json").read_text("utf-8"))
     assert lock["packages"]["node_modules/decap-cms"]["version"] == admin.DECAP_VERSION
 
@@ -211,17 +208,7 @@ def test_no_public_path_gets_the_admins_relaxed_policy(real_site):
     assert (real_site / "admin" / "index.html").is_file()
 
 
-# --- in the browser, against decap-server ------------------------------------------------------
-
-def _wait_for_port(port: int, process: subprocess.Popen) -> None:
-    for _ in range(600):
-        assert process.poll() is None, "decap-server stopped"
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"decap-server did not listen on {port}")
-
+# --- in the browser, against the dev server's local backend -----------------------------------
 
 def _wait_for_change(path: Path, before: str) -> None:
     for _ in range(300):
@@ -234,21 +221,28 @@ def test_an_editor_changes_a_claim_in_the_browser_and_the_rebuilt_site_shows_it(
     from browser import ARGS, chromium_path
     from playwright.sync_api import sync_playwright
 
+    from engine.local_backend import API_PATH
+    from engine.serve import DevSite, allowed_hosts
+
     content = with_admin(copy_fixture(tmp_path))   # a copy: never the real content/
     out = tmp_path / "_site"
     assert build(content, out).ok
+    # netlify.toml's headers: /admin/ under its own policy; the POSTs to the dev server's
+    # local backend, on the same origin, as `serve --admin` answers them
+    dev = DevSite(paths_for(content), out, NOW, drafts=False, admin=True)
+    server, base = serve(out, post_app=dev.app)
+    port = server.server_port
+    dev.hosts = allowed_hosts("127.0.0.1", port)
     # what `serve --admin` sends: the built config plus Decap's local backend
     config = out / "admin" / "config.yml"
-    config.write_bytes(admin.with_local_backend(config.read_bytes()))
-    backend = admin.start_local_backend(paths_for(content))
-    server, base = serve(out)   # netlify.toml's headers: /admin/ under its own policy
+    config.write_bytes(admin.with_local_backend(config.read_bytes(),
+                                                f"http://127.0.0.1:{port}{API_PATH}"))
     claim = content / "claims" / "round-size.yaml"   # a source with a figure, one without
     before = claim.read_text("utf-8")
     about = content / "pages" / "about.md"
     about_before = about.read_text("utf-8")
     violations, requests = [], []
     try:
-        _wait_for_port(8081, backend)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
             context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -287,7 +281,6 @@ def test_an_editor_changes_a_claim_in_the_browser_and_the_rebuilt_site_shows_it(
             browser.close()
     finally:
         server.shutdown()
-        admin.stop_local_backend(backend)
     saved = claim.read_text("utf-8")
     assert "Acme raised $12m in April 2018." in saved
     assert saved.startswith("# yaml-language-server: $schema=../../schemas/claim.schema.json\n")
@@ -312,7 +305,8 @@ def test_serve_admin_adds_the_local_backend_only_in_the_dev_servers_responses(co
 
     def get(site, path):
         answer = {}
-        body = b"".join(site.app({"PATH_INFO": path}, lambda status, headers: answer.update(status=status)))
+        body = b"".join(site.app({"PATH_INFO": path, "HTTP_HOST": "localhost:8000"},
+                                 lambda status, headers: answer.update(status=status)))
         assert answer["status"] == "200 OK", path
         return body
 
@@ -323,13 +317,13 @@ def test_serve_admin_adds_the_local_backend_only_in_the_dev_servers_responses(co
     editing.rebuild()
     assert "local_backend" not in yaml.safe_load(get(plain, "/admin/config.yml"))
     served = yaml.safe_load(get(editing, "/admin/config.yml"))
-    assert served["local_backend"] == {"url": admin.LOCAL_BACKEND}
+    # on the origin the page came from: the dev server answers Decap itself
+    assert served["local_backend"] == {"url": "http://localhost:8000/_dev/api/v1"}
     assert b"local_backend" not in (tmp_path / "_site" / "admin" / "config.yml").read_bytes()
     # livereload would inject its script into any response with "</head>", scripts too
     built = (tmp_path / "_site" / "admin" / "decap-cms.js").read_bytes()
     assert b"</head>" in built
     assert b"</head>" not in get(editing, "/admin/decap-cms.js")
-    assert admin.repository_folder(paths_for(content)) == content.parent
     assert admin.content_folder(paths_for(content)) == "content"
 
 
