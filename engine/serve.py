@@ -170,8 +170,8 @@ def _respond(start_response, status: str, body: bytes, content_type: str):
     return [body]
 
 
-MISDIRECTED = (b"This server answers only the address it was started for "
-               b"(http://127.0.0.1 or http://localhost with its port).")
+MISDIRECTED = (b"This dev server answers only the address it was started for: open the "
+               b"address `build.py serve` printed.")
 
 
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
