@@ -210,6 +210,9 @@ MUTATIONS = [
     Mutation("the editor's backend answers only pages of the dev server's own origin", "engine/serve.py",
              ' or not _origin_allowed(origin, self.hosts):', ":",
              ["tests/test_attack_servers.py::test_only_the_editor_on_this_server_may_call_its_backend"]),
+    Mutation("SIGTERM and SIGHUP stop the dev server the way Ctrl+C does", "engine/serve.py",
+             "        signal.signal(number, _interrupt)", "        pass",
+             ["tests/test_attack_servers.py::test_serve_admin_stops_with_everything_it_started_on_each_signal"]),
 ]
 
 
