@@ -39,7 +39,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-# From npm, pinned in package-lock.json: Decap CMS and decap-server (the editors' admin), and
+# From npm, pinned in package-lock.json: Decap CMS (the editors' admin), and
 # the test tools (the Nu Html Checker's vnu.jar, axe-core, Lighthouse).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
