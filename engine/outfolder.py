@@ -67,20 +67,20 @@ def check_location(out: Path, root: Path, content: Path, overrides: Path | None 
             raise OutFolderError(f"--out {shown(out)}: {shown(parent)} is a symlink inside the "
                                  "repository: give a folder reached without it, e.g. --out _site")
     real = Path(os.path.realpath(given))
-    home = Path(os.path.realpath(Path.home()))
-    named = {"/": Path("/"), "the repository": root, "the home folder": home}
-    for name, folder in named.items():
-        if real == folder or folder.is_relative_to(real):
-            _refuse(out, what, "is" if real == folder else "holds", name)
+    named = {"/": Path("/"), "the repository": root, "the home folder": Path.home()}
     inputs = {"the content folder": content}
     inputs.update({f"the input folder {name}/": root / name for name in INPUT_FOLDERS})
     if overrides is not None:
         inputs["the overrides folder"] = overrides
-    for name, folder in inputs.items():
-        folder = Path(os.path.realpath(folder))
-        if real == folder or real.is_relative_to(folder) or folder.is_relative_to(real):
-            _refuse(out, what, "is" if real == folder else
-                    "is inside" if real.is_relative_to(folder) else "holds", name)
+    folders = [(name, Path(os.path.realpath(folder)), name in inputs)
+               for name, folder in {**named, **inputs}.items()]
+    # the closest relation first: "is the home folder" rather than "holds the repository"
+    for relation, test in (("is", lambda f, _: real == f),
+                           ("is inside", lambda f, inside_refused: inside_refused and real.is_relative_to(f)),
+                           ("holds", lambda f, _: f.is_relative_to(real))):
+        for name, folder, inside_refused in folders:
+            if test(folder, inside_refused):
+                _refuse(out, what, relation, name)
     return real
 
 

@@ -42,10 +42,24 @@ def _staging_prefix(out: Path) -> str:
     return f".{out.name}.staging-"
 
 
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (ValueError, OverflowError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+
+
 def remove_stale_staging(out: Path) -> None:
-    """Staging folders of killed builds; only marked ones, so nothing else of that name goes."""
-    for stale in out.parent.glob(_staging_prefix(out) + "*"):
-        if outfolder.is_ours(stale):
+    """Staging folders of killed builds: marked ones only (nothing else of that name goes), and
+    not those of a process still running (a build this one's lock does not cover)."""
+    prefix = _staging_prefix(out)
+    for stale in out.parent.glob(prefix + "*"):
+        pid = stale.name[len(prefix):].partition("-")[0]
+        running = pid.isdigit() and int(pid) != os.getpid() and _alive(pid)
+        if outfolder.is_ours(stale) and not running:
             shutil.rmtree(stale, ignore_errors=True)
 
 
