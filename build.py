@@ -174,8 +174,8 @@ def checked_out(args) -> Path:
     from engine import outfolder
     if args.command == "bundle":   # a folder, or a .zip beside which the other files go
         folder = args.out.parent if args.out.suffix == ".zip" else args.out
-        real = outfolder.check_location(folder, ROOT, args.content, args.overrides,
-                                        what="the bundle's folder")
+        real = outfolder.check_location(folder, ROOT, args.content, args.overrides, bundle=True,
+                                        shown_as=args.out)
         return real / args.out.name if args.out.suffix == ".zip" else real
     out = outfolder.check_location(args.out, ROOT, args.content, args.overrides)
     outfolder.check_replaceable(out, given=args.out)

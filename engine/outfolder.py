@@ -47,24 +47,30 @@ def shown(path: Path | str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _refuse(out: Path, what: str, relation: str, name: str):
+def _refuse(out: Path, what: str, relation: str, name: str, bundle: bool):
+    if bundle:
+        raise OutFolderError(f"--out {shown(out)}: {what} {relation} {name}, where a bundle must "
+                             "not add files: give a folder of its own, e.g. --out _bundle")
     raise OutFolderError(f"--out {shown(out)}: {what} {relation} {name}, and a build replaces its "
                          "folder whole: give a new folder of its own, e.g. --out _site")
 
 
 def check_location(out: Path, root: Path, content: Path, overrides: Path | None = None,
-                   what: str = "the output folder") -> Path:
+                   bundle: bool = False, shown_as: Path | str | None = None) -> Path:
     """Refuses an output folder that could be anything but one (OutFolderError); returns the
-    folder with every symlink resolved, which is where the build writes."""
+    folder with every symlink resolved, which is where the build writes. A bundle's folder only
+    receives three new files and loses none: it must only not be, or be inside, an input."""
+    what = "the bundle's folder" if bundle else "the output folder"
+    named_as = out if shown_as is None else shown_as
     given = Path(os.path.abspath(out))   # not resolve(): the symlinks are what is checked
     root = root.resolve()
     if given.is_symlink():
-        raise OutFolderError(f"--out {shown(out)}: {what} is a symlink (to "
+        raise OutFolderError(f"--out {shown(named_as)}: {what} is a symlink (to "
                              f"{shown(os.readlink(given))}): a build replaces its folder, so "
                              "give a real folder, e.g. --out _site after removing the link")
     for parent in given.parents:
         if parent.is_symlink() and Path(os.path.realpath(parent.parent)).is_relative_to(root):
-            raise OutFolderError(f"--out {shown(out)}: {shown(parent)} is a symlink inside the "
+            raise OutFolderError(f"--out {shown(named_as)}: {shown(parent)} is a symlink inside the "
                                  "repository: give a folder reached without it, e.g. --out _site")
     real = Path(os.path.realpath(given))
     named = {"/": Path("/"), "the repository": root, "the home folder": Path.home()}
@@ -76,11 +82,11 @@ def check_location(out: Path, root: Path, content: Path, overrides: Path | None 
                for name, folder in {**named, **inputs}.items()]
     # the closest relation first: "is the home folder" rather than "holds the repository"
     for relation, test in (("is", lambda f, _: real == f),
-                           ("is inside", lambda f, inside_refused: inside_refused and real.is_relative_to(f)),
-                           ("holds", lambda f, _: f.is_relative_to(real))):
-        for name, folder, inside_refused in folders:
-            if test(folder, inside_refused):
-                _refuse(out, what, relation, name)
+                           ("is inside", lambda f, is_input: is_input and real.is_relative_to(f)),
+                           ("holds", lambda f, _: not bundle and f.is_relative_to(real))):
+        for name, folder, is_input in folders:
+            if test(folder, is_input) and (is_input or not bundle):
+                _refuse(named_as, what, relation, name, bundle)
     return real
 
 

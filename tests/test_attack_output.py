@@ -72,28 +72,41 @@ def run_build(repo: Path, *args: str, env: dict | None = None, timeout: float = 
 
 # --- an --out that is anything but an output folder ------------------------------------------
 
-@pytest.mark.parametrize("given, relation", [
+INPUTS = [
     ("content", "is the content folder"),
     ("content/claims", "is inside the content folder"),
-    (".", "is the repository"),
-    ("..", "is the home folder"),
-    ("../..", "holds the repository"),
-    ("/", "is /"),
     ("templates", "is the input folder templates/"),
     ("static/css", "is inside the input folder static/"),
     ("engine", "is the input folder engine/"),
     (".git", "is the input folder .git/"),
     (".git/hooks", "is inside the input folder .git/"),
     ("overrides", "is the input folder overrides/"),
+]
+
+
+@pytest.mark.parametrize("given, relation", INPUTS + [
+    (".", "is the repository"),
+    ("..", "is the home folder"),
+    ("../..", "holds the repository"),
+    ("/", "is /"),
 ])
-@pytest.mark.parametrize("command", ["build", "serve", "bundle"])
+@pytest.mark.parametrize("command", ["build", "serve"])
 def test_an_out_that_is_holds_or_is_inside_what_the_build_reads_is_refused(repo, given, relation, command):
     before = tree(repo.parents[1])
     result = run_build(repo, command, "--out", given, "--now", NOW, timeout=30)
-    what = "the bundle's folder" if command == "bundle" else "the output folder"
-    assert (result.returncode, result.stderr) == (2, f"--out {given}: {what} {relation}{REFUSED}")
+    assert (result.returncode, result.stderr) == (2, f"--out {given}: the output folder {relation}{REFUSED}")
     assert result.stdout == ""
     assert tree(repo.parents[1]) == before   # nothing read, written or deleted
+
+
+@pytest.mark.parametrize("given, relation", INPUTS)
+def test_a_bundle_never_adds_files_to_an_input_folder(repo, given, relation):
+    before = tree(repo.parents[1])
+    result = run_build(repo, "bundle", "--out", f"{given}/x.zip", "--now", NOW, timeout=30)
+    assert (result.returncode, result.stderr) == (
+        2, f"--out {given}/x.zip: the bundle's folder {relation}, where a bundle must not add files: give "
+           "a folder of its own, e.g. --out _bundle\n")
+    assert tree(repo.parents[1]) == before
 
 
 def test_an_out_holding_a_content_folder_outside_the_repository_is_refused(repo, tmp_path):
@@ -163,7 +176,7 @@ def test_an_empty_folder_is_used_and_a_built_one_is_replaced_and_marked(repo):
 
 def test_a_staging_folder_the_build_did_not_mark_is_left_alone(tmp_path):
     out = tmp_path / "_site"
-    planted = tmp_path / "._site.staging-1-0"
+    planted = tmp_path / "._site.staging-999999999-0"   # no such process: it would look stale
     (planted / "keep").mkdir(parents=True)
     (planted / "keep" / "precious.txt").write_text("not a build's")
     publish({"index.html": _page(b"x")}, out)
