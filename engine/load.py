@@ -289,15 +289,20 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def unsafe_entry(path: Path, content: Path) -> str | None:
-    """Why content/ must not hold this file or folder, or None. A symlink may point only inside
-    content/ (a folder symlink as a file symlink: what it leads to is read as content); a named
-    pipe, socket or device file is refused. Nothing is opened to find out: only stat."""
+    """Why content/ must not hold this file or folder, or None. A file symlink may point only
+    inside content/; a folder may not be a symlink at all, wherever it points: the caches that
+    decide what changed (engine/cache.py) do not follow folder symlinks, so a build would read
+    what they never see. A named pipe, socket or device file is refused. Only stat is used:
+    nothing is opened to find out."""
     try:
         info = path.lstat()
         if stat.S_ISLNK(info.st_mode):
+            kind = "folder" if path.is_dir() else "file"
             if not _inside(path, content):
-                kind = "folder" if path.is_dir() else "file"
                 return f"this symlink points outside content/: copy the {kind} in instead"
+            if kind == "folder":
+                return ("this folder is a symlink: content/ takes real folders only; move the "
+                        "folder here instead of linking it")
             info = path.stat()
     except OSError as error:
         return f"cannot read this: {error.strerror}"

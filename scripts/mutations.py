@@ -223,6 +223,9 @@ MUTATIONS = [
     Mutation("the dev server's fast path defers unsafe files to the full build", "engine/incremental.py",
              "                    or unsafe_entry(path, self.paths.content):", "                    or False:",
              ["tests/test_attack_output.py::test_the_dev_server_refuses_a_file_swapped_for_a_symlink_to_outside"]),
+    Mutation("a symlinked folder is refused even when it points inside content/", "engine/load.py",
+             '            if kind == "folder":\n', "            if False:\n",
+             ["tests/test_attack_output.py::test_a_symlinked_folder_is_refused_even_inside_content_but_a_file_symlink_is_not"]),
 ]
 
 

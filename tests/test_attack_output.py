@@ -453,11 +453,17 @@ def test_a_fifo_site_yaml_and_sockets_and_devices_are_refused_without_reading(tm
     assert sorted(p for p in problems if "not a text file" in p) == sorted(expected)
 
 
-def test_a_symlink_that_stays_inside_content_is_followed_like_a_file_symlink(tmp_path):
+def test_a_symlinked_folder_is_refused_even_inside_content_but_a_file_symlink_is_not(tmp_path):
     content = copy_fixture(tmp_path)
     (content / "pages").rename(content / ".pages-real")
     (content / "pages").symlink_to(".pages-real")
-    assert _problems(content) == _problems(copy_fixture(tmp_path / "clean"))
+    (content / ".claims-real").mkdir()
+    (content / "claims" / "valuation.yaml").rename(content / ".claims-real" / "valuation.yaml")
+    (content / "claims" / "valuation.yaml").symlink_to("../.claims-real/valuation.yaml")
+    problems = _problems(content)
+    assert "content/pages:1:1: this folder is a symlink: content/ takes real folders only; move the " \
+           "folder here instead of linking it" in problems
+    assert not [p for p in problems if p.startswith("content/claims/")]
 
 
 def test_the_dev_server_refuses_a_file_swapped_for_a_symlink_to_outside(tmp_path):
