@@ -185,7 +185,7 @@ MUTATIONS = [
              ["tests/test_search.py::test_a_query_shows_results_with_kind_and_date_and_the_filters_narrow_them"]),
     # issue 14: the output folder, environment failures, content's file system
     Mutation("an --out that is, holds or is inside content, the repository, home, / or an input folder is refused",
-             "engine/outfolder.py", "                _refuse(out, what, relation, name)\n", "                pass\n",
+             "engine/outfolder.py", "                _refuse(named_as, what, relation, name, bundle)", "                pass",
              ["tests/test_attack_output.py::test_an_out_that_is_holds_or_is_inside_what_the_build_reads_is_refused"]),
     Mutation("an --out that is a symlink is refused", "engine/outfolder.py",
              "    if given.is_symlink():", "    if False:",
