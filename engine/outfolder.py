@@ -73,7 +73,9 @@ def check_location(out: Path, root: Path, content: Path, overrides: Path | None 
             raise OutFolderError(f"--out {shown(named_as)}: {shown(parent)} is a symlink inside the "
                                  "repository: give a folder reached without it, e.g. --out _site")
     real = Path(os.path.realpath(given))
-    named = {"/": Path("/"), "the repository": root, "the home folder": Path.home()}
+    named = {"/": Path("/"), "the repository": root}
+    with contextlib.suppress(RuntimeError, KeyError):   # no home folder known (some CI users)
+        named["the home folder"] = Path.home()
     inputs = {"the content folder": content}
     inputs.update({f"the input folder {name}/": root / name for name in INPUT_FOLDERS})
     if overrides is not None:
