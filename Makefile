@@ -24,7 +24,7 @@ check: $(VENV)/.runtime
 
 test: $(VENV)/.dev browser node_modules/.installed
 	$(PY) -m ruff check --select F,E9 build.py engine tests scripts bench
-	$(PY) build.py --strict --out .cache/test-site
+	$(PY) build.py --strict --out .site-builds/test
 	$(PY) -m pytest -n auto --durations=15 tests
 
 $(VENV)/bin/python:

@@ -149,13 +149,46 @@ def build_folders(args) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from engine import outfolder
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    out = None
+    try:
+        if args.command in ("build", "serve", "bundle"):
+            out = checked_out(args)
+        if args.command in ("build", "serve"):
+            with outfolder.locked(out, args.command):
+                return run(args, out)
+        return run(args, out)
+    except outfolder.OutFolderError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code
+    except OSError as error:   # the machine, not the content: a full disk, a read-only folder
+        print(outfolder.environment_failure(error, out if args.command == "build" else None),
+              file=sys.stderr)
+        return 1
+
+
+def checked_out(args) -> Path:
+    """The output folder, refused before anything is read or written when it could be anything
+    but one (engine/outfolder.py); every symlink resolved."""
+    from engine import outfolder
+    if args.command == "bundle":   # a folder, or a .zip beside which the other files go
+        folder = args.out.parent if args.out.suffix == ".zip" else args.out
+        real = outfolder.check_location(folder, ROOT, args.content, args.overrides, bundle=True,
+                                        shown_as=args.out)
+        return real / args.out.name if args.out.suffix == ".zip" else real
+    out = outfolder.check_location(args.out, ROOT, args.content, args.overrides)
+    outfolder.check_replaceable(out, given=args.out)
+    return out
+
+
+def run(args, out: Path | None) -> int:
     inputs = None
     if args.command == "build":
         # checked before the rest of the engine is even imported, so a no-op costs next to nothing
         inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml",
                                                ROOT / "node_modules" / "decap-cms" / "package.json"],
-                                               args.out.resolve(), args.now, args.strict, False,
+                                               out, args.now, args.strict, False,
                                                extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
         if inputs is None:
             return 0
@@ -174,12 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         return archive_sources(paths, args)
     if args.command == "bundle":
         from engine import bundle
-        return bundle.run(paths, out=args.out.resolve(), now=args.now, strict=args.strict)
+        return bundle.run(paths, out=out, now=args.now, strict=args.strict)
     if args.command == "serve":
         from engine import serve
-        return serve.serve(paths, out=args.out.resolve(), port=args.port, now=args.now,
+        return serve.serve(paths, out=out, port=args.port, now=args.now,
                            drafts=args.drafts, admin=args.admin)
-    return pipeline.build(paths, out=args.out.resolve(), now=args.now, strict=args.strict,
+    return pipeline.build(paths, out=out, now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
                           deploy=pipeline.Deploy(args.base_url, args.csp_meta))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import cards, export, model, search
 from .cache import snapshot
-from .load import KINDS, load_content, load_yaml
+from .load import KINDS, load_content, load_yaml, unsafe_entry
 from .pipeline import BuildResult, Paths, build_date, collector_paused, logo_found
 from .problems import Problem, Problems
 from .render import Output, Renderer, asset_paths, collect, owner_of, static_files
@@ -191,7 +191,8 @@ class DevBuild:
         for path in sorted(content_files):
             relative = path.relative_to(self.paths.content).parts
             if len(relative) != 2 or relative[0] not in FAST_KINDS or str(path) not in self.stats \
-                    or str(path) not in now_stats or path.stem not in self.validation.loaded[relative[0]]:
+                    or str(path) not in now_stats or path.stem not in self.validation.loaded[relative[0]] \
+                    or unsafe_entry(path, self.paths.content):   # the full build says why
                 return None
             edits.append((relative[0], path))
         return edits

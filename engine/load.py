@@ -7,7 +7,9 @@ error can name the file, line and column an editor has to fix.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,17 +178,39 @@ def _parse(text: str, doc: Document, problems: Problems, line_offset: int = 0,
     return None if composer.failed else data
 
 
+def _not_a_file(mode: int) -> str | None:
+    """What a special file is, in plain words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a folder" if stat.S_ISDIR(mode) else "a special file")
+    return f"this is {what}, not a text file: content/ holds only folders and text files; remove it"
+
+
 def read_text(path: Path, problems: Problems) -> str | None:
+    """A content file's text. Only a regular file is opened: a named pipe would block the build
+    for ever, a device file could be endless (checked again on the open file, in case the path
+    changed in between)."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size, problem = info.st_size, _not_a_file(info.st_mode)
+        if problem is None:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+            with open(fd, "rb") as stream:
+                info = os.fstat(stream.fileno())
+                problem, size = _not_a_file(info.st_mode), info.st_size
+                raw = stream.read(MAX_FILE_BYTES + 1) if problem is None else b""
     except OSError as error:
         problems.add(path, 1, 1, f"cannot read this file: {error.strerror}")
         return None
-    if size > MAX_FILE_BYTES:
-        problems.add(path, 1, 1, f"this file is {size:,} bytes, above the limit of "
+    if problem:
+        problems.add(path, 1, 1, problem)
+        return None
+    if size > MAX_FILE_BYTES or len(raw) > MAX_FILE_BYTES:
+        problems.add(path, 1, 1, f"this file is {max(size, len(raw)):,} bytes, above the limit of "
                      f"{MAX_FILE_BYTES:,}: split it, or move long text into a page")
         return None
-    raw = path.read_bytes()
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -260,8 +284,29 @@ def _inside(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
         return True
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):   # RuntimeError: a symlink loop
         return False
+
+
+def unsafe_entry(path: Path, content: Path) -> str | None:
+    """Why content/ must not hold this file or folder, or None. A file symlink may point only
+    inside content/; a folder may not be a symlink at all, wherever it points: the caches that
+    decide what changed (engine/cache.py) do not follow folder symlinks, so a build would read
+    what they never see. A named pipe, socket or device file is refused. Only stat is used:
+    nothing is opened to find out."""
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            kind = "folder" if path.is_dir() else "file"
+            if not _inside(path, content):
+                return f"this symlink points outside content/: copy the {kind} in instead"
+            if kind == "folder":
+                return ("this folder is a symlink: content/ takes real folders only; move the "
+                        "folder here instead of linking it")
+            info = path.stat()
+    except OSError as error:
+        return f"cannot read this: {error.strerror}"
+    return None if stat.S_ISDIR(info.st_mode) else _not_a_file(info.st_mode)
 
 
 def _file_id_problem(path: Path) -> str | None:
@@ -278,6 +323,10 @@ def discover(content: Path, problems: Problems) -> list[tuple[str, Path]]:
     for entry in sorted(content.iterdir()):
         if entry.name.startswith(".") or entry.name == "site.yaml":
             continue
+        problem = unsafe_entry(entry, content)
+        if problem:
+            problems.add(entry, 1, 1, problem)
+            continue
         if not entry.is_dir():
             problems.add(entry, 1, 1, "unexpected file in content/: items go in a folder per kind "
                          f"({', '.join(sorted(known))})")
@@ -286,12 +335,15 @@ def discover(content: Path, problems: Problems) -> list[tuple[str, Path]]:
             problems.add(entry, 1, 1, f'unknown folder "{entry.name}"{did_you_mean(entry.name, known)}')
             continue
         suffix = ".md" if entry.name == "pages" else ".yaml"
+        # rglob does not descend into symlinked sub-folders; each entry is checked before is_dir
         for path in sorted(entry.rglob("*")):
-            if path.name.startswith(".") or path.is_dir():
+            if path.name.startswith("."):
                 continue
-            if path.is_symlink() and not _inside(path, content):
-                problems.add(path, 1, 1, "this symlink points outside content/: copy the file in "
-                             "instead")
+            problem = unsafe_entry(path, content)
+            if problem:
+                problems.add(path, 1, 1, problem)
+                continue
+            if path.is_dir():
                 continue
             if path.parent != entry:
                 problems.add(path, 1, 1, f"items go directly in content/{entry.name}/, not in a "
@@ -311,7 +363,11 @@ def discover(content: Path, problems: Problems) -> list[tuple[str, Path]]:
 
 def load_content(content: Path, problems: Problems) -> RawContent:
     site_path = content / "site.yaml"
-    if not site_path.is_file():
+    unsafe = unsafe_entry(site_path, content) if site_path.is_symlink() or site_path.exists() else None
+    if unsafe:
+        problems.add(site_path, 1, 1, unsafe)
+        site = None
+    elif not site_path.is_file():
         problems.add(site_path, 1, 1, "content/site.yaml is missing: it holds the site's title, "
                      "base URL, language, topics and statuses")
         site = None

@@ -49,6 +49,25 @@ class Timings:
         return ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages.items())
 
 
+# The last second of 9999-12-31: later dates cannot be written as YYYY-MM-DD.
+MAX_EPOCH = 253402300799
+
+
+class EpochError(ValueError):
+    """SOURCE_DATE_EPOCH is set but is not a date a build can use."""
+
+
+def epoch_date(epoch: str, zone: dt.tzinfo) -> dt.date:
+    """The day SOURCE_DATE_EPOCH (seconds since 1970-01-01 UTC, digits only) falls on."""
+    text = epoch.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > MAX_EPOCH:
+        raise EpochError(epoch)
+    try:
+        return dt.datetime.fromtimestamp(int(text), zone).date()
+    except (OverflowError, OSError, ValueError):   # past year 9999 in a zone east of UTC
+        raise EpochError(epoch) from None
+
+
 def reference_date(given: str | None, time_zone: str) -> dt.date:
     """'Now' for embargoes: --now, else SOURCE_DATE_EPOCH, else today in the site's time zone."""
     if given:
@@ -56,7 +75,7 @@ def reference_date(given: str | None, time_zone: str) -> dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     zone = zoneinfo.ZoneInfo(time_zone)
     if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), zone).date()
+        return epoch_date(epoch, zone)
     return dt.datetime.now(zone).date()
 
 
@@ -86,15 +105,21 @@ def logo_found(site, paths: Paths, raw: RawContent, problems: Problems) -> bool:
 def build_date(raw: RawContent, now: str | None, problems: Problems) -> dt.date:
     """The reference date, in the site's time zone when site.yaml names a valid one."""
     time_zone = "UTC"
-    if raw.site and isinstance(raw.site.data.get("time_zone"), str):
+    if raw and raw.site and isinstance(raw.site.data.get("time_zone"), str):
         time_zone = raw.site.data["time_zone"]
     try:
         return reference_date(now, time_zone)
+    except EpochError:
+        problems.add("SOURCE_DATE_EPOCH", 1, 1, "this environment variable is not a build date: "
+                     "set it to the seconds since 1970-01-01 UTC, digits only (e.g. "
+                     "`date +%s`, or `git log -1 --format=%ct`), or unset it")
+        return dt.date.today()
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         if now:
             problems.add("--now", 1, 1, f'"{now}" is not a date: write YYYY-MM-DD')
             return dt.date.today()
-        return reference_date(None, "UTC")   # site.yaml's time zone is reported by validation
+        # site.yaml's time zone is reported by validation
+        return build_date(None, None, problems)
 
 
 def report(problems: Problems, strict: bool, stream=sys.stderr, format: str = "text") -> int:

@@ -5,6 +5,9 @@ places in one atomic step (Linux renameat2 with RENAME_EXCHANGE). The output sta
 folder, which Netlify needs (its deploy does not follow symlinks). Unchanged files are
 hard-linked from the previous build instead of rewritten, and a rebuild that changes nothing
 writes nothing. A build killed half-way leaves only a staging folder, removed next time.
+
+Only a folder a build made is ever replaced or removed: every staging folder is marked at once
+(engine/outfolder.py), and the output is checked before the build starts.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from . import search
+from . import outfolder, search
 from .render import Output, safe_output_path
 
 _AT_FDCWD = -100
@@ -39,9 +42,25 @@ def _staging_prefix(out: Path) -> str:
     return f".{out.name}.staging-"
 
 
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (ValueError, OverflowError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+
+
 def remove_stale_staging(out: Path) -> None:
-    for stale in out.parent.glob(_staging_prefix(out) + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    """Staging folders of killed builds: marked ones only (nothing else of that name goes), and
+    not those of a process still running (a build this one's lock does not cover)."""
+    prefix = _staging_prefix(out)
+    for stale in out.parent.glob(prefix + "*"):
+        pid = stale.name[len(prefix):].partition("-")[0]
+        running = pid.isdigit() and int(pid) != os.getpid() and _alive(pid)
+        if outfolder.is_ours(stale) and not running:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 class StagedSite:
@@ -50,11 +69,18 @@ class StagedSite:
     file identical to the previous build's is hard-linked rather than written again."""
 
     def __init__(self, out: Path):
+        outfolder.check_replaceable(out)
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out)
-        self.folder = out.parent / f"{_staging_prefix(out)}{os.getpid()}"
-        self.previous = out if out.is_dir() and not out.is_symlink() else None
+        # a new folder of a name no one else has, marked before anything is written into it
+        self.folder = _new_folder(out.parent / f"{_staging_prefix(out)}{os.getpid()}")
+        try:
+            outfolder.mark(self.folder)
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)   # a full disk: ours, unmarked
+            raise
+        self.previous = out if outfolder.is_ours(out) else None
         self.paths: set[str] = set()
         self.rewritten = 0   # files that differ from the previous build's
         self._made: set[Path] = set()
@@ -68,8 +94,8 @@ class StagedSite:
             self._made.add(target.parent)
         old = self.previous / path if self.previous else None
         if old and old.is_file() and not old.is_symlink() and old.stat().st_size == len(data) \
-                and old.read_bytes() == data:
-            os.link(old, target)
+                and old.read_bytes() == data and _linked(old, target):
+            pass
         else:
             target.write_bytes(data)
             self.rewritten += 1
@@ -83,6 +109,7 @@ class StagedSite:
         if generated and not (self.previous / generated).is_dir():
             return False
         existing = {p.relative_to(self.previous).as_posix() for p in self.previous.rglob("*") if p.is_file()}
+        existing.discard(outfolder.MARKER)
         if generated:
             existing = {p for p in existing if not p.startswith(generated + "/")}
         return existing == self.paths
@@ -94,14 +121,13 @@ class StagedSite:
         first (engine/search.py): if it fails, the output is untouched."""
         if self._same_as_previous(search.INDEX_FOLDER if index else None):
             return False
-        self.folder.mkdir(parents=True, exist_ok=True)   # a site with no file at all
         if index:
             index(self.folder)
         out = self.out
         if out.exists() or out.is_symlink():
             if not _exchange(self.folder, out):
-                retired = out.parent / f"{_staging_prefix(out)}{os.getpid()}-old"
-                os.rename(out, retired)
+                retired = _new_folder(self.folder.with_name(self.folder.name + "-old"))
+                os.rename(out, retired)   # onto a new empty folder, which rename allows
                 os.rename(self.folder, out)
                 self.folder = retired
         else:
@@ -120,6 +146,28 @@ class StagedSite:
 
     def __exit__(self, *exc) -> None:
         self.discard()
+
+
+def _new_folder(stem: Path) -> Path:
+    """A folder that did not exist before (mkdir fails on anything already there, a symlink
+    included), so a folder made by someone else is never written into or removed."""
+    for n in range(1000):
+        try:
+            folder = stem.with_name(f"{stem.name}-{n}")
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{stem}-*: a thousand staging folders exist; remove them")
+
+
+def _linked(old: Path, target: Path) -> bool:
+    """Hard-links the previous build's file; False where the system cannot (another disk)."""
+    try:
+        os.link(old, target)
+        return True
+    except OSError:
+        return False
 
 
 def publish(files: dict[str, Output], out: Path, index=None) -> bool:

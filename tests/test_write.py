@@ -17,7 +17,7 @@ def test_publish_swaps_in_a_whole_new_site(tmp_path):
     out = tmp_path / "_site"
     assert publish(files({"index.html": "one", "old.html": "gone"}), out)
     assert publish(files({"index.html": "two", "new.html": "new"}), out)
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "new.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".build-output", "index.html", "new.html"]
     assert (out / "index.html").read_text() == "two"
     assert out.is_dir() and not out.is_symlink()
     assert [p.name for p in tmp_path.iterdir()] == ["_site"]  # no staging folders left behind
@@ -62,8 +62,9 @@ def test_paths_outside_the_output_folder_are_refused(tmp_path, path):
 
 def test_a_stale_staging_folder_from_a_killed_build_is_removed(tmp_path):
     out = tmp_path / "_site"
-    stale = tmp_path / "._site.staging-99999"
+    stale = tmp_path / "._site.staging-99999-0"
     (stale / "claims").mkdir(parents=True)
+    (stale / ".build-output").write_text("marked as every staging folder is")
     publish(files({"index.html": "x"}), out)
     assert not stale.exists() and os.listdir(tmp_path) == ["_site"]
 
@@ -74,7 +75,7 @@ def test_a_staged_site_left_uncommitted_leaves_the_output_as_it_was(tmp_path):
     with StagedSite(out) as site:
         site.add("index.html", b"half")
         site.add("new/page.html", b"half")
-    assert [p.relative_to(out).as_posix() for p in out.rglob("*")] == ["index.html"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [".build-output", "index.html"]
     assert (out / "index.html").read_text() == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["_site"]
 
