@@ -124,6 +124,12 @@ class _Composer:
             return node.value  # dates stay text: engine/dates.py knows their precision
         if not node.style and node.tag != "tag:yaml.org,2002:null":  # plain: C loader says ''
             self.doc.coerced[loc] = node.value
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > 100:
+            # Python refuses to read an int of more than 4,300 digits with a ValueError, and no
+            # number a page can show has more than 16.
+            self.error(node.start_mark, f"this number has {len(node.value):,} digits, too many "
+                       "to read: numbers must be below 1e15 (a thousand trillion)")
+            return None
         # Call the constructor for this one tag: construct_object would cache every node.
         return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
 

@@ -144,6 +144,10 @@ def _describe(error: dict, model: type[BaseModel], data: dict, doc: Document) ->
         return loc, f"{where}: needs at least {error['ctx']['min_length']} entries", False
     if kind == "string_too_short":
         return loc, f"{where}: must not be empty", False
+    if kind in ("less_than", "greater_than") and isinstance(value, (int, float)) \
+            and abs(error["ctx"].get("lt", error["ctx"].get("gt", 0))) == schema.MAX_MAGNITUDE:
+        return loc, (f"{where}: {value:.4g} is too large: numbers must be below 1e15 (a thousand "
+                     "trillion)"), False
     message = error["msg"].removeprefix("Value error, ")
     return loc, f"{where}: {message}" if where else message, False
 
@@ -152,9 +156,17 @@ def _validate(model: type[BaseModel], data: dict, doc: Document, problems: Probl
     try:
         return model.model_validate(data)
     except ValidationError as failure:
-        for error in failure.errors(include_url=False):
+        errors = failure.errors(include_url=False)
+        failed_inside = {error["loc"][:end] for error in errors for end in range(len(error["loc"]))}
+        for error in errors:
+            if error["type"] == "too_short" and error["loc"] in failed_inside:
+                continue  # a list whose only entry is invalid: that entry's error says why
             loc, message, at_key = _describe(error, model, data, doc)
-            problems.add(doc.path, *doc.position(loc, key=at_key), message)
+            if error["type"] == "invisible_character":  # point at the character itself
+                position = doc.offset_position(loc, error["ctx"]["character"], 0)
+            else:
+                position = doc.position(loc, key=at_key)
+            problems.add(doc.path, *position, message)
         return None
 
 

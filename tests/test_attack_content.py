@@ -1,0 +1,116 @@
+"""Issue 14, validation: hostile values are refused where they enter, with the file, line and
+column of the value and a message that says what to type instead (SECURITY.md, "Validation")."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import copy_fixture, problems_of
+
+CLAIM = "content/claims/valuation.yaml"
+
+
+def _edit(path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def _errors(content, prefix: str) -> list[str]:
+    return [p for p in problems_of(content) if p.startswith(prefix)]
+
+
+# --- invisible characters -------------------------------------------------------------------
+
+INVISIBLE = "contains the invisible character {}, which readers cannot see and which breaks the " \
+            "feed and the data files: delete it (if your editor does not show it, retype the text " \
+            "around it)"
+BIDI = "contains the invisible character {}, which changes the order in which the text around it " \
+       "is shown, so readers would see something other than what is written; the site sets the " \
+       "direction of Arabic or Hebrew text itself: delete it (if your editor does not show it, " \
+       "retype the text around it)"
+
+
+@pytest.mark.parametrize("raw, written, column, name, message", [
+    # a bidi override typed as itself: the column is the character's own
+    ("The round\u202e valued", "The round\u202e valued", 21, "U+202E (RIGHT-TO-LEFT OVERRIDE)", BIDI),
+    ("The round\u2066 valued", "The round\u2066 valued", 21, "U+2066 (LEFT-TO-RIGHT ISOLATE)", BIDI),
+    # escapes in a quoted value: no character to point at, so the value's own column
+    ("ESC", '"The \\e[31mround"', 12, "U+001B (ESCAPE)", INVISIBLE),
+    ("NUL", '"The \\0 round"', 12, "U+0000 (NULL)", INVISIBLE),
+    ("FF", '"The \\f round"', 12, "U+000C (FORM FEED)", INVISIBLE),
+    ("C1", '"The \\x9b round"', 12, "U+009B (a control character)", INVISIBLE),
+    ("lone CR", '"The \\r round"', 12, "U+000D (CARRIAGE RETURN)", INVISIBLE),
+    ("noncharacter", '"The \\uFFFE round"', 12, "U+FFFE (a control character)", INVISIBLE),
+])
+def test_control_and_bidi_characters_in_a_text_field_are_refused_at_their_position(
+        tmp_path, raw, written, column, name, message):
+    content = copy_fixture(tmp_path)
+    _edit(content / "claims/valuation.yaml", "The round valued Acme at about $50m.", written)
+    assert _errors(content, CLAIM) == [f"{CLAIM}:1:{column}: statement: {message.format(name)}"]
+
+
+def test_bidi_overrides_are_refused_in_every_kind_of_text(tmp_path):
+    """Markdown bodies, lists of text, nested fields, site.yaml and a page's front matter."""
+    content = copy_fixture(tmp_path)
+    rlo = "\u202e"
+    _edit(content / "pages/about.md", "We track Acme", f"We track {rlo}Acme")
+    _edit(content / "pages/about.md", "title: About", f"title: {rlo}About")
+    _edit(content / "site.yaml", "name: Ada Reporter", f"name: Ada {rlo}Reporter")
+    _edit(content / "claims/valuation.yaml", "reason: First published.", f"reason: First{rlo} published.")
+    _edit(content / "sources/wire.yaml", "title: ", f"title: {rlo}")
+    assert not [p for p in problems_of(content) if "needs at least" in p]  # the entry says why
+    assert [p for p in problems_of(content) if "U+202E" in p] == [
+        f"{where}: {field}: {BIDI.format('U+202E (RIGHT-TO-LEFT OVERRIDE)')}" for where, field in (
+            ("content/site.yaml:11:15", "authors[1].name"),
+            ("content/claims/valuation.yaml:20:18", "history[1].reason"),
+            ("content/pages/about.md:2:8", "title"),
+            ("content/pages/about.md:10:10", "body"),
+            ("content/sources/wire.yaml:1:8", "title"))]
+
+
+def test_arabic_text_and_its_direction_marks_stay_allowed(tmp_path):
+    content = copy_fixture(tmp_path)
+    _edit(content / "claims/valuation.yaml", "The round valued Acme at about $50m.",
+          "قيّمت الجولة \u200fأكمي\u200e بنحو 50 مليون دولار\u061c.")
+    assert _errors(content, CLAIM) == []
+
+
+def test_a_control_character_in_a_markdown_body_names_its_line_and_column(tmp_path):
+    content = copy_fixture(tmp_path)
+    _edit(content / "pages/about.md", "A note[^n].", "A \x1b[2Jnote[^n].")
+    assert _errors(content, "content/pages/about.md") == [
+        "content/pages/about.md:16:3: body: " + INVISIBLE.format("U+001B (ESCAPE)")]
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, message", [
+    (".nan", "nan is not a number the site can show: write the figure in digits, e.g. 600000000"),
+    (".inf", "inf is not a number the site can show: write the figure in digits, e.g. 600000000"),
+    ("-.inf", "-inf is not a number the site can show: write the figure in digits, e.g. 600000000"),
+    ("1.0e+400", "inf is not a number the site can show: write the figure in digits, e.g. 600000000"),
+    ("1.0e+30", "1e+30 is too large: figures must be below 1e15 (a thousand trillion); check for "
+                "extra zeros, or give a unit such as million"),
+    ("1000000000000000", "1e+15 is too large: figures must be below 1e15 (a thousand trillion); "
+                         "check for extra zeros, or give a unit such as million"),
+])
+def test_figures_that_cannot_be_printed_are_refused(tmp_path, written, message):
+    content = copy_fixture(tmp_path)
+    _edit(content / "claims/valuation.yaml", "value: 50000000", f"value: {written}")
+    assert _errors(content, CLAIM) == [f"{CLAIM}:8:21: sources[1].figure.value: {message}"]
+
+
+def test_a_huge_order_is_refused_with_a_message(tmp_path):
+    content = copy_fixture(tmp_path)
+    _edit(content / "pages/about.md", "order: 2", "order: 100000000000000000000")
+    assert _errors(content, "content/pages/about.md") == [
+        "content/pages/about.md:5:8: order: 1e+20 is too large: numbers must be below 1e15 (a "
+        "thousand trillion)"]
+
+
+def test_a_number_too_long_to_read_is_an_error_not_a_traceback(tmp_path):
+    content = copy_fixture(tmp_path)
+    _edit(content / "pages/about.md", "order: 2", "order: " + "9" * 5000)
+    assert _errors(content, "content/pages/about.md") == [
+        "content/pages/about.md:5:8: this number has 5,000 digits, too many to read: numbers must "
+        "be below 1e15 (a thousand trillion)"]
