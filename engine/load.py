@@ -20,6 +20,10 @@ from .problems import Problems, did_you_mean
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 256 * 1024
+# Real content nests 5 levels deep at most (a claim's source's figure) and its longest list has
+# a few dozen entries; a site grows by more files, never by longer ones.
+MAX_DEPTH = 32
+MAX_ITEMS = 10_000
 KINDS = ("sources", "claims", "timelines", "events", "entities", "corrections")
 PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
               "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
@@ -139,30 +143,55 @@ class _Composer:
         return None
 
 
-def _refuse_anchors(text: str, doc: Document, problems: Problems, line_offset: int) -> bool:
-    """Reports YAML anchors and the aliases that use them; True when the text has none.
-    An alias needs an anchor, and an anchor needs "&": only then are the events worth reading."""
-    if "&" not in text:
-        return True
+def _check_events(text: str, doc: Document, problems: Problems, line_offset: int) -> bool:
+    """Reads the parser's events (a flat stream: no recursion, however deep the text) before
+    anything is composed, and reports anchors, aliases, nesting deeper than MAX_DEPTH and
+    collections longer than MAX_ITEMS; True when there is none. Composing a deeper document
+    recurses once per level: 500 levels end in a RecursionError, 100,000 crash the process."""
     clean = True
+    # For each open collection, outermost first: the nodes in it so far, and how many it may
+    # hold (a mapping's entries are two nodes each, key and value).
+    open_collections: list[list[int]] = []
+
+    def report(mark, message: str):
+        problems.add(doc.path, mark.line + 1 + line_offset, mark.column + 1, message)
+
     for event in yaml.parse(text, Loader=YAML_LOADER):
+        if isinstance(event, yaml.CollectionEndEvent):
+            open_collections.pop()
+            continue
+        if open_collections and isinstance(event, yaml.NodeEvent):
+            counted = open_collections[-1]
+            counted[0] += 1
+            if counted[0] > counted[1]:
+                report(event.start_mark, f"this list or mapping has more than {MAX_ITEMS:,} "
+                       "entries, the limit for one file: split the content into more items")
+                return False
         if isinstance(event, yaml.AliasEvent):
             what = f'the alias "*{event.anchor}"'
         elif getattr(event, "anchor", None):
             what = f'the anchor "&{event.anchor}"'
         else:
-            continue
-        clean = False
-        problems.add(doc.path, event.start_mark.line + 1 + line_offset, event.start_mark.column + 1,
-                     f"{what} is not allowed: YAML anchors and aliases are switched off for "
-                     "safety; write the value out in full")
+            what = None
+        if what:
+            clean = False
+            report(event.start_mark, f"{what} is not allowed: YAML anchors and aliases are "
+                   "switched off for safety; write the value out in full")
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_collections) == MAX_DEPTH:
+                report(event.start_mark, f"this value is nested more than {MAX_DEPTH} levels deep, "
+                       "the limit for content files: no field needs more than a few levels; check "
+                       "the indentation and the brackets")
+                return False
+            mapping = isinstance(event, yaml.MappingStartEvent)
+            open_collections.append([0, MAX_ITEMS * 2 if mapping else MAX_ITEMS])
     return clean
 
 
 def _parse(text: str, doc: Document, problems: Problems, line_offset: int = 0,
            index_offset: int = 0) -> Any:
     try:
-        if not _refuse_anchors(text, doc, problems, line_offset):
+        if not _check_events(text, doc, problems, line_offset):
             return None
         node = yaml.compose(text, Loader=YAML_LOADER)
     except yaml.MarkedYAMLError as error:

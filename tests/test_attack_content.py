@@ -114,3 +114,43 @@ def test_a_number_too_long_to_read_is_an_error_not_a_traceback(tmp_path):
     assert _errors(content, "content/pages/about.md") == [
         "content/pages/about.md:5:8: this number has 5,000 digits, too many to read: numbers must "
         "be below 1e15 (a thousand trillion)"]
+
+
+# --- nesting and sizes ----------------------------------------------------------------------
+
+DEEP = ("content/claims/valuation.yaml:{line}:{column}: this value is nested more than 32 levels "
+        "deep, the limit for content files: no field needs more than a few levels; check the "
+        "indentation and the brackets")
+
+
+@pytest.mark.parametrize("levels", [500, 100_000])
+def test_deeply_nested_flow_yaml_is_an_error_not_a_crash(tmp_path, levels):
+    """100,000 levels (200 KB) crashed the build with a segfault; 500 ended in a RecursionError."""
+    content = copy_fixture(tmp_path)
+    _edit(content / "claims/valuation.yaml", "added:", "extra: " + "[" * levels + "]" * levels + "\nadded:")
+    assert _errors(content, CLAIM) == [DEEP.format(line=24, column=39)]
+
+
+def test_deeply_nested_block_yaml_is_an_error_at_the_first_level_too_deep(tmp_path):
+    content = copy_fixture(tmp_path)
+    block = "".join(f"\n{'  ' * (level + 1)}k{level}:" for level in range(40)) + " x"
+    _edit(content / "claims/valuation.yaml", "added:", "extra:" + block + "\nadded:")
+    # the file's mapping is level 1, extra's 2: the one holding k31 is level 33
+    assert _errors(content, CLAIM) == [DEEP.format(line=56, column=65)]
+
+
+def test_nesting_up_to_the_limit_is_read(tmp_path):
+    content = copy_fixture(tmp_path)
+    _edit(content / "claims/valuation.yaml", "added:", "extra: " + "[" * 31 + "]" * 31 + "\nadded:")
+    assert _errors(content, CLAIM) == [f'{CLAIM}:24:1: unknown key "extra"; allowed here: id, added, '
+                                       "updated, draft, publish_after, old_ids, statement, topic, "
+                                       "status, claimant, date, sources, figures_differ_because, "
+                                       "note, history, events, entities"]
+
+
+def test_a_list_longer_than_the_limit_is_an_error(tmp_path):
+    content = copy_fixture(tmp_path)
+    _edit(content / "claims/valuation.yaml", "added:", "events: [" + "a, " * 10_001 + "]\nadded:")
+    assert _errors(content, CLAIM) == [
+        f"{CLAIM}:24:30010: this list or mapping has more than 10,000 entries, the limit for one "
+        "file: split the content into more items"]
