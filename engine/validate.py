@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from . import schema
 from .load import Document, RawContent, load_file
 from .problems import NOTICE, WARNING, Problems, did_you_mean
+from .strings import check_overrides
 
 CITATION = re.compile(r"\[@([^\]\s,;]*)(?:\s*,\s*([^\]]*))?\]")
 # Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
@@ -238,6 +239,8 @@ class Validation:
 
 def validate_all(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = False) -> Validation:
     site = _validate(schema.Site, raw.site.data, raw.site, problems) if raw.site else None
+    if raw.site and isinstance(raw.site.data.get("strings"), dict):
+        _check_strings(raw.site, problems)
     loaded: dict[str, dict[str, _Loaded]] = {kind: {} for kind in raw.discovered}
     for kind, doc in raw.documents(problems):
         item = validate_item(kind, doc, problems)
@@ -280,6 +283,13 @@ def _check_vocabularies(site: schema.Site, raw: RawContent, problems: Problems):
                 problems.add(raw.site.path, *raw.site.position((name, index, "id")),
                              f'{name}: "{entry.id}" is defined twice')
             seen.add(entry.id)
+
+
+def _check_strings(doc: Document, problems: Problems):
+    for key, token, message in check_overrides(doc.data["strings"]):
+        loc = ("strings", key)
+        position = doc.offset_position(loc, *token) if token else doc.position(loc, key=True)
+        problems.add(doc.path, *position, message)
 
 
 def _check_ids_and_slugs(published: dict[str, dict[str, _Loaded]], problems: Problems):

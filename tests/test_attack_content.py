@@ -154,3 +154,63 @@ def test_a_list_longer_than_the_limit_is_an_error(tmp_path):
     assert _errors(content, CLAIM) == [
         f"{CLAIM}:24:30010: this list or mapping has more than 10,000 entries, the limit for one "
         "file: split the content into more items"]
+
+
+# --- interface strings ----------------------------------------------------------------------
+
+SITE = "content/site.yaml"
+
+
+@pytest.mark.parametrize("override, column, token", [
+    ("'{n:>30000000} reports'", 19, "{n:>30000000}"),
+    ("'{n.__class__} reports'", 19, "{n.__class__}"),
+    ("'{n[0]} reports'", 19, "{n[0]}"),
+    ("'{n!r} reports'", 19, "{n!r}"),
+    ("'{0} reports'", 19, "{0}"),
+    ("'{} reports'", 19, "{}"),
+    ("'{n} reports {'", 31, "{"),
+    ("'{count} reports'", 19, "{count}"),
+])
+def test_a_strings_override_may_use_only_its_own_placeholders_by_name(tmp_path, override, column, token):
+    content = copy_fixture(tmp_path)
+    (content / "site.yaml").write_text((content / "site.yaml").read_text("utf-8")
+                                       + f"strings:\n  chart_reports: {override}\n", "utf-8")
+    assert _errors(content, SITE) == [
+        f'{SITE}:{_last_line(content)}:{column}: strings.chart_reports: "{token}" is not a placeholder '
+        "of this string: this string can contain {n}, each written just so, with nothing else "
+        "inside the braces"]
+
+
+def _last_line(content) -> int:
+    return (content / "site.yaml").read_text("utf-8").count("\n")
+
+
+def test_a_strings_override_without_placeholders_cannot_hold_braces_and_names_are_checked(tmp_path):
+    content = copy_fixture(tmp_path)
+    (content / "site.yaml").write_text((content / "site.yaml").read_text("utf-8") + (
+        "strings:\n  last_updated: 'Revised {x.__init__.__globals__}'\n  last_update: Revised\n"),
+        "utf-8")
+    end = _last_line(content)
+    assert _errors(content, SITE) == [
+        f'{SITE}:{end - 1}:26: strings.last_updated: "{{x.__init__.__globals__}}" is not a '
+        "placeholder of this string: this string has no values to fill in, so it cannot contain "
+        "braces",
+        f'{SITE}:{end}:3: strings: "last_update" is not an interface string (did you mean '
+        '"last_updated"?): the names are those of engine/translations/en.yaml']
+
+
+def test_strings_are_filled_in_by_name_only_even_past_validation(tmp_path, monkeypatch):
+    """With the check switched off, a hostile override is printed as typed: nothing is evaluated
+    and nothing padded."""
+    from conftest import build
+    import engine.validate
+    monkeypatch.setattr(engine.validate, "check_overrides", lambda overrides: [])
+    content = copy_fixture(tmp_path)
+    (content / "site.yaml").write_text((content / "site.yaml").read_text("utf-8") + (
+        "strings:\n  claim_description: '{status.__class__} {status:>3000000} {statement}'\n"),
+        "utf-8")
+    out = tmp_path / "out"
+    assert build(content, out).ok
+    html = (out / "claims/valuation/index.html").read_text("utf-8")
+    assert "{status.__class__} {status:&gt;3000000} The round valued Acme at about $50m." in html
+    assert "&lt;class" not in html and len(html) < 200_000
