@@ -102,6 +102,23 @@ def _web_url(value):
 
 WebURL = Annotated[str, PlainValidator(_web_url),
                    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+EMAIL = re.compile(r"^[^@\s:/<>\"']+@[^@\s:/<>\"']+\.[^@\s:/<>\"'.]+$")
+
+
+def _contact(value: str) -> str:
+    """An email address (the footer links it with mailto:) or a web page: the footer of every
+    page makes it a link, so it gets the Markdown links' scheme check and more."""
+    from .markdown import is_safe_link   # markdown imports validate, which imports this module
+    if EMAIL.match(value):
+        return value
+    if is_safe_link(value) and re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+        return value
+    raise ValueError("is not an email address or a web address: write an address such as "
+                     "corrections@example.org, or a web page starting with https://")
+
+
+Contact = Annotated[Text, AfterValidator(_contact),
+                    WithJsonSchema({"type": "string", "pattern": "^(https?://|[^@:/]+@[^@:/]+$)"})]
 
 
 def _time_zone(value):
@@ -234,7 +251,7 @@ class Site(Strict):
     publisher: Person
     authors: tuple[Person, ...] = Field(min_length=1)
     licence: Licence
-    corrections_contact: Text = Field(description="an email address or web page for corrections")
+    corrections_contact: Contact = Field(description="an email address or web page for corrections")
     topics: tuple[Topic, ...] = Field(min_length=1)
     statuses: tuple[Status, ...] = Field(min_length=1)
     strings: dict[str, Text] = Field({}, description="overrides for interface strings")
@@ -244,6 +261,12 @@ class Site(Strict):
     timeline_page_size: int = Field(60, ge=5, le=1_000_000, description="a timeline with more events than this is "
                                     "split by year, and a long year into pages")
     admin: Admin | None = Field(None, description="leave out to build the site without /admin/")
+
+    @property
+    def corrections_link(self) -> str:
+        """Where the footer's corrections link goes: mailto: for an email address."""
+        contact = self.corrections_contact
+        return f"mailto:{contact}" if EMAIL.match(contact) else contact
 
     @property
     def base_path(self) -> str:

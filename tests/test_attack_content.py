@@ -214,3 +214,27 @@ def test_strings_are_filled_in_by_name_only_even_past_validation(tmp_path, monke
     html = (out / "claims/valuation/index.html").read_text("utf-8")
     assert "{status.__class__} {status:&gt;3000000} The round valued Acme at about $50m." in html
     assert "&lt;class" not in html and len(html) < 200_000
+
+
+# --- links from site.yaml -------------------------------------------------------------------
+
+@pytest.mark.parametrize("contact", ["javascript:alert(document.domain)", "JaVaScRiPt:alert(1)//x@y.z",
+                                     "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                                     "//evil.example/", "vbscript:msgbox", "mailto:a@b.c?x"])
+def test_corrections_contact_must_be_an_email_or_a_web_address(tmp_path, contact):
+    content = copy_fixture(tmp_path)
+    _edit(content / "site.yaml", "corrections_contact: corrections@example.org",
+          f"corrections_contact: '{contact}'")
+    assert _errors(content, SITE) == [
+        f"{SITE}:15:22: corrections_contact: is not an email address or a web address: write an "
+        "address such as corrections@example.org, or a web page starting with https://"]
+
+
+def test_the_corrections_link_is_mailto_only_for_an_email_address(tmp_path):
+    from conftest import build, page
+    content = copy_fixture(tmp_path)
+    _edit(content / "site.yaml", "corrections_contact: corrections@example.org",
+          "corrections_contact: https://social.example/@newsroom")
+    assert build(content, tmp_path / "out").ok
+    links = {a["href"] for a in page(tmp_path / "out", "").select("footer a")}
+    assert "https://social.example/@newsroom" in links and not any("mailto" in h for h in links)
