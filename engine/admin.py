@@ -22,6 +22,7 @@ DECAP_VERSION = "3.16.3"          # package.json pins the same; the test checks 
 DECAP_SERVER_VERSION = "3.11.3"
 LOCAL_BACKEND = "http://127.0.0.1:8081/api/v1"
 FILES = Path(__file__).parent / "admin_files"   # index.html and admin.js, ours
+TOP_LEVEL = ("admin",)   # every file is under admin/ (see validate.reserved_names)
 
 # (collection, model, the field an entry is listed and searched by, the $schema file it names)
 COLLECTIONS = (

@@ -43,6 +43,12 @@ class PageModel:
         return self.url + "index.html" if self.url.endswith("/") or not self.url else self.url
 
 
+# The top-level names in the output folder that this module's pages take (Markdown pages add
+# their slugs); validation refuses them as slugs (validate.reserved_names).
+TOP_LEVEL = ("index.html", "404.html", "timeline", "timelines", "claims", "events", "sources",
+             "entities", "corrections", "search")
+
+
 def item_url(kind: str, item_id: str) -> str:
     return f"{kind}/{item_id}/"
 

@@ -550,3 +550,7 @@ def feed_entries(content: Content) -> list[dict]:
                             "related": related})
     entries.sort(key=lambda e: (e["updated"], e["kind"], e["id"]), reverse=True)
     return entries[:50]
+
+
+# Top-level names written here, besides the pages (see validate.reserved_names).
+TOP_LEVEL = (*(name for name, _ in Renderer.SITE_FILES), "assets", "static")

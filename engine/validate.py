@@ -22,8 +22,20 @@ from .strings import check_overrides
 CITATION = re.compile(r"\[@([^\]\s,;]*)(?:\s*,\s*([^\]]*))?\]")
 # Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
 RESERVED_IDS = {"claims": {"topic"}, "sources": {"letter"}, "entities": {"kind"}}
-RESERVED_SLUGS = {"claims", "sources", "events", "entities", "timeline", "timelines",
-                  "corrections", "static", "feed", "search", "data", "admin", "404"}
+# The modules that write into the output folder; each declares the top-level names it writes
+# in TOP_LEVEL, and a test checks a full build writes no other (tests/test_attack_content.py).
+OUTPUT_MODULES = ("model", "render", "export", "cards", "search", "admin")
+
+
+def reserved_names() -> list[str]:
+    """Every name a page slug may not take, sorted: the top-level files and folders the outputs
+    write, and each file's name without its extension (a slug "feed" beside feed.xml)."""
+    import importlib   # the output modules import this one: look them up when asked
+    names = set()
+    for module in OUTPUT_MODULES:
+        for name in getattr(importlib.import_module(f"engine.{module}"), "TOP_LEVEL"):
+            names |= {name, name.split(".", 1)[0]}
+    return sorted(names)
 
 
 @dataclass(frozen=True)
@@ -308,11 +320,14 @@ def _check_ids_and_slugs(published: dict[str, dict[str, _Loaded]], problems: Pro
             problems.add(entry.path, 1, 1, f'the id "{key}" is taken by the {kind} index '
                          f"pages: rename the file")
     slugs: dict[str, Path] = {}
+    reserved = reserved_names()
     for key, entry in sorted(published["pages"].items()):
         slug = entry.item.slug
-        if slug in RESERVED_SLUGS:
+        if slug in reserved:
+            taken = ", ".join(name for name in reserved if re.fullmatch(schema.SLUG_PATTERN, name))
             problems.add(entry.path, *entry.doc.position(("slug",)),
-                         f'slug "{slug}" is taken by the site\'s own pages; choose another')
+                         f'slug "{slug}" is taken by the site\'s own pages and files; choose '
+                         f"another (taken: {taken})")
         elif slug in slugs:
             problems.add(entry.path, *entry.doc.position(("slug",)),
                          f'slug "{slug}" is already used by {problems.display_path(slugs[slug])}: '

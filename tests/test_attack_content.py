@@ -238,3 +238,38 @@ def test_the_corrections_link_is_mailto_only_for_an_email_address(tmp_path):
     assert build(content, tmp_path / "out").ok
     links = {a["href"] for a in page(tmp_path / "out", "").select("footer a")}
     assert "https://social.example/@newsroom" in links and not any("mailto" in h for h in links)
+
+
+# --- reserved output paths ------------------------------------------------------------------
+
+TAKEN = ("404, admin, assets, claims, corrections, data, entities, events, feed, index, og, "
+         "pagefind, robots, search, sitemap, sources, static, timeline, timelines")
+
+
+@pytest.mark.parametrize("slug", ["pagefind", "assets", "og", "admin", "data", "feed", "sitemap"])
+def test_a_slug_the_outputs_write_is_refused(tmp_path, slug):
+    """pagefind silently lost its page while the navigation linked it; assets got the one-year
+    immutable cache header."""
+    content = copy_fixture(tmp_path)
+    _edit(content / "pages/about.md", "slug: about", f"slug: {slug}")
+    assert _errors(content, "content/pages/about.md") == [
+        f"content/pages/about.md:3:7: slug \"{slug}\" is taken by the site's own pages and files; "
+        f"choose another (taken: {TAKEN})"]
+
+
+def test_every_top_level_name_a_full_build_writes_is_declared_reserved(tmp_path):
+    """A later output that forgets to declare its folder in TOP_LEVEL fails here."""
+    from conftest import build
+    from engine.validate import reserved_names
+    content = copy_fixture(tmp_path)
+    with (content / "site.yaml").open("a", encoding="utf-8") as site:
+        site.write("\nadmin:\n  backend: git-gateway\n  branch: main\n")
+    out = tmp_path / "out"
+    result = build(content, out)
+    assert result.ok, result.failures
+    written = {path.name for path in out.iterdir()}
+    assert {"admin", "pagefind", "og", "data", "assets", "feed.xml"} <= written
+    pages = {"about"}   # the fixture's one published Markdown page
+    # Dot-files (the build's own marks) cannot clash: a slug never starts with a dot.
+    assert sorted(name for name in written - pages if not name.startswith(".")
+                  and name not in reserved_names()) == []
