@@ -70,7 +70,7 @@ Markdown = Annotated[str, StringConstraints(strict=True, max_length=200_000),
 # Numbers a page can print: finite, and below a thousand million million. Up to there every
 # whole number is exact in a float (2**53 is about 9e15) and the compact forms the site shows
 # ("$600M", "999 trillion") still read as numbers; larger amounts are typing slips.
-MAX_MAGNITUDE = 1e15
+MAX_MAGNITUDE = 10**15
 
 
 def _printable_number(value: float) -> float:
@@ -118,7 +118,8 @@ def _contact(value: str) -> str:
 
 
 Contact = Annotated[Text, AfterValidator(_contact),
-                    WithJsonSchema({"type": "string", "pattern": "^(https?://|[^@:/]+@[^@:/]+$)"})]
+                    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT,
+                                    "pattern": "^(https?://|[^@:/]+@[^@:/]+$)"})]
 
 
 def _time_zone(value):
