@@ -2,8 +2,9 @@
 
 Only YAML's safe core is accepted: no tags beyond the standard scalars, no anchors or aliases
 (an alias bomb of a few hundred bytes could otherwise expand to gigabytes), no duplicate keys,
-and no file above MAX_FILE_BYTES. Values are built from the parser's nodes so that every later
-error can name the file, line and column an editor has to fix.
+no file above MAX_FILE_BYTES, no nesting deeper than MAX_DEPTH and no list or mapping longer
+than MAX_ITEMS. Values are built from the parser's events so that every later error can name
+the file, line and column an editor has to fix.
 """
 from __future__ import annotations
 

@@ -206,7 +206,7 @@ MUTATIONS = [
     Mutation('an int too long for Python to read is an error, not a traceback', 'engine/load.py',
              "and len(event.value) > 100:", "and len(event.value) > 10**9:",
              ["tests/test_attack_content.py::test_a_number_too_long_to_read_is_an_error_not_a_traceback"]),
-    Mutation('nesting deeper than MAX_DEPTH is refused before composing', 'engine/load.py',
+    Mutation('nesting deeper than MAX_DEPTH is refused, read without recursion', 'engine/load.py',
              "and len(stack) == MAX_DEPTH:", "and False:",
              ["tests/test_attack_content.py::test_deeply_nested_flow_yaml_is_an_error_not_a_crash"]),
     Mutation('collections longer than MAX_ITEMS are refused', 'engine/load.py',
