@@ -254,7 +254,8 @@ class _Composer:
             # Python refuses to read an int of more than 4,300 digits with a ValueError, and no
             # number a page can show has more than 16.
             self.error(event.start_mark, f"this number has {len(event.value):,} digits, too "
-                       "many to read: numbers must be below 1e15 (a thousand trillion)")
+                       "many to read: numbers must be below 1e15 (a thousand trillion); put it "
+                       "in quotes if it is meant as text")
             return None
         # Call the constructor for this one tag: construct_object would cache every node.
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)

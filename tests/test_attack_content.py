@@ -148,7 +148,16 @@ def test_a_number_too_long_to_read_is_an_error_not_a_traceback(tmp_path):
     _edit(content / "pages/about.md", "order: 2", "order: " + "9" * 5000)
     assert _errors(content, "content/pages/about.md") == [
         "content/pages/about.md:5:8: this number has 5,000 digits, too many to read: numbers must "
-        "be below 1e15 (a thousand trillion)"]
+        "be below 1e15 (a thousand trillion); put it in quotes if it is meant as text"]
+
+
+def test_deep_nesting_in_a_page_front_matter_is_an_error_at_its_line(tmp_path):
+    content = copy_fixture(tmp_path)
+    _edit(content / "pages/about.md", "order: 2", "order: " + "{a: " * 1000 + "}" * 1000)
+    assert _errors(content, "content/pages/about.md") == [
+        "content/pages/about.md:5:132: this value is nested more than 32 levels deep, the limit "
+        "for content files: no field needs more than a few levels; check the indentation and "
+        "the brackets"]
 
 
 # --- nesting and sizes ----------------------------------------------------------------------
