@@ -20,6 +20,7 @@ from . import schema
 
 DECAP_VERSION = "3.16.3"          # package.json pins the same; the test checks they agree
 FILES = Path(__file__).parent / "admin_files"   # index.html and admin.js, ours
+TOP_LEVEL = ("admin",)   # every file is under admin/ (see validate.reserved_names)
 
 # (collection, model, the field an entry is listed and searched by, the $schema file it names)
 COLLECTIONS = (

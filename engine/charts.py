@@ -11,6 +11,8 @@ import functools
 import math
 from dataclasses import dataclass
 
+from .strings import fill
+
 CHAR_WIDTH = 0.6      # average width of a character of the sans stack, in font sizes
 FONT = 11             # label size in viewBox units; the charts are drawn about 1:1 on a phone
 LINE = 14             # the height of one line of labels
@@ -265,7 +267,7 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                     by_claim[f.claim] = by_claim.get(f.claim, 0) + 1
                 claim = min(by_claim, key=lambda c: (-by_claim[c], c))
                 value_text = formatter_number(value, key[1])
-                count = strings["chart_reports_one" if len(at_value) == 1 else "chart_reports"].format(n=len(at_value))
+                count = fill(strings["chart_reports_one" if len(at_value) == 1 else "chart_reports"], n=len(at_value))
                 marks_input.append((value, value_text, f"{value_text} ({count})", claim, tuple(at_value)))
             placed = place_labels([(x_of(key, v), label) for v, _, label, _, _ in marks_input],
                                   left=gutter - 4, right=width)
@@ -283,7 +285,7 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                 key=key[0], label=Label(lane_name(key), 0, _r(baseline + 4)), y=baseline,
                 x0=gutter, x1=right, ticks=tuple(x for x, _ in axes[lane_keys.index(key)].ticks),
                 range=(x_of(key, values[0]), x_of(key, values[-1])) if disagree else None,
-                range_text=strings["chart_range"].format(low=formatter_number(values[0], key[1]),
+                range_text=fill(strings["chart_range"], low=formatter_number(values[0], key[1]),
                                                          high=formatter_number(values[-1], key[1]))
                 if disagree else None,
                 marks=tuple(marks)))
@@ -293,11 +295,11 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                             hit=hit_box(*(label_box(line, 12 * 1.1) for line in heading))))
     disagreements = [f"{r.title}: {lane.label.text.lower()} {lane.range_text}"
                      for r in rounds for lane in r.lanes if lane.range_text]
-    desc = strings["chart_funding_desc"].format(
+    desc = fill(strings["chart_funding_desc"], 
         n=len(rounds), first=formatter.fuzzy(content.events[events[0]].date),
         last=formatter.fuzzy(content.events[events[-1]].date))
     if disagreements:
-        desc += " " + strings["chart_funding_disagree"].format(list="; ".join(disagreements))
+        desc += " " + fill(strings["chart_funding_disagree"], list="; ".join(disagreements))
     ordered = sorted(figures, key=lambda f: (events.index(f.event), lane_keys.index((f.lane, f.currency)),
                                              f.value, f.outlet.lower(), f.source, f.claim))
     return FundingChart(width=width, height=_r(y + 8), title=strings["chart_funding_title"],
@@ -371,7 +373,7 @@ def topic_strip(events: list, topics: list, place, strings: dict[str, str],
                 continue
             height = _r(max(2.0, bar_height * len(mine) / tallest))
             centre = gutter + column * (column_index + 0.5)
-            tooltip = strings["chart_strip_cell"].format(n=len(mine), topic=topic.label, year=year)
+            tooltip = fill(strings["chart_strip_cell"], n=len(mine), topic=topic.label, year=year)
             count = Label(str(len(mine)), _r(centre), _r(baseline - height - 3), "middle")
             cells.append(StripCell(
                 topic=topic.id, year=year, count=len(mine), x=_r(centre - bar_width / 2),
@@ -387,7 +389,7 @@ def topic_strip(events: list, topics: list, place, strings: dict[str, str],
                         for i, year in enumerate(years) if i % every == 0)
     per_year = {year: sum(len(found) for (_, y), found in by_cell.items() if y == year) for year in years}
     busiest = max(years, key=lambda year: (per_year[year], -year))
-    desc = strings["chart_strip_desc"].format(
+    desc = fill(strings["chart_strip_desc"], 
         first=years[0], last=years[-1],
         topics="; ".join(f"{t.label} {row.total}" for t, row in zip(topics, rows)),
         busiest=busiest, n=per_year[busiest])
@@ -575,8 +577,8 @@ def network(entities: dict, strings: dict[str, str], width: float = 360) -> Netw
     bottom = max(ends.values()) + 4
     counts = "; ".join(f"{' '.join(line.text for line in g.heading)}: {', '.join(entities[n.entity].name for n in g.nodes)}"
                        for g in groups)
-    desc = strings["chart_network_desc"].format(centre=centre.name, n=len(related), groups=counts)
-    return Network(width=width, height=_r(bottom + 6), title=strings["chart_network_title"].format(
+    desc = fill(strings["chart_network_desc"], centre=centre.name, n=len(related), groups=counts)
+    return Network(width=width, height=_r(bottom + 6), title=fill(strings["chart_network_title"], 
                        centre=centre.name), desc=desc, centre=centre_id, centre_lines=centre_lines,
                    bar=(_r(bar_x), _r(top), bar_width, _r(bottom - top)), groups=tuple(groups),
                    legend=tuple(legend))

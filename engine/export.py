@@ -38,6 +38,7 @@ EXPORTED = {"claims": "claim.schema.json", "events": "event.schema.json",
 # Editorial workflow fields: always false / in the past for a published item, so left out.
 LEFT_OUT = {"draft", "publish_after"}
 DATA_DIR = "data/"
+TOP_LEVEL = (DATA_DIR.rstrip("/"),)   # see validate.reserved_names
 PAGE_URL = "page_url"   # the field added to every item: its page on the site
 
 

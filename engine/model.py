@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from . import charts, schema
-from .strings import strings_for
+from .strings import fill, strings_for
 from .validate import Content, markdown_citations
 
 SITE_KEY = "site"
@@ -41,6 +41,12 @@ class PageModel:
     @property
     def output_path(self) -> str:
         return self.url + "index.html" if self.url.endswith("/") or not self.url else self.url
+
+
+# The top-level names in the output folder that this module's pages take (Markdown pages add
+# their slugs); validation refuses them as slugs (validate.reserved_names).
+TOP_LEVEL = ("index.html", "404.html", "timeline", "timelines", "claims", "events", "sources",
+             "entities", "corrections", "search")
 
 
 def item_url(kind: str, item_id: str) -> str:
@@ -286,7 +292,7 @@ def _all_events_pages(content: Content) -> list[PageModel]:
     return _index(content, url="timeline/", group_dir="", groups=_year_groups(everything),
                   item_kind="events", template="timeline.html", kind="timeline",
                   size=content.site.timeline_page_size, title=strings_for(content.site)["timeline"],
-                  description=strings_for(content.site)["description_timeline"].format(description=content.site.description),
+                  description=fill(strings_for(content.site)["description_timeline"], description=content.site.description),
                   keys=_keys("events", content.events) | _keys("timelines", content.timelines),
                   shown_with=lambda event: _item_keys_cited("events", event),
                   timeline=None, timelines=timelines, topic_strip=None, funding_chart=None,
@@ -379,7 +385,7 @@ def claims_index(content: Content, links: Links) -> list[PageModel]:
     return _index(content, url="claims/", group_dir="topic/", groups=groups, item_kind="claims",
                   size=content.site.index_page_size,
                   template="claims.html", kind="index", title=strings_for(content.site)["claims"],
-                  description=strings_for(content.site)["description_claims"].format(title=content.site.title),
+                  description=fill(strings_for(content.site)["description_claims"], title=content.site.title),
                   keys=_listed_keys("claims", content.claims), item_keys=_listed_keys)
 
 
@@ -407,7 +413,7 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
         keys |= _listed_keys("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
     return _page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
                  funding_chart=chart,
-                 title=claim.statement, description=strings_for(content.site)["claim_description"].format(
+                 title=claim.statement, description=fill(strings_for(content.site)["claim_description"], 
                      status=statuses[claim.status].label, statement=claim.statement,
                      claimant=claim.claimant), keys=keys,
                  claim=claim, status=statuses[claim.status], rows=rows, figures=figures,
@@ -462,7 +468,7 @@ def sources_index(content: Content, links: Links) -> list[PageModel]:
     return _index(content, url="sources/", group_dir="letter/", groups=groups, item_kind="sources",
                   size=content.site.index_page_size,
                   template="sources.html", kind="index", title=strings_for(content.site)["sources"],
-                  description=strings_for(content.site)["description_sources"].format(title=content.site.title),
+                  description=fill(strings_for(content.site)["description_sources"], title=content.site.title),
                   keys=_listed_keys("sources", content.sources), item_keys=_listed_keys,
                   shown_with=lambda source: {f"{kind}/{key}{LISTED}" for kind, key in links.citing.get(source.id, [])},
                   citing={key: len(links.citing.get(key, [])) for key in content.sources})
@@ -494,7 +500,7 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
     pages = _index(content, url="entities/", group_dir="kind/", groups=groups, item_kind="entities",
                    size=content.site.index_page_size,
                    template="entities.html", kind="index", title=strings["entities"],
-                   description=strings_for(content.site)["description_entities"].format(title=content.site.title),
+                   description=fill(strings_for(content.site)["description_entities"], title=content.site.title),
                    keys=_listed_keys("entities", content.entities), item_keys=_listed_keys, network=None)
     diagram = charts.network(content.entities, strings)
     if diagram:
@@ -555,7 +561,7 @@ def corrections_page(content: Content, links: Links) -> PageModel:
     targets = {c.id: _target(content, c.item) for c in ordered}
     return _page(content, url="corrections/", template="corrections.html", kind="index",
                  title=strings_for(content.site)["corrections"],
-                 description=strings_for(content.site)["description_corrections"].format(title=content.site.title),
+                 description=fill(strings_for(content.site)["description_corrections"], title=content.site.title),
                  keys=_keys("corrections", content.corrections) | {listed(c.item) for c in ordered}
                  | {k for c in ordered for k in _item_keys_cited("corrections", c)},
                  corrections=ordered, targets=targets,
@@ -599,7 +605,7 @@ def search_page(content: Content, links: Links) -> PageModel:
              ("sources", "sources/"), ("entities", "entities/"), ("corrections", "corrections/"))]
     page = _page(content, url="search/", template="search.html", kind="search",
                  title=strings["search"],
-                 description=strings["search_description"].format(title=content.site.title),
+                 description=fill(strings["search_description"], title=content.site.title),
                  keys=_listed_keys("claims", content.claims) | _listed_keys("events", content.events),
                  kinds=kinds, topics=topics, years=years,
                  filter_kinds=[strings[k] for k in ("claim", "event", "source", "entity", "page")],

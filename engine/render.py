@@ -34,7 +34,7 @@ from .model import PageModel, item_url, page_url
 from .pipeline import Paths
 from .problems import ContentError, Problem
 from .robust_links import archived_link_attributes, original_link_attributes
-from .strings import strings_for
+from .strings import fill, strings_for
 from .validate import Content
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class Formatter:
             joiner = "–" if value.start.precision == value.end.precision == "year" else " – "
             text = f"{self._point(value.start)}{joiner}{self._point(value.end)}"
         if value.qualifier:
-            text = self.strings[value.qualifier].format(date=text)
+            text = fill(self.strings[value.qualifier], date=text)
         return text
 
     def _day_range(self, start: dt.date, end: dt.date) -> str:
@@ -127,7 +127,7 @@ class Formatter:
         text = self.number(figure.value, figure.currency)
         if figure.unit:
             text = f"{text} {figure.unit}"
-        return self.strings[f"comparator_{figure.comparator}"].format(value=text)
+        return fill(self.strings[f"comparator_{figure.comparator}"], value=text)
 
 
 def _url_for(base_path: str):
@@ -168,7 +168,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
 
     def t(key: str, **values) -> str:
         text = strings[key]
-        return text.format(**values) if values else text
+        return fill(text, **values)
 
     @pass_context
     def markdown(context, text: str, inline: bool = False) -> Markup:
@@ -550,3 +550,7 @@ def feed_entries(content: Content) -> list[dict]:
                             "related": related})
     entries.sort(key=lambda e: (e["updated"], e["kind"], e["id"]), reverse=True)
     return entries[:50]
+
+
+# Top-level names written here, besides the pages (see validate.reserved_names).
+TOP_LEVEL = (*(name for name, _ in Renderer.SITE_FILES), "assets", "static")

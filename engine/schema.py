@@ -8,21 +8,85 @@ JSON Schema, so the editor's plugin and the build can never disagree.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import unicodedata
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator,
                       StringConstraints, WithJsonSchema, model_validator)
+from pydantic_core import PydanticCustomError
 
 from .dates import FuzzyDate, GRAMMAR_HINT, parse_day, parse_fuzzy_date
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_TEXT = 20_000
 
+
+# Characters no text field may hold (SECURITY.md, "Validation"): control characters, which hide
+# text from readers and make the feed invalid XML (tab and line breaks are allowed; a carriage
+# return only before a line feed, as in a file saved with Windows line endings), the bidi
+# embeddings, overrides and isolates that reorder what a reader sees (the "Trojan Source"
+# trick), and the code points XML cannot carry. The bidi *marks* (U+200E, U+200F, U+061C) stay
+# allowed: Arabic and Hebrew text needs them, and a mark changes the direction of no text
+# beyond the neutral characters beside it.
+_REFUSED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e"
+                                 "\u2066-\u2069\ud800-\udfff\ufffe\uffff]|\r(?!\n)")
+_CONTROL_NAMES = {"\x00": "NULL", "\x07": "BELL", "\x08": "BACKSPACE", "\x0b": "LINE TABULATION",
+                  "\x0c": "FORM FEED", "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE", "\x7f": "DELETE",
+                  "\x85": "NEXT LINE"}
+
+
+def character_name(char: str) -> str:
+    """U+202E (RIGHT-TO-LEFT OVERRIDE): how a message names a character no one can see."""
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "a control character")
+    return f"U+{ord(char):04X} ({name})"
+
+
+def _visible_text(value: str) -> str:
+    match = _REFUSED_CHARACTERS.search(value)
+    if match is None:
+        return value
+    char = match.group()
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        why = ("which changes the order in which the text around it is shown, so readers would "
+               "see something other than what is written; the site sets the direction of "
+               "Arabic or Hebrew text itself")
+    else:
+        why = "which readers cannot see and which breaks the feed and the data files"
+    raise PydanticCustomError(
+        "invisible_character", "{message}",
+        {"message": f"contains the invisible character {character_name(char)}, {why}: delete "
+                    "it (if your editor does not show it, retype the text around it)",
+         "character": char, "offset": match.start()})
+
+
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1,
-                                        max_length=MAX_TEXT)]
-Markdown = Annotated[str, StringConstraints(strict=True, max_length=200_000)]
+                                        max_length=MAX_TEXT), AfterValidator(_visible_text)]
+Markdown = Annotated[str, StringConstraints(strict=True, max_length=200_000),
+                     AfterValidator(_visible_text)]
+
+# Numbers a page can print: finite, and below a thousand million million. Up to there every
+# whole number is exact in a float (2**53 is about 9e15) and the compact forms the site shows
+# ("$600M", "999 trillion") still read as numbers; larger amounts are typing slips.
+MAX_MAGNITUDE = 10**15
+
+
+def _printable_number(value: float) -> float:
+    if not math.isfinite(value):
+        raise PydanticCustomError("number_not_finite", "{message}", {
+            "message": f"{value} is not a number the site can show: write the figure in digits, "
+                       "e.g. 600000000"})
+    if abs(value) >= MAX_MAGNITUDE:
+        raise PydanticCustomError("number_too_large", "{message}", {
+            "message": f"{value:g} is too large: figures must be below 1e15 (a thousand "
+                       "trillion); check for extra zeros, or give a unit such as million"})
+    return value
+
+
+Number = Annotated[float, AfterValidator(_printable_number)]
+Whole = Annotated[int, Field(gt=-MAX_MAGNITUDE, lt=MAX_MAGNITUDE)]
 Slug = Annotated[str, StringConstraints(strict=True, pattern=SLUG_PATTERN, max_length=120),
                  Field(description="lower-case letters, digits and single hyphens, e.g. series-c")]
 
@@ -30,7 +94,7 @@ Slug = Annotated[str, StringConstraints(strict=True, pattern=SLUG_PATTERN, max_l
 def _web_url(value):
     if not isinstance(value, str):
         raise ValueError("expected a web address as text")
-    value = value.strip()
+    value = _visible_text(value.strip())
     if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
         raise ValueError(f'"{value}" is not a web address: it must start with http:// or https://')
     return value
@@ -38,6 +102,24 @@ def _web_url(value):
 
 WebURL = Annotated[str, PlainValidator(_web_url),
                    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+EMAIL = re.compile(r"^[^@\s:/<>\"']+@[^@\s:/<>\"']+\.[^@\s:/<>\"'.]+$")
+
+
+def _contact(value: str) -> str:
+    """An email address (the footer links it with mailto:) or a web page: the footer of every
+    page makes it a link, so it gets the Markdown links' scheme check and more."""
+    from .markdown import is_safe_link   # markdown imports validate, which imports this module
+    if EMAIL.match(value):
+        return value
+    if is_safe_link(value) and re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+        return value
+    raise ValueError("is not an email address or a web address: write an address such as "
+                     "corrections@example.org, or a web page starting with https://")
+
+
+Contact = Annotated[Text, AfterValidator(_contact),
+                    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT,
+                                    "pattern": "^(https?://|[^@:/]+@[^@:/]+$)"})]
 
 
 def _time_zone(value):
@@ -170,16 +252,22 @@ class Site(Strict):
     publisher: Person
     authors: tuple[Person, ...] = Field(min_length=1)
     licence: Licence
-    corrections_contact: Text = Field(description="an email address or web page for corrections")
+    corrections_contact: Contact = Field(description="an email address or web page for corrections")
     topics: tuple[Topic, ...] = Field(min_length=1)
     statuses: tuple[Status, ...] = Field(min_length=1)
     strings: dict[str, Text] = Field({}, description="overrides for interface strings")
     theme: Theme | None = Field(None, description="colours and logo (engine/theme.py)")
-    index_page_size: int = Field(200, ge=5, description="a list of claims, sources or entities "
+    index_page_size: int = Field(200, ge=5, le=1_000_000, description="a list of claims, sources or entities "
                                  "longer than this is split into groups (topic, letter, kind) and pages")
-    timeline_page_size: int = Field(60, ge=5, description="a timeline with more events than this is "
+    timeline_page_size: int = Field(60, ge=5, le=1_000_000, description="a timeline with more events than this is "
                                     "split by year, and a long year into pages")
     admin: Admin | None = Field(None, description="leave out to build the site without /admin/")
+
+    @property
+    def corrections_link(self) -> str:
+        """Where the footer's corrections link goes: mailto: for an email address."""
+        contact = self.corrections_contact
+        return f"mailto:{contact}" if EMAIL.match(contact) else contact
 
     @property
     def base_path(self) -> str:
@@ -238,7 +326,7 @@ Comparator = Literal["exactly", "about", "more-than", "at-least", "up-to", "less
 
 
 class Figure(Strict):
-    value: float
+    value: Number
     comparator: Comparator = "exactly"
     unit: Text | None = Field(None, description='what is counted, e.g. "cameras"')
     currency: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")] | None = None
@@ -295,7 +383,7 @@ class Timeline(Item):
     title: Text = Field(description="the timeline's title")
     description: Text = Field(description="one or two sentences on what the timeline follows")
     topic: Slug = Field(description="a topic id from site.yaml")
-    order: int = Field(0, description="where it comes among the timelines, smallest first")
+    order: Whole = Field(0, description="where it comes among the timelines, smallest first")
 
 
 class Citation(Strict):
@@ -372,7 +460,7 @@ class Page(Item):
     title: Text
     slug: Slug
     summary: Text
-    order: int = 0
+    order: Whole = 0
     in_navigation: bool = True
     reports: tuple[ReportName, ...] = Field((), description="tables counted from the content, "
                                             "shown after the text, e.g. [sources-by-outlet]")

@@ -17,12 +17,25 @@ from pydantic import BaseModel, ValidationError
 from . import schema
 from .load import Document, RawContent, load_file
 from .problems import NOTICE, WARNING, Problems, did_you_mean
+from .strings import check_overrides
 
 CITATION = re.compile(r"\[@([^\]\s,;]*)(?:\s*,\s*([^\]]*))?\]")
 # Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
 RESERVED_IDS = {"claims": {"topic"}, "sources": {"letter"}, "entities": {"kind"}}
-RESERVED_SLUGS = {"claims", "sources", "events", "entities", "timeline", "timelines",
-                  "corrections", "static", "feed", "search", "data", "admin", "404"}
+# The modules that write into the output folder; each declares the top-level names it writes
+# in TOP_LEVEL, and a test checks a full build writes no other (tests/test_attack_content.py).
+OUTPUT_MODULES = ("model", "render", "export", "cards", "search", "admin")
+
+
+def reserved_names() -> list[str]:
+    """Every name a page slug may not take, sorted: the top-level files and folders the outputs
+    write, and each file's name without its extension (a slug "feed" beside feed.xml)."""
+    import importlib   # the output modules import this one: look them up when asked
+    names = set()
+    for module in OUTPUT_MODULES:
+        for name in getattr(importlib.import_module(f"engine.{module}"), "TOP_LEVEL"):
+            names |= {name, name.split(".", 1)[0]}
+    return sorted(names)
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,10 @@ def _describe(error: dict, model: type[BaseModel], data: dict, doc: Document) ->
         return loc, f"{where}: needs at least {error['ctx']['min_length']} entries", False
     if kind == "string_too_short":
         return loc, f"{where}: must not be empty", False
+    if kind in ("less_than", "greater_than") and isinstance(value, (int, float)) \
+            and abs(error["ctx"].get("lt", error["ctx"].get("gt", 0))) == schema.MAX_MAGNITUDE:
+        return loc, (f"{where}: {value:.4g} is too large: numbers must be below 1e15 (a thousand "
+                     "trillion)"), False
     message = error["msg"].removeprefix("Value error, ")
     return loc, f"{where}: {message}" if where else message, False
 
@@ -152,9 +169,17 @@ def _validate(model: type[BaseModel], data: dict, doc: Document, problems: Probl
     try:
         return model.model_validate(data)
     except ValidationError as failure:
-        for error in failure.errors(include_url=False):
+        errors = failure.errors(include_url=False)
+        failed_inside = {error["loc"][:end] for error in errors for end in range(len(error["loc"]))}
+        for error in errors:
+            if error["type"] == "too_short" and error["loc"] in failed_inside:
+                continue  # a list whose only entry is invalid: that entry's error says why
             loc, message, at_key = _describe(error, model, data, doc)
-            problems.add(doc.path, *doc.position(loc, key=at_key), message)
+            if error["type"] == "invisible_character":  # point at the character itself
+                position = doc.offset_position(loc, error["ctx"]["character"], 0)
+            else:
+                position = doc.position(loc, key=at_key)
+            problems.add(doc.path, *position, message)
         return None
 
 
@@ -226,6 +251,8 @@ class Validation:
 
 def validate_all(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = False) -> Validation:
     site = _validate(schema.Site, raw.site.data, raw.site, problems) if raw.site else None
+    if raw.site and isinstance(raw.site.data.get("strings"), dict):
+        _check_strings(raw.site, problems)
     loaded: dict[str, dict[str, _Loaded]] = {kind: {} for kind in raw.discovered}
     for kind, doc in raw.documents(problems):
         item = validate_item(kind, doc, problems)
@@ -270,6 +297,13 @@ def _check_vocabularies(site: schema.Site, raw: RawContent, problems: Problems):
             seen.add(entry.id)
 
 
+def _check_strings(doc: Document, problems: Problems):
+    for key, token, message in check_overrides(doc.data["strings"]):
+        loc = ("strings", key)
+        position = doc.offset_position(loc, *token) if token else doc.position(loc, key=True)
+        problems.add(doc.path, *position, message)
+
+
 def _check_ids_and_slugs(published: dict[str, dict[str, _Loaded]], problems: Problems):
     for kind, entries in published.items():
         owners = {key: key for key in entries}
@@ -286,11 +320,14 @@ def _check_ids_and_slugs(published: dict[str, dict[str, _Loaded]], problems: Pro
             problems.add(entry.path, 1, 1, f'the id "{key}" is taken by the {kind} index '
                          f"pages: rename the file")
     slugs: dict[str, Path] = {}
+    reserved = reserved_names()
     for key, entry in sorted(published["pages"].items()):
         slug = entry.item.slug
-        if slug in RESERVED_SLUGS:
+        if slug in reserved:
+            taken = ", ".join(name for name in reserved if re.fullmatch(schema.SLUG_PATTERN, name))
             problems.add(entry.path, *entry.doc.position(("slug",)),
-                         f'slug "{slug}" is taken by the site\'s own pages; choose another')
+                         f'slug "{slug}" is taken by the site\'s own pages and files; choose '
+                         f"another (taken: {taken})")
         elif slug in slugs:
             problems.add(entry.path, *entry.doc.position(("slug",)),
                          f'slug "{slug}" is already used by {problems.display_path(slugs[slug])}: '

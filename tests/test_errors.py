@@ -141,7 +141,9 @@ CASES = {
         "single hyphens, e.g. series-c-2018"),
     "reserved slug": (
         "pages/about.md", "slug: about", "slug: claims",
-        "pages/about.md:3:7: slug \"claims\" is taken by the site's own pages; choose another"),
+        "pages/about.md:3:7: slug \"claims\" is taken by the site's own pages and files; choose "
+        "another (taken: 404, admin, assets, claims, corrections, data, entities, events, feed, index, "
+        "og, pagefind, robots, search, sitemap, sources, static, timeline, timelines)"),
     "reference to a draft": (
         EVENT, "timelines: [money]", "timelines: [money]\nclaims: [draft-claim]",
         'events/founding.yaml:4:10: claim "draft-claim" is a draft or embargoed, so it will not be '
