@@ -167,7 +167,10 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
           admin: bool = False) -> int:
     from livereload import Server
 
-    cards.use_cache_folder(paths.root / ".cache" / "cards")   # a restart redraws no unchanged card
+    from .cache import open_folder
+    key = open_folder(paths.root / ".cache")
+    if key is not None:   # a restart redraws no unchanged card
+        cards.use_cache_folder(paths.root / ".cache" / "cards", key)
     site = DevSite(paths, out, now, drafts, admin)
     site.rebuild()
     server = Server(app=site.app, watcher=snapshot_watcher(site))
