@@ -12,10 +12,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from engine import cache as build_cache
+# Python's bytecode cache lives outside the checkout (beside the cache key, engine/cache.py):
+# a committed engine/__pycache__/*.pyc, hash-checked against the source it claims to be, would
+# otherwise run instead of the engine (SECURITY.md, "Caches"). Set before the engine is imported.
+_XDG = os.environ.get("XDG_CACHE_HOME", "")
+sys.pycache_prefix = sys.pycache_prefix or str(
+    (Path(_XDG) if os.path.isabs(_XDG) else Path.home() / ".cache") / "sensetime-files" / "pycache")
+
+from engine import cache as build_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 

@@ -14,6 +14,8 @@ import re
 import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -366,3 +368,30 @@ def test_a_tampered_cache_gives_exactly_a_clean_build(two_caches, clean, ways, n
         assert cached_build(paths, out, cache) == 0
     assert tree(out) == clean, ways
     assert not (base / "PWNED").exists()
+
+
+# --- Python's own bytecode cache ---------------------------------------------------------------------
+
+def test_a_committed_pycache_runs_nothing(tmp_path):
+    """A hash-checked .pyc carries the hash of the real source and any code at all: Python
+    would run it in place of engine/cache.py. build.py keeps bytecode outside the checkout."""
+    import importlib.util
+    import marshal
+    checkout, marker = tmp_path / "checkout", tmp_path / "PWNED"
+    for name in ("engine", "templates", "static"):
+        shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "build.py", checkout / "build.py")
+    copy_fixture(checkout)
+    for module in ("__init__", "cache"):
+        source = checkout / "engine" / f"{module}.py"
+        code = compile(source.read_text("utf-8") + f"\nopen({str(marker)!r}, 'w')\n", str(source), "exec")
+        pyc = Path(importlib.util.cache_from_source(str(source)))
+        pyc.parent.mkdir(exist_ok=True)
+        pyc.write_bytes(importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little")
+                        + importlib.util.source_hash(source.read_bytes()) + marshal.dumps(code))
+    done = subprocess.run([sys.executable, "build.py", "--now", NOW, "--out", str(tmp_path / "_site")],
+                          cwd=checkout, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+    assert (tmp_path / "_site" / "index.html").is_file()
