@@ -395,3 +395,19 @@ def test_a_committed_pycache_runs_nothing(tmp_path):
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
     assert (tmp_path / "_site" / "index.html").is_file()
+
+
+# --- CI ----------------------------------------------------------------------------------------------
+
+def test_only_the_deploy_on_main_keeps_the_cache_and_it_keeps_the_key_with_it():
+    """The deploy job restores .cache/ with the key that sealed it (else every entry is a miss);
+    the job that runs pull requests keeps no cache, so nothing it makes reaches main's builds."""
+    import yaml
+    workflow = yaml.safe_load((ROOT / ".github/workflows/site.yml").read_text("utf-8"))
+    jobs = workflow["jobs"]
+    cached = {name: [step for step in job["steps"] if str(step.get("uses", "")).startswith("actions/cache")]
+              for name, job in jobs.items()}
+    assert cached["test"] == []
+    [step] = cached["deploy"]
+    assert "refs/heads/main" in jobs["deploy"]["if"] and "push" in jobs["deploy"]["if"]
+    assert step["with"]["path"].split() == [".cache", f"~/.cache/{build_cache.KEY_FOLDER}/cache-key"]
