@@ -196,6 +196,20 @@ def test_cache_files_are_named_by_the_key_so_a_planted_file_is_never_opened(hone
     assert mine and not {p.name for p in mine} & {p.name for p in before}
 
 
+def test_a_cache_copied_from_another_checkout_is_not_used(honest, tmp_path, clean, capsys):
+    """Same user, same key file: entries are still bound to the folder they were made in."""
+    paths, cache, home = honest
+    elsewhere = tmp_path / "other-checkout" / ".cache"
+    shutil.copytree(cache, elsewhere)
+    capsys.readouterr()
+    with machine(home):
+        assert cached_build(paths, tmp_path / "copied", elsewhere) == 0
+        assert "not rendered again" not in capsys.readouterr().out
+        assert cached_build(paths, tmp_path / "own", cache) == 0     # where it was made: used
+        assert "not rendered again" in capsys.readouterr().out
+    assert tree(tmp_path / "copied") == clean
+
+
 def test_a_symlinked_cache_folder_is_neither_written_nor_pruned(tmp_path, clean, capsys):
     paths = paths_for(copy_fixture(tmp_path))
     pictures = tmp_path / "home" / "Pictures"
