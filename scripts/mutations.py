@@ -221,7 +221,7 @@ MUTATIONS = [
              "info.st_uid != os.geteuid() or info.st_mode & 0o022:", "info.st_uid != os.geteuid():",
              ["tests/test_attack_cache.py::test_the_key_is_kept_outside_the_checkout_for_this_user_only"]),
     Mutation("Python's bytecode is kept outside the checkout", "build.py",
-             "sys.pycache_prefix = sys.pycache_prefix or str(", "_unused = sys.pycache_prefix or str(",
+             "sys.meta_path.insert(0, _EngineFinder())", "pass",
              ["tests/test_attack_cache.py::test_a_committed_pycache_runs_nothing"]),
 ]
 
