@@ -155,7 +155,7 @@ def open_folder(cache: Path, quiet: bool = False) -> CacheKey | None:
             info = None
         if info is None or not stat.S_ISDIR(info.st_mode):
             if not quiet:
-                    print(f"note: {folder} is not a plain folder (a symbolic link or a file), so this "
+                print(f"note: {folder} is not a plain folder (a symbolic link or a file), so this "
                       f"build uses no cache; delete it to make later builds faster.")
             return None
     return CacheKey.load(cache)
@@ -247,9 +247,12 @@ def unchanged(cache: Path, out: Path, inputs: str, key: CacheKey) -> bool:
 
 
 def remember(cache: Path, out: Path, inputs: str, key: CacheKey) -> None:
-    cache.mkdir(parents=True, exist_ok=True)
     record = _record(cache, out, key)
-    write_atomic(cache, record.name, json.dumps({"seal": _record_seal(out, inputs, key)}).encode())
+    try:   # a cache that cannot be written (read-only, full) only makes the next build slower
+        cache.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache, record.name, json.dumps({"seal": _record_seal(out, inputs, key)}).encode())
+    except OSError:
+        pass
 
 
 def forget(cache: Path, out: Path, key: CacheKey) -> None:
@@ -290,12 +293,15 @@ def save_fragments(cache: Path, used: set, key: CacheKey) -> None:
                            in remembered_fragments().items() if (text, inline) in used]).encode()
     except RecursionError:   # footnotes nested beyond JSON's depth: rendered again next time
         return
-    cache.mkdir(parents=True, exist_ok=True)
     target = _fragments_file(cache, key)
-    write_atomic(cache, target.name, key.seal("markdown", body).hex().encode() + b"\n" + body)
-    for old in cache.glob("markdown-*"):   # older versions, and the pickles of old engines
-        if old != target:
-            old.unlink(missing_ok=True)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache, target.name, key.seal("markdown", body).hex().encode() + b"\n" + body)
+        for old in cache.glob("markdown-*"):   # older versions, and the pickles of old engines
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 # --- rendered pages, kept between builds -----------------------------------------------------------
@@ -336,12 +342,12 @@ class PageCache:
             assets, options, str(content.now)], sort_keys=True, default=str).encode())
         self.shared = shared.hexdigest()
         self.env, self.template_digests = env, {}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(self.path)
             self.connection.execute("PRAGMA trusted_schema = OFF")   # no SQL functions in a schema
             self.connection.execute("CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, html BLOB, seal BLOB)")
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             self._drop()   # a damaged cache is no cache: the next build starts a new one
 
     def _template_digest(self, names) -> str:
@@ -415,4 +421,7 @@ class PageCache:
 
     def _drop(self) -> None:
         self._close()
-        self.path.unlink(missing_ok=True)
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass

@@ -421,9 +421,12 @@ class CardCache:
     def _store(self, key: str, data: bytes) -> None:
         """The PNG, then its seal (32 bytes after the PNG's end, which viewers ignore)."""
         if self.folder is not None and self.seals is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.folder, f"{self.seals.name('card', key)}.png",
-                         data + self.seals.seal("card", key.encode(), data))
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                write_atomic(self.folder, f"{self.seals.name('card', key)}.png",
+                             data + self.seals.seal("card", key.encode(), data))
+            except OSError:
+                pass   # not kept: drawn again next time
 
     def pngs(self, cards: list[Card], workers: int = 1, keep: bool = True) -> list[bytes]:
         """Each card's PNG; only the ones neither in memory nor on disk are drawn. With
