@@ -14,12 +14,12 @@ import hashlib
 import io
 import json
 import multiprocessing
-import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import ENGINE_VERSION
+from .cache import CacheKey, read_regular, write_atomic
 
 WIDTH, HEIGHT = 1200, 630
 FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")   # Debian's fonts-dejavu-core
@@ -390,6 +390,7 @@ class CardCache:
     def __init__(self):
         self.memory: dict[str, bytes] = {}
         self.folder: Path | None = None
+        self.seals: CacheKey | None = None   # the cache folder's key (engine/cache.py)
         self.used: set[str] = set()
         self._fonts: Fonts | None = None
         self._versions: str | None = None
@@ -411,21 +412,22 @@ class CardCache:
     def _stored(self, key: str) -> bytes | None:
         if key in self.memory:
             return self.memory[key]
-        if self.folder is not None:
-            try:
-                data = (self.folder / f"{key}.png").read_bytes()
-            except OSError:
-                return None
-            if data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"):
-                return data
-        return None
+        if self.folder is not None and self.seals is not None:
+            data = read_regular(self.folder / f"{self.seals.name('card', key)}.png")
+            png, seal = (data[:-32], data[-32:]) if data else (b"", b"")
+            if png and self.seals.verify(seal, "card", key.encode(), png):
+                return png
+        return None   # absent, or not sealed by this machine for this card: drawn again
 
     def _store(self, key: str, data: bytes) -> None:
-        if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            staging = self.folder / f".{key}.{os.getpid()}.tmp"
-            staging.write_bytes(data)
-            os.replace(staging, self.folder / f"{key}.png")
+        """The PNG, then its seal (32 bytes after the PNG's end, which viewers ignore)."""
+        if self.folder is not None and self.seals is not None:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                write_atomic(self.folder, f"{self.seals.name('card', key)}.png",
+                             data + self.seals.seal("card", key.encode(), data))
+            except OSError:
+                pass   # not kept: drawn again next time
 
     def pngs(self, cards: list[Card], workers: int = 1, keep: bool = True) -> list[bytes]:
         """Each card's PNG; only the ones neither in memory nor on disk are drawn. With
@@ -459,18 +461,20 @@ class CardCache:
 
     def prune_folder(self) -> None:
         """After a command-line build: the same on disk."""
-        if self.folder is not None and self.folder.is_dir():
+        if self.folder is not None and self.seals is not None and self.folder.is_dir():
+            names = {self.seals.name("card", key) for key in self.used}
             for path in self.folder.glob("*.png"):
-                if path.stem not in self.used:
+                if path.stem not in names:
                     path.unlink(missing_ok=True)
 
 
 CACHE = CardCache()
 
 
-def use_cache_folder(folder: Path) -> None:
-    """Keep drawn cards in `folder` (the command line and dev server use .cache/cards)."""
-    CACHE.folder = folder
+def use_cache_folder(folder: Path, seals: CacheKey) -> None:
+    """Keep drawn cards in `folder` (the command line and dev server use .cache/cards), each
+    sealed with the cache folder's key and read back only when its seal matches."""
+    CACHE.folder, CACHE.seals = folder, seals
 
 
 # Drawing is the costly part of a cold build: spread it over processes, like rendering.

@@ -180,6 +180,20 @@ class Fragment:
     def bind(self, notes: NoteCollector) -> Markup:
         return self._bind(notes, notes.new_document())
 
+    def plain(self) -> list:
+        """As plain JSON data, for the cache between builds (engine/cache.py): strings, numbers
+        and lists only, never objects."""
+        return [self.html, [[kind, ref, body if kind == "cite" or body is None else body.plain()]
+                            for kind, ref, body in self.calls]]
+
+    @classmethod
+    def from_plain(cls, data: list) -> "Fragment":
+        html, calls = data
+        if not isinstance(html, str):
+            raise TypeError("a fragment's HTML is a string")
+        return cls(html, tuple((kind, ref, body if kind == "cite" or body is None else cls.from_plain(body))
+                               for kind, ref, body in calls))
+
     def _bind(self, notes: NoteCollector, document: int) -> Markup:
         if not self.calls:
             return Markup(self.html)

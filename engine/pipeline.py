@@ -315,17 +315,21 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
           deploy: Deploy = Deploy()) -> int:
     """The command line's build: prints every problem, then a one-screen summary."""
     from . import cache as build_cache
+    key = build_cache.open_folder(cache) if cache is not None else None
+    if key is None:   # no cache asked for, or a folder it would be unsafe to use
+        cache = inputs = None
     if cache is not None:
         if inputs is None:
             inputs = build_cache.skip_if_unchanged(cache, [paths.content, *paths.templates,
-                                                           *paths.static], out, now, strict, drafts)
+                                                           *paths.static], out, now, strict, drafts,
+                                                   key=key)
             if inputs is None:
                 return 0
-        build_cache.forget(cache, out)
-        build_cache.load_fragments(cache)
+        build_cache.forget(cache, out, key)
+        build_cache.load_fragments(cache, key)
         from .cards import use_cache_folder
-        use_cache_folder(cache / "cards")
-    page_cache = build_cache.PageCache(cache) if cache is not None else None
+        use_cache_folder(cache / "cards", key)
+    page_cache = build_cache.PageCache(cache, key) if cache is not None else None
     result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache,
                         deploy=deploy, in_memory=False)
     failing = report(result.problems, strict)
@@ -340,10 +344,10 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     state = "" if result.written else " (unchanged: nothing written)"
     if inputs is not None:
         from .markdown import used_fragments
-        build_cache.save_fragments(cache, used_fragments())
+        build_cache.save_fragments(cache, used_fragments(), key)
         from .cards import CACHE
         CACHE.prune_folder()
-        build_cache.remember(cache, out, inputs)
+        build_cache.remember(cache, out, inputs, key)
     if page_cache is not None and result.ok:
         page_cache.save()
     reused = f" {page_cache.hits} pages unchanged since the last build were not rendered again." \

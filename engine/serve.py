@@ -303,7 +303,10 @@ def dev_server(site: DevSite, watcher):
 
 def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
           admin: bool = False) -> int:
-    cards.use_cache_folder(paths.root / ".cache" / "cards")   # a restart redraws no unchanged card
+    from .cache import open_folder
+    key = open_folder(paths.root / ".cache")
+    if key is not None:   # a restart redraws no unchanged card
+        cards.use_cache_folder(paths.root / ".cache" / "cards", key)
     site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(DEFAULT_HOST, port))
     site.rebuild()
     server = dev_server(site, snapshot_watcher(site))

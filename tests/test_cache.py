@@ -53,7 +53,7 @@ def test_rendered_markdown_is_kept_between_builds_and_changes_nothing(tmp_path, 
     content = copy_fixture(tmp_path)
     cache = tmp_path / ".cache"
     assert pipeline.build(paths_for(content), tmp_path / "cold", NOW, False, workers=1, cache=cache) == 0
-    [kept] = cache.glob("markdown-*.pickle")
+    [kept] = cache.glob("markdown-*.json")
     for pages in cache.glob("pages-*.sqlite"):               # else no page is rendered at all
         pages.unlink()
     monkeypatch.setattr(markdown, "_FRAGMENTS", {})          # a new process: an empty memory
@@ -65,7 +65,7 @@ def test_rendered_markdown_is_kept_between_builds_and_changes_nothing(tmp_path, 
     cold = {p.relative_to(tmp_path / "cold"): p.read_bytes() for p in (tmp_path / "cold").rglob("*") if p.is_file()}
     warm = {p.relative_to(tmp_path / "warm"): p.read_bytes() for p in (tmp_path / "warm").rglob("*") if p.is_file()}
     assert cold == warm
-    kept.write_bytes(b"not a pickle")                        # a damaged cache is ignored, not fatal
+    kept.write_bytes(b"not a cache")                         # a damaged cache is ignored, not fatal
     assert pipeline.build(paths_for(content), tmp_path / "again", NOW, False, workers=1, cache=cache) == 0
 
 
