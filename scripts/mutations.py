@@ -183,6 +183,23 @@ MUTATIONS = [
     Mutation("Pagefind runs on the page, whose CSP alone allows WebAssembly", "static/search.js",
              ", noWorker: true", "",
              ["tests/test_search.py::test_a_query_shows_results_with_kind_and_date_and_the_filters_narrow_them"]),
+    # issue 14: exports and messages
+    Mutation("every message is one line of visible characters", "engine/problems.py",
+             '        object.__setattr__(self, "path", _one_line(self.path))\n'
+             '        object.__setattr__(self, "message", _one_line(self.message))\n',
+             "        pass\n",
+             ["tests/test_attack_exports.py::test_every_message_is_one_line_of_visible_characters_whoever_wrote_it",
+              "tests/test_attack_exports.py::test_a_hostile_option_value_is_printed_escaped_on_one_line",
+              "tests/test_attack_exports.py::test_a_hostile_content_value_cannot_forge_annotations_or_reach_the_terminal"]),
+    Mutation("a message quoting a huge value is cut in the middle", "engine/problems.py",
+             "    if len(text) > MAX_MESSAGE:", "    if False:",
+             ["tests/test_attack_exports.py::test_a_message_quoting_a_huge_value_keeps_its_start_and_its_fix"]),
+    Mutation("GitHub annotations escape the file property", "engine/problems.py",
+             "file={escape(self.path, True)}", "file={self.path}",
+             ["tests/test_attack_exports.py::test_github_annotations_cannot_be_forged_by_a_value_or_a_path"]),
+    Mutation("the archive listing prints addresses escaped", "engine/archive.py",
+             "{printable(save_url(source.url))}\")", "{save_url(source.url)}\")",
+             ["tests/test_attack_exports.py::test_the_archive_listing_prints_addresses_and_file_names_escaped"]),
 ]
 
 
