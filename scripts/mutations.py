@@ -231,6 +231,19 @@ MUTATIONS = [
     Mutation("BibTeX URLs percent-encode control characters as UTF-8", "engine/cite.py",
              r'[{}\\\s\x00-\x1f\x7f-\x9f]', r'[{}\\\s]',
              ["tests/test_attack_exports.py::test_bibtex_and_csl_json_stay_valid_whatever_the_text"]),
+    Mutation("smart quotes in linear time (not markdown-it's quadratic rule)", "engine/markdown.py",
+             '    md.core.ruler.at("smartquotes", smartquotes)', "",
+             ["tests/test_attack_exports.py::test_markdown_stays_linear_on_the_worst_inputs"]),
+    Mutation("a failed citation attempt rules out the [@ it scanned past", "engine/citations.py",
+             "            self.failed = (start, -end - 1)\n", "            pass\n",
+             ["tests/test_attack_exports.py::test_finding_and_removing_citations_stays_linear"]),
+    Mutation("plain text drops citations without the quadratic regular expression", "engine/markdown.py",
+             "fragment(without_citations(text))",
+             'fragment(re.sub(r"[ \\t]*\\[@([^\\]\\s,;]*)(?:\\s*,\\s*([^\\]]*))?\\]", "", text))',
+             ["tests/test_attack_exports.py::test_finding_and_removing_citations_stays_linear"]),
+    Mutation("the nth citation's position is found from the last one", "engine/load.py",
+             "        self.found[(loc, needle)] = (occurrence, index)\n", "",
+             ["tests/test_attack_exports.py::test_citations_are_found_and_placed_in_linear_time"]),
 ]
 
 

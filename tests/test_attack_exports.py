@@ -12,15 +12,17 @@ import io
 import json
 import math
 import re
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ElementTree
 
 import pytest
 from pybtex.database import parse_string
 
 from conftest import FIXTURE, NOW, ROOT, build, copy_fixture, paths_for
-from engine import cite, export, model
+from engine import cite, export, markdown, model, schema
 from engine.formats import NotFinite, json_text, xml_text
 from engine.pipeline import load_and_validate
 from engine.problems import WARNING, Problem, Problems, printable, shown
@@ -142,7 +144,7 @@ def with_items(content, kind: str, **items):
     return dataclasses.replace(content, **{kind: {**content.kind(kind), **items}})
 
 
-@pytest.mark.parametrize("text", FORMULAS)
+@pytest.mark.parametrize("text", FORMULAS, ids=[f"formula-{i}" for i in range(len(FORMULAS))])
 def test_a_text_cell_a_spreadsheet_would_run_gets_a_leading_quote(text):
     assert export.csv_cell(text) == "'" + text
     assert inert(export.csv_cell(text))
@@ -280,3 +282,68 @@ def test_structured_data_refuses_nan_rather_than_writing_invalid_json():
     assert json_ld({"a": -1.5}) == '{"a":-1.5}'
     with pytest.raises(ValueError):
         json_ld({"ratingValue": float("nan")})
+
+
+# --- text processing stays linear -------------------------------------------------------------
+# Complexity guards, not benchmarks: each worst input found is timed at a quarter of the limit
+# and at the limit. A linear step takes about 4 times as long on 4 times the text, a quadratic
+# one 16 times; the bound of 8 (and a floor of 2 s before a ratio counts) leaves room for a
+# busy machine, and the quadratic versions these guard against took 15 s to minutes.
+
+LIMIT = next(m.max_length for m in schema.Markdown.__metadata__)   # a Markdown field's limit
+WORST_MARKDOWN = {"double quotes": '"', "apostrophes": "a'", "open quotes of both kinds": "'x \"x ",
+                  "unclosed citations": "[@"}
+WORST_PLAIN = {"spaces and tabs": " \t", "unclosed citations": "[@",
+               "citations missing their bracket": "[@a, ", "citations cut by a semicolon": "[@;"}
+
+
+def seconds(step, text: str) -> float:
+    started = time.perf_counter()
+    step(text)
+    return time.perf_counter() - started
+
+
+def grows_linearly(step, pattern: str) -> None:
+    """The step on the pattern repeated to a quarter of the limit, then to the limit, which may
+    take at most ten times as long: past that it is stopped, so that a quadratic step fails in
+    seconds instead of running for minutes."""
+    small = seconds(step, (pattern * LIMIT)[:LIMIT // 4])
+    budget = max(1.0, 10 * small)
+
+    def too_slow(*_):
+        raise AssertionError(f"{small:.2f} s at {LIMIT // 4:,} characters, over {budget:.1f} s at {LIMIT:,}")
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        step((pattern * LIMIT)[:LIMIT])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("name", WORST_MARKDOWN)
+def test_markdown_stays_linear_on_the_worst_inputs(name):
+    grows_linearly(markdown.fragment, WORST_MARKDOWN[name])
+
+
+@pytest.mark.parametrize("name", WORST_PLAIN)
+def test_finding_and_removing_citations_stays_linear(name):
+    from engine.citations import find_citations, without_citations
+    grows_linearly(lambda text: (list(find_citations(text)), without_citations(text)), WORST_PLAIN[name])
+    if name == "spaces and tabs":
+        grows_linearly(markdown.plain_text, WORST_PLAIN[name])
+
+
+def test_citations_are_found_and_placed_in_linear_time(tmp_path):
+    """Validation finds every [@id] and names the line and column of each unknown one."""
+    content = copy_fixture(tmp_path)
+    page = content / "pages/about.md"
+    front = page.read_text().split("---\n")[1]
+
+    def check(text):
+        text = text[:len(text) - len(text) % 7]   # whole citations only
+        page.write_text(f"---\n{front}---\n{text}\n")
+        _, problems = load_and_validate(paths_for(content), NOW)
+        unknown = [p for p in problems.errors if 'unknown source "nope"' in p.message]
+        assert len(unknown) == text.count("[@nope]") and unknown[-1].column == len(text) - 6
+    grows_linearly(check, "[@nope]")
