@@ -244,6 +244,9 @@ MUTATIONS = [
     Mutation("the nth citation's position is found from the last one", "engine/load.py",
              "        self.found[(loc, needle)] = (occurrence, index)\n", "",
              ["tests/test_attack_exports.py::test_citations_are_found_and_placed_in_linear_time"]),
+    Mutation("hostile values in every field leave every export well-formed and inert", "engine/formats.py",
+             """    return "'" + text if _FORMULA.match(text) else text""", "    return text",
+             ["tests/test_attack_properties.py::test_hostile_values_in_every_field_give_well_formed_outputs_or_positioned_errors"]),
 ]
 
 
