@@ -291,10 +291,10 @@ def test_structured_data_refuses_nan_rather_than_writing_invalid_json():
 # busy machine, and the quadratic versions these guard against took 15 s to minutes.
 
 LIMIT = next(m.max_length for m in schema.Markdown.__metadata__)   # a Markdown field's limit
-WORST_MARKDOWN = {"double quotes": '"', "apostrophes": "a'", "open quotes of both kinds": "'x \"x ",
-                  "unclosed citations": "[@"}
-WORST_PLAIN = {"spaces and tabs": " \t", "unclosed citations": "[@",
-               "citations missing their bracket": "[@a, ", "citations cut by a semicolon": "[@;"}
+WORST_MARKDOWN = {"double-quotes": '"', "apostrophes": "a'", "open-quotes-of-both-kinds": "'x \"x ",
+                  "unclosed-citations": "[@"}
+WORST_PLAIN = {"spaces-and-tabs": " \t", "unclosed-citations": "[@",
+               "citations-missing-their-bracket": "[@a, ", "citations-cut-by-a-semicolon": "[@;"}
 
 
 def seconds(step, text: str) -> float:
@@ -330,7 +330,7 @@ def test_markdown_stays_linear_on_the_worst_inputs(name):
 def test_finding_and_removing_citations_stays_linear(name):
     from engine.citations import find_citations, without_citations
     grows_linearly(lambda text: (list(find_citations(text)), without_citations(text)), WORST_PLAIN[name])
-    if name == "spaces and tabs":
+    if name == "spaces-and-tabs":
         grows_linearly(markdown.plain_text, WORST_PLAIN[name])
 
 
