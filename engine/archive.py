@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import schema
+from .problems import printable
 
 SAVE_PREFIX = "https://web.archive.org/save/"
 DEFAULT_API = "https://archive.org"
@@ -237,9 +238,9 @@ def _take_comment_lines_after(key, document):
 
 def _shown(path: Path) -> str:
     try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
+        return printable(path.resolve().relative_to(Path.cwd()).as_posix())
     except ValueError:
-        return path.as_posix()
+        return printable(path.as_posix())
 
 
 def run(sources: dict[str, schema.Source], files: dict[str, Path], check: bool,
@@ -259,22 +260,22 @@ def run(sources: dict[str, schema.Source], files: dict[str, Path], check: bool,
         out("Capture each one by opening its address (then run `python build.py archive --check` "
             "to record the captures):")
         for source in missing:
-            out(f"  {_shown(files[source.id])}\n    {save_url(source.url)}")
+            out(f"  {_shown(files[source.id])}\n    {printable(save_url(source.url))}")
         return 0
     doubtful = 0
     for source in missing:
-        out(f"{_shown(files[source.id])}: {source.url}")
+        out(f"{_shown(files[source.id])}: {printable(source.url)}")
         try:
             capture = wayback.closest_capture(source.url)
         except Unreliable as error:
             doubtful += 1
-            out(f"  no reliable answer ({error}); try again later")
+            out(f"  no reliable answer ({printable(error)}); try again later")
             continue
         if capture is None:
-            out(f"  no capture yet: open {save_url(source.url)}")
+            out(f"  no capture yet: open {printable(save_url(source.url))}")
             continue
         write_capture(files[source.id], capture)
-        out(f"  captured {capture.day.isoformat()}: {capture.url} (written to the file)")
+        out(f"  captured {capture.day.isoformat()}: {printable(capture.url)} (written to the file)")
     if doubtful:
         out(f"{doubtful} sources got no reliable answer: nothing was written for them.")
     return 1 if doubtful else 0

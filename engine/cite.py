@@ -10,12 +10,12 @@ non-ASCII characters as UTF-8, and uses stable keys made from ids.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 
 from . import schema
 from .dates import FuzzyDate
+from .formats import json_text, without_controls
 
 # Which template variable holds the item on each kind of item page.
 ITEM_CONTEXT = {"claim": "claim", "event": "event", "source": "source", "entity": "entity",
@@ -142,7 +142,7 @@ def csl_for_source(source: schema.Source) -> dict:
 
 def csl_json(records: list[dict]) -> bytes:
     """A CSL-JSON file: always an array of items, one item per line."""
-    lines = ",\n".join(json.dumps(r, sort_keys=True, ensure_ascii=False) for r in records)
+    lines = ",\n".join(json_text(r, sort_keys=True) for r in records)
     return f"[\n{lines}\n]\n".encode("utf-8")
 
 
@@ -158,14 +158,17 @@ _SPECIAL = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + "]")
 
 def latex_escape(text: str) -> str:
     """Text safe inside a BibTeX field: LaTeX's special characters escaped, whitespace folded
-    (a blank line would end a paragraph); other characters, non-ASCII too, kept as they are."""
-    return _SPECIAL.sub(lambda m: LATEX_SPECIALS[m.group()], " ".join(text.split()))
+    (a blank line would end a paragraph), control characters replaced (formats.py); other
+    characters, non-ASCII too, kept as they are."""
+    return _SPECIAL.sub(lambda m: LATEX_SPECIALS[m.group()], " ".join(without_controls(text).split()))
 
 
 def bibtex_url(url: str) -> str:
     """A URL for BibTeX's url field, read verbatim by biblatex and the url package: only the
-    characters that would unbalance the field or break it are percent-encoded."""
-    return re.sub(r"[{}\\\s]", lambda m: "%{:02X}".format(ord(m.group())), url)
+    characters that would unbalance the field or break it (braces, backslash, whitespace and
+    control characters) are percent-encoded, as UTF-8."""
+    return re.sub(r"[{}\\\s\x00-\x1f\x7f-\x9f]",
+                  lambda m: "".join(f"%{byte:02X}" for byte in m.group().encode("utf-8")), url)
 
 
 def bibtex_key(key: str) -> str:

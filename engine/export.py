@@ -7,7 +7,8 @@ Pure functions from validated content (or page models) to bytes:
   the original's address);
 - data/<kind>.csv: one row per item. Flattening: a plain value is the cell; an object field
   (a source's `archived`) becomes one column per sub-field, `archived.url`; a list becomes
-  one cell holding a JSON array; an empty cell is a value that is not set;
+  one cell holding a JSON array; an empty cell is a value that is not set; a text cell that a
+  spreadsheet would run as a formula gets a leading `'` (formats.csv_text), numbers never do;
 - data/site.json (the site's title, topics and statuses), data/schemas/*.schema.json, the
   bibliography data/sources.bib and data/sources.csl.json;
 - <page>/cite.json and <page>/cite.bib for the pages that show a "Cite this page" block.
@@ -21,13 +22,14 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
+import math
 import types
 import typing
 
 from pydantic import BaseModel
 
 from . import cite, model, schema
+from .formats import NotFinite, csv_text, json_text
 from .strings import strings_for
 from .validate import Content
 
@@ -43,7 +45,7 @@ PAGE_URL = "page_url"   # the field added to every item: its page on the site
 
 
 def _json_bytes(data) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json_text(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def item_page_url(kind: str, item_id: str) -> str:
@@ -65,7 +67,7 @@ def _sorted_items(content: Content, kind: str) -> list:
 
 
 def _compact(data) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return json_text(data, sort_keys=True)
 
 
 def json_lines_document(header: dict, list_key: str, lines: list[bytes]) -> bytes:
@@ -102,21 +104,27 @@ class ItemMemo:
 MEMO = ItemMemo()
 
 
-def item_forms(site: schema.Site, kind: str, item) -> tuple[bytes, bytes]:
+def item_forms(site: schema.Site, kind: str, item, where: str | None = None) -> tuple[bytes, bytes]:
     """An item's line in the JSON file and its record in the CSV file, as UTF-8 bytes: a str
     with one curly quote in it takes two bytes a character, and all of a kind's lines are held
-    at once (as str, the build's peak at 10,000 claims was 60 MB higher)."""
+    at once (as str, the build's peak at 10,000 claims was 60 MB higher). `where` names the
+    item's file in the error a non-finite number makes."""
     record = item_record(site, kind, item)
-    return (_compact(record).encode("utf-8"),
-            csv_line(csv_row(record, csv_columns(kind))).encode("utf-8"))
+    try:
+        line = _compact(record).encode("utf-8")
+    except NotFinite:
+        raise NotFinite(where or f"{kind}/{item.id}", f"a number of {kind}/{item.id}") from None
+    return line, csv_line(csv_row(record, csv_columns(kind))).encode("utf-8")
 
 
 def dataset_files(content: Content, kind: str, memo: "ItemMemo | None" = None) -> tuple[bytes, bytes]:
     """data/<kind>.json and data/<kind>.csv. With `memo`, an item's forms are made again only
     when the item has changed since the last export (the dev server)."""
     site = content.site
-    forms = [memo.get(kind, item, site.base_url, lambda item=item: item_forms(site, kind, item))
-             if memo else item_forms(site, kind, item) for item in _sorted_items(content, kind)]
+    def forms_of(item):
+        return item_forms(site, kind, item, content.files.get(f"{kind}/{item.id}"))
+    forms = [memo.get(kind, item, site.base_url, lambda item=item: forms_of(item))
+             if memo else forms_of(item) for item in _sorted_items(content, kind)]
     header = {"title": f"{site.title}: {kind}", "kind": kind, "site": site.base_url,
               "publisher": site.publisher.name, "licence": site.licence.model_dump(mode="json"),
               "schema": f"schemas/{EXPORTED[kind]}", "count": len(forms)}
@@ -153,12 +161,19 @@ def csv_columns(kind: str) -> tuple[str, ...]:
 
 
 def csv_cell(value) -> str:
+    """A plain value as a cell: text made inert for spreadsheets (formats.csv_text), numbers
+    as they are, so -3 stays a number; a list or an object as compact JSON (it starts with [
+    or {, never a formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return json_text(value, sort_keys=True, separators=(",", ":"))
+    if isinstance(value, str):
+        return csv_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise NotFinite(what=f"the value {value}")
     return str(value)
 
 

@@ -8,6 +8,7 @@ the file, line and column an editor has to fix.
 """
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import stat
@@ -46,6 +47,10 @@ class Document:
     coerced: dict[tuple, str] = field(default_factory=dict)
     body: str = ""
     body_line: int = 0
+    # offset_position's memory: where the last occurrence asked for of each needle was, and
+    # where the file's lines start (so that thousands of citations cost linear time)
+    found: dict = field(default_factory=dict, repr=False, compare=False)
+    line_starts: list = field(default_factory=list, repr=False, compare=False)
 
     def position(self, loc: tuple, key: bool = False) -> tuple[int, int]:
         """The position of the deepest part of loc that the file has (the file start if none)."""
@@ -66,13 +71,18 @@ class Document:
             start, end = self.spans[loc]
         else:
             return self.position(loc)
-        index = start - 1
-        for _ in range(occurrence + 1):
+        seen, index = self.found.get((loc, needle), (-1, start - 1))
+        if occurrence <= seen:   # asked out of order: search again from the start
+            seen, index = -1, start - 1
+        for _ in range(occurrence - seen):
             index = self.text.find(needle, index + 1, end)
             if index < 0:
                 return self.position(loc)
-        line = self.text.count("\n", 0, index) + 1
-        return line, index - (self.text.rfind("\n", 0, index) + 1) + 1
+        self.found[(loc, needle)] = (occurrence, index)
+        if not self.line_starts:
+            self.line_starts[:] = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self.line_starts, index)
+        return line, index - self.line_starts[line - 1] + 1
 
     @property
     def body_start(self) -> int:

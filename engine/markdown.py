@@ -16,7 +16,8 @@ from markdown_it.rules_inline import StateInline
 from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .validate import CITATION
+from .citations import Scanner, without_citations
+from .smartquotes import smartquotes
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
@@ -88,7 +89,10 @@ def _note_ref(note: Note, backlink: str) -> Markup:
 def _citation_rule(state: StateInline, silent: bool) -> bool:
     if state.src[state.pos] != "[" or not state.src.startswith("[@", state.pos):
         return False
-    match = CITATION.match(state.src, state.pos)
+    scanner = state.env.get("citation_scanner")
+    if scanner is None or scanner.text is not state.src:   # one per inline text: linear time
+        scanner = state.env["citation_scanner"] = Scanner(state.src)
+    match = scanner.match(state.pos)
     if not match:
         return False
     if not silent:
@@ -133,6 +137,7 @@ def _render_cell(self, tokens, idx, options, env) -> str:
 def _make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.core.ruler.at("smartquotes", smartquotes)   # the same quotes, in linear time
     md.use(footnote_plugin)
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.validateLink = is_safe_link
@@ -250,10 +255,7 @@ def render_markdown(text: str, notes: NoteCollector, inline: bool = False) -> Ma
     return fragment(text, inline).bind(notes)
 
 
-_CITATION_WITH_SPACE = re.compile(r"[ \t]*" + CITATION.pattern)
-
-
 def plain_text(text: str) -> str:
     """Markdown reduced to plain text, for meta descriptions and feeds."""
-    html = fragment(_CITATION_WITH_SPACE.sub("", text)).html
+    html = fragment(without_citations(text)).html
     return " ".join(Markup(re.sub("\x00[0-9]+\x00", "", html)).striptags().split())

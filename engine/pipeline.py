@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import RawContent, load_content
-from .problems import ContentError, Problem, Problems
+from .problems import ContentError, Problem, Problems, shown
 from .validate import Content, validate
 
 
@@ -116,7 +116,7 @@ def build_date(raw: RawContent, now: str | None, problems: Problems) -> dt.date:
         return dt.date.today()
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         if now:
-            problems.add("--now", 1, 1, f'"{now}" is not a date: write YYYY-MM-DD')
+            problems.add("--now", 1, 1, f"{shown(now)} is not a date: write YYYY-MM-DD")
             return dt.date.today()
         # site.yaml's time zone is reported by validation
         return build_date(None, None, problems)
@@ -184,7 +184,7 @@ def with_base_url(content: Content, base_url: str, problems: Problems) -> Conten
     except ValidationError:
         checked = None
     if not checked or not checked.endswith("/"):
-        problems.add("--base-url", 1, 1, f'"{base_url}" is not a base URL: give the full address '
+        problems.add("--base-url", 1, 1, f"{shown(base_url)} is not a base URL: give the full address "
                      "of the site's folder, ending in /, e.g. https://newsroom.github.io/investigation/")
         return None
     return dataclasses.replace(content, site=content.site.model_copy(update={"base_url": checked}))

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from . import cards, export, schema, search, theme
 from .cite import meta_tags as citation_meta_tags, page_citation
 from .dates import DAY, MONTH, FuzzyDate
+from .formats import xml_text
 from .headers import meta_policy
 from .markdown import (NoteCollector, remember_fragments, remembered_fragments, render_markdown,
                        used_fragments)
@@ -232,7 +233,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
 def json_ld(data: dict) -> Markup:
     """Structured data for a <script type="application/ld+json"> block, from a serializer, with
     <, > and & escaped so that no text from the content can close the block."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
@@ -356,10 +357,11 @@ class Renderer:
         listed = [p for p in pages if p.in_sitemap] if names is None or "sitemap.xml" in names else []
         redirects = [p for p in pages if p.kind == "redirect"]
         entries = feed_entries(self.content) if names is None or "feed.xml" in names else []
-        return [(name, Output(kind, self.env.get_template(name).render(
-                    pages=listed, redirects=redirects, feed_entries=entries,
-                    now=self.content.now).encode("utf-8"), templates=frozenset({name})))
-                for name, kind in chosen]
+        def made(name: str) -> bytes:
+            text = self.env.get_template(name).render(pages=listed, redirects=redirects,
+                                                       feed_entries=entries, now=self.content.now)
+            return (xml_text(text) if name.endswith(".xml") else text).encode("utf-8")
+        return [(name, Output(kind, made(name), templates=frozenset({name}))) for name, kind in chosen]
 
     def card_outputs(self, pages: list[PageModel], workers: int = 1) -> list[tuple[str, Output]]:
         """The social card of each page (engine/cards.py), once per card; unchanged cards come

@@ -15,11 +15,11 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from . import schema
+from .citations import find_citations
 from .load import Document, RawContent, load_file
 from .problems import NOTICE, WARNING, Problems, did_you_mean
 from .strings import check_overrides
 
-CITATION = re.compile(r"\[@([^\]\s,;]*)(?:\s*,\s*([^\]]*))?\]")
 # Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
 RESERVED_IDS = {"claims": {"topic"}, "sources": {"letter"}, "entities": {"kind"}}
 # The modules that write into the output folder; each declares the top-level names it writes
@@ -392,7 +392,7 @@ def markdown_citations(kind: str, item) -> typing.Iterator[tuple[tuple, str, int
     for name in MARKDOWN_FIELDS.get(kind, ()):
         text = getattr(item, name)
         counts: dict[str, int] = {}
-        for match in CITATION.finditer(text):
+        for match in find_citations(text):
             occurrence = counts.get(match.group(0), 0)
             counts[match.group(0)] = occurrence + 1
             yield (name,), match.group(0), occurrence, match.group(1), match.group(2)
