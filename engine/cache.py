@@ -261,9 +261,13 @@ def forget(cache: Path, out: Path, key: CacheKey) -> None:
 
 # --- rendered Markdown, kept between builds --------------------------------------------------------
 
+# The modules a rendered fragment depends on: markdown.py and what it imports from the engine.
+MARKDOWN_CODE = ("markdown.py", "smartquotes.py", "citations.py")
+
+
 def _fragments_file(cache: Path, key: CacheKey) -> Path:
     """One file per version of the Markdown code: a change there starts a new cache."""
-    code = hashlib.sha256((ENGINE / "markdown.py").read_bytes()).hexdigest()[:16]
+    code = hashlib.sha256(b"".join((ENGINE / name).read_bytes() for name in MARKDOWN_CODE)).hexdigest()[:16]
     return cache / f"markdown-{key.name('markdown', f'{ENGINE_VERSION}-{code}')}.json"
 
 

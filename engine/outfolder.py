@@ -24,6 +24,8 @@ import os
 import time
 from pathlib import Path
 
+from .problems import printable
+
 MARKER = ".build-output"
 MARKER_TEXT = (b"This folder is written by build.py, which replaces it whole on every build.\n"
                b"Keep nothing else in it.\n")
@@ -42,8 +44,8 @@ class OutFolderError(Exception):
 
 
 def shown(path: Path | str, limit: int = 120) -> str:
-    """A path as it may be printed: printable characters only, one line, short."""
-    text = "".join(c if c.isprintable() else "?" for c in str(path))
+    """A path as it may be printed: one line, control characters as visible escapes, short."""
+    text = printable(str(path))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

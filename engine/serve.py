@@ -26,7 +26,7 @@ from .incremental import DevBuild
 from .local_backend import API_PATH, MAX_BODY, LocalBackend
 from .search import SearchIndexError
 from .pipeline import Paths
-from .problems import Problem
+from .problems import Problem, printable
 
 DEFAULT_HOST = "127.0.0.1"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -88,7 +88,7 @@ class DevSite:
                 try:
                     self.builder.refresh_search_index()
                 except SearchIndexError as error:
-                    print(f"search index: {error}", flush=True)
+                    print(f"search index: {printable(str(error))}", flush=True)
                     return
                 print(f"data and search index refreshed: {(time.perf_counter() - started) * 1000:.0f} ms",
                       flush=True)
