@@ -6,7 +6,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: serve admin build check test browser clean
+.PHONY: serve admin build check test browser clean untracked-only
+
+# Folders a checkout makes for itself and must never take from the repository: a committed
+# .venv/bin/python or .pth file would run before any of our code, a committed __pycache__/*.pyc
+# in place of the engine (SECURITY.md, "What the repository must not carry"). A fixed list, not
+# .gitignore, which a pull request can edit.
+UNTRACKED := .venv node_modules .cache _site _bundle .site-builds ':(glob)**/__pycache__/**' ':(glob)**/*.pyc'
+untracked-only:
+	@tracked="$$(git ls-files -- $(UNTRACKED) 2>/dev/null | head -n 5)"; \
+	if [ -n "$$tracked" ]; then \
+		echo "The repository tracks files that a checkout must make itself, e.g.:"; echo "$$tracked"; \
+		echo "Nothing was run. Remove them from the repository: git rm -r --cached <path>, then commit."; \
+		exit 1; fi
 
 # site.yaml's admin: copies Decap CMS from node_modules into /admin/, hence npm ci first
 serve: $(VENV)/.runtime node_modules/.installed
@@ -27,7 +39,7 @@ test: $(VENV)/.dev browser node_modules/.installed
 	$(PY) build.py --strict --out .site-builds/test
 	$(PY) -m pytest -n auto --durations=15 tests
 
-$(VENV)/bin/python:
+$(VENV)/bin/python: | untracked-only
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==26.3
 
@@ -41,7 +53,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/bin/python
 
 # From npm, pinned in package-lock.json: Decap CMS (the editors' admin), and
 # the test tools (the Nu Html Checker's vnu.jar, axe-core, Lighthouse).
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json | untracked-only
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -30,7 +30,7 @@ class _EngineLoader(SourceFileLoader):
         else Path.home() / ".cache"
 
     def _outside(self, path: str) -> str:
-        return str(Path(self.HOME, "sensetime-files", "pycache", *Path(path).parts[1:])) \
+        return str(Path(self.HOME, "investigation-engine", "pycache", *Path(path).parts[1:])) \
             if path.endswith(".pyc") else path
 
     def get_data(self, path):

@@ -24,7 +24,7 @@ from pathlib import Path
 from . import ENGINE_VERSION
 
 ENGINE = Path(__file__).parent
-KEY_FOLDER = "sensetime-files"   # under $XDG_CACHE_HOME (else ~/.cache): the key, never in the checkout
+KEY_FOLDER = "investigation-engine"   # under $XDG_CACHE_HOME (else ~/.cache): the key, never in the checkout
 
 
 def user_cache_home() -> Path:

@@ -403,7 +403,10 @@ MUTATIONS = [
              ["tests/test_attack_exports.py::test_citations_are_found_and_placed_in_linear_time"]),
     Mutation("hostile values in every field leave every export well-formed and inert", "engine/formats.py",
              """    return "'" + text if _FORMULA.match(text) else text""", "    return text",
-             ["tests/test_attack_properties.py::test_hostile_values_in_every_field_give_well_formed_outputs_or_positioned_errors"]),
+             ["tests/test_attack_properties.py::test_hostile_values_in_every_field_give_well_formed_outputs_or_positioned_errors"]),    # issue 14: the repository
+    Mutation("files a checkout makes itself are refused when the repository tracks them", "Makefile",
+             '\tif [ -n "$$tracked" ]; then', '\tif false; then',
+             ["tests/test_attack_repository.py::test_a_committed_venv_is_refused_before_anything_runs"]),
 ]
 
 
