@@ -4,7 +4,8 @@ The home page, every Markdown page, claim and event get a card of their own (tit
 kind of page, and a claim's status); every other page shares one card per kind. `card_for`
 decides which card a page gets (pure); `draw_card` draws one; `CACHE.pngs` draws only the cards
 found neither in memory nor in .cache/cards/, where each is named by a hash of everything drawn
-on it and of this module's code, Pillow's version and the font files.
+on it and of this module's code, Pillow's version and the font files, and sealed with the
+machine's cache key: a card planted or edited there is drawn again (SECURITY.md, "Caches").
 """
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ Pure functions, content in, text or bytes out: the `citation_*` and `DC.*` meta 
 carries (read by Zotero, Mendeley and Google Scholar), the suggested citation shown in the
 "Cite this page" block, and CSL-JSON and BibTeX records for a page, a source or the dataset.
 CSL-JSON uses the standard variables of CSL 1.0.2 (type, title, container-title, author,
-issued, URL, accessed…); BibTeX escapes every LaTeX special character in text fields, keeps
+issued, URL, accessed…); BibTeX escapes every LaTeX special character in text fields
+(SECURITY.md, "Exports"), keeps
 non-ASCII characters as UTF-8, and uses stable keys made from ids.
 """
 from __future__ import annotations

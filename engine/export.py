@@ -8,7 +8,8 @@ Pure functions from validated content (or page models) to bytes:
 - data/<kind>.csv: one row per item. Flattening: a plain value is the cell; an object field
   (a source's `archived`) becomes one column per sub-field, `archived.url`; a list becomes
   one cell holding a JSON array; an empty cell is a value that is not set; a text cell that a
-  spreadsheet would run as a formula gets a leading `'` (formats.csv_text), numbers never do;
+  spreadsheet would run as a formula gets a leading `'` (formats.csv_text), numbers never do
+  (SECURITY.md, "Exports");
 - data/site.json (the site's title, topics and statuses), data/schemas/*.schema.json, the
   bibliography data/sources.bib and data/sources.csl.json;
 - <page>/cite.json and <page>/cite.bib for the pages that show a "Cite this page" block.

@@ -4,7 +4,7 @@ site's own overrides from site.yaml on top. Used for page titles (model) and tem
 A string is filled in by `fill`, never by str.format: an override comes from site.yaml, which a
 contributor can change, and str.format would evaluate `{x.__class__}` or pad a value to
 `{n:>30000000}` characters. `fill` only puts a value in place of `{name}`; anything else stays
-as typed. `check_overrides` tells the editor which names each string may use."""
+as typed. `check_overrides` tells the editor which names each string may use (SECURITY.md, "Validation")."""
 from __future__ import annotations
 
 import functools

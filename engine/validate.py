@@ -29,7 +29,8 @@ OUTPUT_MODULES = ("model", "render", "export", "cards", "search", "admin")
 
 def reserved_names() -> list[str]:
     """Every name a page slug may not take, sorted: the top-level files and folders the outputs
-    write, and each file's name without its extension (a slug "feed" beside feed.xml)."""
+    write, and each file's name without its extension (a slug "feed" beside feed.xml).
+    SECURITY.md, "Validation": a slug "pagefind" lost its page, "assets" got the immutable cache."""
     import importlib   # the output modules import this one: look them up when asked
     names = set()
     for module in OUTPUT_MODULES:

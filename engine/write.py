@@ -7,7 +7,8 @@ hard-linked from the previous build instead of rewritten, and a rebuild that cha
 writes nothing. A build killed half-way leaves only a staging folder, removed next time.
 
 Only a folder a build made is ever replaced or removed: every staging folder is marked at once
-(engine/outfolder.py), and the output is checked before the build starts.
+(engine/outfolder.py), and the output is checked before the build starts (SECURITY.md, "The
+output folder").
 """
 from __future__ import annotations
 
