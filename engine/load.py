@@ -5,8 +5,8 @@ Only YAML's safe core is accepted: no tags beyond the standard scalars, no ancho
 no file above MAX_FILE_BYTES, no nesting deeper than MAX_DEPTH and no list or mapping longer
 than MAX_ITEMS. Values are built from the parser's events so that every later error can name
 the file, line and column an editor has to fix. Symlinks out of content/, symlinked folders,
-FIFOs and devices are refused before they are read (SECURITY.md, "Validation" and "Content's
-own file system").
+FIFOs and devices are refused before they are read (SECURITY.md, "Validation", and "The output
+folder" for content's own file system).
 """
 from __future__ import annotations
 
