@@ -76,3 +76,105 @@ def test_each_folder_a_checkout_makes_itself_is_refused_when_committed(tmp_path,
 def test_this_repository_tracks_none_of_them():
     result = subprocess.run(["make", "-s", "untracked-only"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+# --- issue 14's "done when": a fresh clone with hostile files ------------------------------------
+
+NOW = "2026-12-01"
+
+
+class Payload:
+    """Unpickling this creates `marker`: what a hostile pickle would do instead."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def fresh_clone(base: Path) -> Path:
+    """The repository's tracked files, as `git clone` would check them out."""
+    repo = base / "clone"
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file() and not source.is_symlink():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    (base / "beside-the-clone.txt").write_text("the parent folder's own file\n")
+    if (ROOT / "node_modules").is_dir():   # Decap CMS for site.yaml's admin:, as `npm ci` installs it
+        (repo / "node_modules").symlink_to(ROOT / "node_modules")
+    return repo
+
+
+def run_build(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    import sys
+    machine = repo.parent.with_name(repo.parent.name + "-machine")   # the user's home, outside
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(machine / "home"),
+           "XDG_CACHE_HOME": str(machine / "xdg"), "LC_ALL": "C.UTF-8"}
+    return subprocess.run([sys.executable, "build.py", "--now", NOW, *args], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def clean_site(tmp_path_factory):
+    repo = fresh_clone(tmp_path_factory.mktemp("clean"))
+    result = run_build(repo)
+    assert result.returncode == 0, result.stderr
+    return files_of(repo / "_site")
+
+
+def test_a_fresh_clone_with_a_hostile_cache_builds_exactly_the_clean_site(tmp_path, clean_site):
+    import pickle
+    repo = fresh_clone(tmp_path)
+    cache, marker = repo / ".cache", tmp_path / "PWNED"
+    (cache / "cards").mkdir(parents=True)
+    hostile = pickle.dumps(Payload(marker))
+    import hashlib
+    from engine import ENGINE_VERSION
+    old_engine_store = hashlib.sha256((ROOT / "engine" / "markdown.py").read_bytes()).hexdigest()[:16]
+    # where the engine before issue 14 looked for its pickled Markdown, and plausible new names
+    for name in (f"markdown-{ENGINE_VERSION}-{old_engine_store}.pickle", "pages.pickle", "markdown.json",
+                 "pages-0.1.0.sqlite", "last-build-0000000000000000.json"):
+        (cache / name).write_bytes(hostile)
+    (cache / "cards" / "home.png").write_bytes(b"\x89PNG\r\n\x1a\n<script>")
+    result = run_build(repo)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert files_of(repo / "_site") == clean_site
+
+
+def test_a_fresh_clone_with_a_committed_site_symlink_deletes_nothing(tmp_path):
+    repo = fresh_clone(tmp_path)
+    (repo / "_site").symlink_to("..")
+    before = files_of(tmp_path)
+    result = run_build(repo)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "symlink" in result.stderr
+    assert files_of(tmp_path) == before
+
+
+def test_a_fresh_clone_with_a_hostile_site_yaml_fails_clearly_and_writes_nothing(tmp_path):
+    repo = fresh_clone(tmp_path)
+    site = repo / "content" / "site.yaml"
+    text = site.read_text("utf-8")
+    assert "\ncorrections_contact: " in text
+    text = text.replace("\ncorrections_contact: ", '\ncorrections_contact: "javascript:alert(1)"\n_was: ', 1)
+    site.write_text(text + "strings:\n  events_count: \"{n.__class__} events\"\n", "utf-8")
+    before = files_of(tmp_path)
+    result = run_build(repo)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("content/site.yaml:") and "corrections_contact" in line for line in lines)
+    assert any(line.startswith("content/site.yaml:") and "{n.__class__}" in line for line in lines), lines
+    assert not (repo / "_site").exists()
+    after = files_of(tmp_path)
+    # the lock beside the output folder stays (unlinking a lock file others may hold races)
+    assert after.pop("clone/._site.lock", b"").endswith(b" build\n")
+    assert after == before
