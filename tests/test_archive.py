@@ -461,3 +461,18 @@ def test_an_interrupted_check_resumes_asking_only_about_the_rest(per_source, mon
     run_cli("archive", "--check", "--api", server.url, "--content", str(content),
             "--now", "2026-11-23", monkeypatch=monkeypatch, capsys=capsys)
     assert asked_about(server) == ["b", "d", "wire"]
+
+
+def test_a_progress_record_this_machine_did_not_seal_is_ignored(per_source, monkeypatch, capsys):
+    """A committed or copied record (right name, wrong seal) cannot make a run skip a source."""
+    server = per_source("none", "none")
+    record = archive.Progress(build_py.ROOT / ".cache", server.content, server.url)
+    body = json.dumps({"a": "https://a.example.com/story", "b": "https://b.example.com/story"})
+    (record.folder / record.name).parent.mkdir(exist_ok=True)
+    (record.folder / record.name).write_text("00" * 32 + "\n" + body, encoding="utf-8")
+    try:
+        run_cli("archive", "--check", "--api", server.url, "--content", str(server.content),
+                "--now", "2026-11-23", monkeypatch=monkeypatch, capsys=capsys)
+        assert asked_about(server) == ["a", "b", "wire"]
+    finally:
+        (record.folder / record.name).unlink(missing_ok=True)
