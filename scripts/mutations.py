@@ -404,6 +404,30 @@ MUTATIONS = [
     Mutation("hostile values in every field leave every export well-formed and inert", "engine/formats.py",
              """    return "'" + text if _FORMULA.match(text) else text""", "    return text",
              ["tests/test_attack_properties.py::test_hostile_values_in_every_field_give_well_formed_outputs_or_positioned_errors"]),
+    # issue 15: archive and data
+    Mutation("archive --check stops when the service cannot be reached", "engine/archive.py",
+             "                    if self._failed_connections >= (CONNECTIONS_IN_A_ROW if self._answered\n"
+             "                                                    else FIRST_CONTACT):\n",
+             "                    if False:\n",
+             ["tests/test_archive.py::test_offline_the_check_stops_within_seconds_with_one_line",
+              "tests/test_archive.py::test_an_unresolvable_host_stops_the_check_at_once"]),
+    Mutation("a slow answer is one source's trouble, not an unreachable service", "engine/archive.py",
+             "    return isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)",
+             "    return True",
+             ["tests/test_archive.py::test_one_source_failing_or_slow_does_not_stop_the_run"]),
+    Mutation("a service answering only server errors stops the run", "engine/archive.py",
+             "        if self._dead_sources >= DEAD_SOURCES_IN_A_ROW:", "        if False:",
+             ["tests/test_archive.py::test_a_service_answering_only_errors_stops_after_three_sources"]),
+    Mutation("'no capture yet' answers are kept for the resumed run", "engine/archive.py",
+             "                if progress:\n                    progress.remember(source)\n", "",
+             ["tests/test_archive.py::test_an_interrupted_check_resumes_asking_only_about_the_rest"]),
+    Mutation("Ctrl+C during archive --check keeps the answers and says so", "engine/archive.py",
+             "    except KeyboardInterrupt:", "    except ZeroDivisionError:",
+             ["tests/test_archive.py::test_an_interrupted_check_resumes_asking_only_about_the_rest"]),
+    Mutation("a progress record is trusted only under this machine's seal", "engine/archive.py",
+             "            if self.key.verify(bytes.fromhex(seal.decode(\"ascii\")), self.KIND, body):",
+             "            if True:",
+             ["tests/test_archive.py::test_a_progress_record_this_machine_did_not_seal_is_ignored"]),
 ]
 
 
