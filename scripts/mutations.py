@@ -428,6 +428,17 @@ MUTATIONS = [
              "            if self.key.verify(bytes.fromhex(seal.decode(\"ascii\")), self.KIND, body):",
              "            if True:",
              ["tests/test_archive.py::test_a_progress_record_this_machine_did_not_seal_is_ignored"]),
+    Mutation("the published data schemas describe page_url", "engine/export.py",
+             '        item["properties"][PAGE_URL] = {"type": "string", "format": "uri", "title": "Page Url",\n'
+             '                                        "description": "the item\'s page on the site, a full address"}\n',
+             "",
+             ["tests/test_open_data.py::test_every_exported_item_validates_against_the_schema_published_beside_it"]),
+    Mutation("no field is exported without being in its schema", "engine/export.py",
+             '            part["additionalProperties"] = False', '            part["additionalProperties"] = True',
+             ["tests/test_open_data.py::test_the_schemas_describe_exactly_what_is_exported"]),
+    Mutation("every exported field is required by its schema", "engine/export.py",
+             '            part["required"] = list(part["properties"])', "            pass",
+             ["tests/test_open_data.py::test_the_schemas_describe_exactly_what_is_exported"]),
 ]
 
 
