@@ -439,6 +439,14 @@ MUTATIONS = [
     Mutation("every exported field is required by its schema", "engine/export.py",
              '            part["required"] = list(part["properties"])', "            pass",
              ["tests/test_open_data.py::test_the_schemas_describe_exactly_what_is_exported"]),
+    Mutation("a page showing no dated item gets no date, not the build's", "engine/model.py",
+             "    return max((dates[k] for k in map(item_key, keys) if k in dates), default=None)",
+             "    return max((dates[k] for k in map(item_key, keys) if k in dates), default=content.now)",
+             ["tests/test_site.py::test_the_day_of_the_build_changes_nothing_a_reader_sees"]),
+    Mutation("the feed's date is its newest entry's, not the build's", "engine/render.py",
+             '        feed_updated = entries[0]["updated"] if entries else NO_CONTENT_DATE',
+             "        feed_updated = self.content.now",
+             ["tests/test_site.py::test_the_day_of_the_build_changes_nothing_a_reader_sees"]),
 ]
 
 
