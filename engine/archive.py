@@ -9,7 +9,8 @@ failures are retried with a growing pause, and a capture is accepted only when t
 row agree.
 
 Two kinds of failure are told apart. One source's trouble (a slow answer, a 503, an answer not
-trusted) is retried a few times, then the run moves on to the next source. A service that cannot
+trusted) is retried three times (pauses of 2, 4 and 8 s), then the run moves on to the next
+source. A service that cannot
 be reached at all (no such host, connection refused or timed out) stops the run at once: before it
 has answered anything, after two failed connections (about a second offline); later, after four in
 a row, or when three sources in a row got nothing but server errors. Without this an offline run
@@ -149,13 +150,14 @@ class WaybackAvailability:
 
     def __init__(self, api: str = DEFAULT_API, get: Callable[[str], Reply] | None = None,
                  sleep: Callable[[float], None] | None = None, today: dt.date | None = None,
-                 attempts: int = 8, pause: float = 1.0, max_pause: float = 30.0,
+                 attempts: int = 8, failures: int = 4, pause: float = 1.0, max_pause: float = 30.0,
                  log: Callable[[str], None] = lambda message: None, timeout: float | None = None):
         timeout = timeout or TIMEOUT
         self.api, self.sleep = api.rstrip("/"), sleep or time.sleep
         self.get = get or (lambda url: http_get(url, timeout))
         self.today = today or dt.date.today()
-        self.attempts, self.pause, self.max_pause, self.log = attempts, pause, max_pause, log
+        self.attempts, self.failures, self.log = attempts, failures, log
+        self.pause, self.max_pause = pause, max_pause
         self._asked = False   # a pause before every request but the first
         self._answered = False          # has the service ever sent an HTTP answer?
         self._failed_connections = 0    # in a row, across sources
@@ -169,11 +171,17 @@ class WaybackAvailability:
 
     def closest_capture(self, original: str) -> Capture | None:
         """The capture the API names twice in a row (None: it has none, twice). Raises
-        Unreliable when that does not happen within `attempts` requests."""
+        Unreliable when that does not happen within `attempts` requests, or after `failures`
+        failed ones (no answer in time, a server error, an answer not trusted); a rate limit
+        (HTTP 429) is waited out as the server asks and is not a failure. Raises Unreachable
+        when the service itself cannot be reached (see the module's docstring)."""
         previous: object = _NOTHING
         wait = self.pause
-        server_errors_only = True
+        failed, server_errors_only = 0, True
         for attempt in range(1, self.attempts + 1):
+            if failed == self.failures:
+                attempt -= 1
+                break
             if self._asked:
                 self.sleep(wait)
             self._asked = True
@@ -187,23 +195,26 @@ class WaybackAvailability:
                         raise Unreachable(f"cannot reach {self.where()} "
                                           f"({printable(_reason(error))})") from None
                 self.log(f"  attempt {attempt}: {printable(_reason(error))}")
-                wait, previous = self._longer(wait), _NOTHING
+                wait, previous, failed = self._longer(wait), _NOTHING, failed + 1
                 continue
             self._answered, self._failed_connections = True, 0
-            if reply.status < 500 and reply.status != 429:
-                server_errors_only = False
             if reply.status == 429 or reply.status >= 500:
                 asked_for = _retry_after_seconds(reply.retry_after,
                                                  lambda: dt.datetime.now(dt.timezone.utc))
-                self.log(f"  attempt {attempt}: HTTP {reply.status}, waiting")
                 # the server's Retry-After is honoured in full, however long
                 wait, previous = max(self._longer(wait), asked_for or 0), _NOTHING
+                self.log(f"  attempt {attempt}: HTTP {reply.status}, waiting {wait:g} s")
+                if reply.status == 429:
+                    server_errors_only = False
+                else:
+                    failed += 1
                 continue
+            server_errors_only = False
             try:
                 answer = read_answer(reply, original, self.today)
             except ValueError as error:
-                self.log(f"  attempt {attempt}: answer not trusted: {error}")
-                wait, previous = self._longer(wait), _NOTHING
+                self.log(f"  attempt {attempt}: answer not trusted: {printable(error)}")
+                wait, previous, failed = self._longer(wait), _NOTHING, failed + 1
                 continue
             if answer == previous:
                 self._dead_sources = 0
@@ -213,7 +224,7 @@ class WaybackAvailability:
         if self._dead_sources >= DEAD_SOURCES_IN_A_ROW:
             raise Unreachable(f"{self.where()} answered only server errors or nothing in time "
                               f"for {self._dead_sources} sources in a row")
-        raise Unreliable(f"no two agreeing answers in {self.attempts} requests")
+        raise Unreliable(f"no two agreeing answers in {attempt} requests")
 
     def _longer(self, wait: float) -> float:
         return min(wait * 2, self.max_pause)

@@ -123,9 +123,9 @@ def test_one_answer_is_never_trusted_alone(stub):
 ])
 def test_wrong_or_garbled_answers_are_refused(stub, wrong):
     server = stub(*[wrong] * 8)
-    with pytest.raises(archive.Unreliable):
+    with pytest.raises(archive.Unreliable, match="no two agreeing answers in 4 requests"):
         client(server.url, []).closest_capture(WIRE)
-    assert len(server.asked) == 8
+    assert len(server.asked) == 4   # then the run moves on to the next source
 
 
 def test_a_wrong_answer_between_good_ones_breaks_the_agreement(stub):
@@ -403,7 +403,16 @@ def test_a_service_answering_only_errors_stops_after_three_sources(per_source, m
                           str(server_content(server)), "--now", "2026-11-23",
                           monkeypatch=monkeypatch, capsys=capsys)
     assert status == 3
-    assert asked_about(server) == ["a", "b", "c"] and len(server.asked) == 24
+    assert asked_about(server) == ["a", "b", "c"] and len(server.asked) == 12
+
+
+def test_a_failing_source_is_retried_a_little_then_left(stub):
+    """Server errors: four requests, pauses of 2, 4 and 8 s (it used to be eight, over two
+    minutes); a rate limit is waited out instead (test_backoff_grows_and_stays_bounded)."""
+    server, slept = stub(*[(503, "", {})] * 8), []
+    with pytest.raises(archive.Unreliable, match="no two agreeing answers in 4 requests"):
+        client(server.url, slept).closest_capture(WIRE)
+    assert slept == [2, 4, 8] and len(server.asked) == 4
 
 
 def test_quiet_prints_only_the_summary(per_source, monkeypatch, capsys):
