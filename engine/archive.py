@@ -10,11 +10,10 @@ row agree.
 
 Two kinds of failure are told apart. One source's trouble (a slow answer, a 503, an answer not
 trusted) is retried three times (pauses of 2, 4 and 8 s), then the run moves on to the next
-source. A service that cannot
-be reached at all (no such host, connection refused or timed out) stops the run at once: before it
-has answered anything, after two failed connections (about a second offline); later, after four in
-a row, or when three sources in a row got nothing but server errors. Without this an offline run
-retried every source eight times, for hours.
+source. A service that cannot be reached at all (no such host, connection refused or timed out)
+stops the run at once: before it has answered anything, after two failed connections (about two
+seconds offline); later, after four in a row, or when three sources in a row got nothing but
+server errors. Without this an offline run retried every source eight times, for hours.
 
 Answers are kept as they come, so Ctrl+C (or a lost connection) loses nothing: a capture is
 written into the source's YAML at once, and "no capture yet" is remembered in a sealed progress
@@ -177,11 +176,9 @@ class WaybackAvailability:
         when the service itself cannot be reached (see the module's docstring)."""
         previous: object = _NOTHING
         wait = self.pause
-        failed, server_errors_only = 0, True
-        for attempt in range(1, self.attempts + 1):
-            if failed == self.failures:
-                attempt -= 1
-                break
+        failed, server_errors_only, attempt = 0, True, 0
+        while attempt < self.attempts and failed < self.failures:
+            attempt += 1
             if self._asked:
                 self.sleep(wait)
             self._asked = True
