@@ -3,7 +3,7 @@
 should notice. Writes tests/MUTATIONS.md. A protection whose removal no test notices is a gap.
 
     .venv/bin/python scripts/mutations.py            # every mutation (about ten minutes)
-    .venv/bin/python scripts/mutations.py 3 7        # only these
+    .venv/bin/python scripts/mutations.py 3 7        # only these (their rows replaced)
 """
 from __future__ import annotations
 
@@ -487,6 +487,28 @@ def run(number: int, mutation: Mutation, python: str) -> tuple[str, str]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def write_table(rows, keep_others: bool) -> None:
+    """tests/MUTATIONS.md: a row per mutation run. A run of some numbers replaces their rows and
+    keeps the others' (rows of mutations that no longer exist are dropped)."""
+    table = ROOT / "tests" / "MUTATIONS.md"
+    kept: dict[int, str] = {}
+    if keep_others and table.is_file():
+        for line in table.read_text("utf-8").splitlines():
+            number = line.split("|")[1].strip() if line.startswith("| ") else ""
+            if number.isdigit() and int(number) <= len(MUTATIONS):
+                kept[int(number)] = line
+    for number, m, verdict, failed in rows:
+        change = m.new.strip().replace("\n", " ").replace("|", "\\|")[:60] or "(deleted)"
+        kept[number] = f"| {number} | {m.protection} | `{m.file}` | `{change}` | {verdict} | {failed} |"
+    lines = ["# Mutations: each protection removed once", "",
+             "Written by `scripts/mutations.py`, which removes one protection at a time in a "
+             "scratch worktree and runs the tests that should notice. Every row must say "
+             "*caught*.", "",
+             "| # | Protection removed | File | Change | Result | Failing tests |",
+             "|---|---|---|---|---|---|"]
+    table.write_text("\n".join(lines + [kept[n] for n in sorted(kept)]) + "\n", "utf-8")
+
+
 def main(selected: list[int]) -> int:
     python = str(ROOT / ".venv" / "bin" / "python")
     rows = []
@@ -496,17 +518,7 @@ def main(selected: list[int]) -> int:
         verdict, failed = run(number, mutation, python)
         print(f"{number:2}. {mutation.protection}: {verdict} {failed}", flush=True)
         rows.append((number, mutation, verdict, failed))
-    if not selected:
-        lines = ["# Mutations: each protection removed once", "",
-                 "Written by `scripts/mutations.py`, which removes one protection at a time in a "
-                 "scratch worktree and runs the tests that should notice. Every row must say "
-                 "*caught*.", "",
-                 "| # | Protection removed | File | Change | Result | Failing tests |",
-                 "|---|---|---|---|---|---|"]
-        for number, m, verdict, failed in rows:
-            change = m.new.strip().replace("\n", " ").replace("|", "\\|")[:60] or "(deleted)"
-            lines.append(f"| {number} | {m.protection} | `{m.file}` | `{change}` | {verdict} | {failed} |")
-        (ROOT / "tests" / "MUTATIONS.md").write_text("\n".join(lines) + "\n", "utf-8")
+    write_table(rows, keep_others=bool(selected))
     return 0 if all(r[2] == "caught" for r in rows) else 1
 
 
