@@ -355,8 +355,8 @@ def _check_vocabularies(site: schema.Site, raw: RawContent, problems: Problems):
 
 
 def _check_strings(doc: Document, problems: Problems):
-    for key, token, message in check_overrides(doc.data["strings"]):
-        loc = ("strings", key)
+    for where, token, message in check_overrides(doc.data["strings"]):
+        loc = ("strings", *where)
         position = doc.offset_position(loc, *token) if token else doc.position(loc, key=True)
         problems.add(doc.path, *position, message)
 
@@ -508,5 +508,5 @@ def _check_citations_used(published, problems: Problems):
             problems.add(entry.path, 1, 1, "nothing cites this source: cite it from a claim, "
                          "an event or a page, or remove it", WARNING)
         if source.archived is None:
-            problems.add(entry.path, 1, 1, "no archived copy: `python build.py archive` lists "
+            problems.add(entry.path, 1, 1, "no archived copy: `.venv/bin/python build.py archive` lists "
                          "how to make one", NOTICE)

@@ -5,13 +5,19 @@ value lists the allowed ones; counts follow each language's plural rules; notice
 the report unless asked for."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import problems_of
+import engine.load
+
+from conftest import NOW, ROOT, build, page, problems_of
 from engine.load import load_markdown, load_yaml
 from engine.problems import Problems
+from engine.strings import _table, counted, fill
 
 # text of a file -> (line, column, message): one case per mistake, and per (problem, context)
 # pair of the scanner and the parser
@@ -126,8 +132,15 @@ def problems_in(path: Path, text: str, page: bool = False) -> list[str]:
     return [str(problem) for problem in problems.items]
 
 
+@pytest.mark.parametrize("loader", ["libyaml", "python"])
 @pytest.mark.parametrize("name", sorted(YAML_CASES))
-def test_each_yaml_syntax_error_is_named_where_it_is_in_plain_words(tmp_path, name):
+def test_each_yaml_syntax_error_is_named_where_it_is_in_plain_words(tmp_path, monkeypatch, name,
+                                                                    loader):
+    """The same words and place whether PyYAML runs on libyaml (CSafeLoader) or on its own."""
+    if loader == "python":
+        monkeypatch.setattr(engine.load, "YAML_LOADER", yaml.SafeLoader)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML was built without libyaml")
     text, line, column, message = YAML_CASES[name]
     assert problems_in(tmp_path / "item.yaml", text) == [f"item.yaml:{line}:{column}: {message}"]
 
@@ -228,3 +241,119 @@ def test_an_unknown_stance_or_kind_lists_the_allowed_ones_and_the_closest(conten
         'content/entities/acme.yaml:2:7: kind: "compny" is not allowed (did you mean "company"?); '
         "use one of: person, company, investor, government-body, police, university, outlet, "
         "organisation"]
+
+
+# --- plurals: CLDR rules through Babel ---------------------------------------------------------
+
+COUNTS = (0, 1, 2, 3, 11, 100)
+EVENTS_COUNT = {   # English: one, other; French: 0 and 1 are "one"; Arabic: all six forms
+    "en": ["0 events", "1 event", "2 events", "3 events", "11 events", "100 events"],
+    "fr": ["0 événement", "1 événement", "2 événements", "3 événements", "11 événements",
+           "100 événements"],
+    "ar": ["لا أحداث", "حدث واحد", "حدثان", "3 أحداث", "11 حدثًا", "100 حدث"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(EVENTS_COUNT))
+def test_a_page_count_takes_the_languages_plural_form(language):
+    assert [fill(_table(language)["events_count"], n=n) for n in COUNTS] == EVENTS_COUNT[language]
+
+
+def test_a_command_line_count_takes_the_english_plural_form():
+    assert [counted(n, "{n} problem: nothing was written.", "{n} problems: nothing was written.")
+            for n in COUNTS + (12345,)] == [
+        "0 problems: nothing was written.", "1 problem: nothing was written.",
+        "2 problems: nothing was written.", "3 problems: nothing was written.",
+        "11 problems: nothing was written.", "100 problems: nothing was written.",
+        "12,345 problems: nothing was written."]
+
+
+@pytest.mark.parametrize("language", sorted(EVENTS_COUNT))
+def test_the_home_page_counts_events_in_the_sites_language(content, tmp_path, language):
+    """One event on one timeline, two on another: each strand's count in its plural form."""
+    replace(content, "site.yaml", "language: en", f"language: {language}")
+    (content / "timelines" / "people.yaml").write_text(
+        "title: People\ndescription: Who is who.\ntopic: funding\nadded: 2026-11-01\n"
+        "updated: 2026-11-01\n", encoding="utf-8")
+    for event in ("cameras", "round-a"):
+        replace(content, f"events/{event}.yaml", "timelines: [money]", "timelines: [people]")
+    out = tmp_path / "out"
+    assert build(content, out).ok
+    counts = [p.get_text() for p in page(out, "").select(".strands .meta, li > p.meta")]
+    assert counts == [EVENTS_COUNT[language][1], EVENTS_COUNT[language][2]]
+
+
+def test_the_strict_summary_and_the_dev_error_page_count_in_the_singular(content, tmp_path):
+    from engine.serve import DevSite
+    from conftest import paths_for
+    replace(content, "claims/round-size.yaml", "status: confirmed", "status: debunked")
+    site = DevSite(paths_for(content), tmp_path / "out", NOW, drafts=False)
+    site.rebuild()
+    html = site.error_page().decode("utf-8")
+    assert "<title>Build failed: 1 problem</title>" in html
+    assert "<h1>The site could not be built: 1 problem</h1><p>Fix it and save;" in html
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+NOTICE = ("content/sources/wire.yaml:1:1: notice: no archived copy: `.venv/bin/python build.py "
+          "archive` lists how to make one")
+
+
+def test_notices_stay_out_of_the_errors_and_the_summary_unless_asked_for(content, tmp_path):
+    replace(content, "claims/round-size.yaml", "status: confirmed", "status: debunked")
+    error = ('content/claims/round-size.yaml:3:9: unknown status "debunked"; use one of: '
+             "confirmed, disputed, company-claim (the statuses defined in site.yaml)")
+    quiet = run("check", "--content", str(content), "--now", NOW)
+    assert quiet.returncode == 1
+    assert quiet.stderr.splitlines() == [error, "1 problem: nothing was written."]
+    verbose = run("check", "--content", str(content), "--now", NOW, "--verbose")
+    assert verbose.stderr.splitlines() == [error, NOTICE, "1 problem: nothing was written."]
+    replace(content, "claims/round-size.yaml", "status: debunked", "status: confirmed")
+    ok = run("check", "--content", str(content), "--now", NOW)
+    assert (ok.returncode, ok.stderr, ok.stdout) == (0, "", "OK: 10 items valid, 0 warnings.\n")
+    ok = run("check", "--content", str(content), "--now", NOW, "--verbose")
+    assert (ok.stderr, ok.stdout) == (NOTICE + "\n", "OK: 10 items valid, 0 warnings, 1 notice.\n")
+    built = run("build", "--content", str(content), "--now", NOW, "--out", str(tmp_path / "out"))
+    assert built.stderr == "" and " 0 warnings. Time: " in built.stdout
+
+
+# --- strings overrides with plural forms -----------------------------------------------------
+
+def with_strings(content: Path, block: str) -> int:
+    """Appends a `strings:` block to site.yaml; the number of its first line."""
+    site = content / "site.yaml"
+    text = site.read_text("utf-8")
+    site.write_text(text + "strings:\n" + block, encoding="utf-8")
+    return text.count("\n") + 2
+
+
+def test_an_override_may_give_its_own_plural_forms(content, tmp_path):
+    with_strings(content, '  events_count:\n    one: "{n} story"\n    other: "{n} stories"\n')
+    out = tmp_path / "out"
+    assert build(content, out).ok
+    assert [p.get_text() for p in page(out, "").select("li > p.meta")] == ["3 stories"]
+
+
+def test_plural_forms_in_overrides_are_checked_and_positioned(content):
+    first = with_strings(content, (
+        '  events_count:\n    one: "{n} story"\n    fewer: "{n} stories"\n'
+        '  search_results:\n    one: "{n} hit"\n'
+        '  chart_reports:\n    one: "{count} report"\n    other: "{n} reports"\n'
+        '  search_more:\n    one: "More"\n    other: "More"\n'))
+    assert errors_of(content) == [
+        f'content/site.yaml:{first + 2}:5: strings.events_count: "fewer" is not a plural form '
+        "(did you mean \"few\"?); the forms are named zero, one, two, few, many, other (CLDR), "
+        'and "other" is required',
+        f'content/site.yaml:{first + 3}:3: strings.search_results: the form "other" is missing: '
+        "it is used for every count no other form is given for",
+        f'content/site.yaml:{first + 6}:11: strings.chart_reports.one: "{{count}}" is not a '
+        "placeholder of this string: this string can contain {n}, each written just so, with "
+        "nothing else inside the braces",
+        f"content/site.yaml:{first + 8}:3: strings.search_more: this string carries no count, so "
+        "it has no plural forms: give one text"]

@@ -209,7 +209,7 @@ def test_an_unused_source_is_a_warning_and_strict_makes_it_fail(content, tmp_pat
 
 
 def test_a_missing_archived_copy_is_a_notice_never_a_failure(content, tmp_path):
-    notice = at("sources/wire.yaml:1:1: notice: no archived copy: `python build.py archive` lists how to make one")
+    notice = at("sources/wire.yaml:1:1: notice: no archived copy: `.venv/bin/python build.py archive` lists how to make one")
     assert notice in problems_of(content)
     assert build(content, tmp_path / "out", strict=True).ok
 
