@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import yaml
 
 from .problems import shown
+from .strings import counted
 
 QUOTE_WORD = {'"': "double quote", "'": "single quote"}
 CLOSER = {"[": "]", "{": "}"}
+FLOW_WORD = {"[": "list", "{": "mapping"}
 
 
 @dataclass
@@ -145,6 +147,10 @@ def _mapping_value(where: Where):
                 "makes YAML read a new name: put the whole value in quotes, "
                 f"{_quote_fix(value)}")
     above = where.previous_line(where.line)
+    glued = above is not None and re.match(r"(\s*(?:-\s+)?)([^\s:#'\"]+):(\S.*)", where.lines[above])
+    if glued and ": " not in where.lines[above]:
+        return (above, len(glued[1]) + len(glued[2]), "a colon must be followed by a space: "
+                f"write {shown(glued[2] + ': ' + glued[3])}")
     if above is not None and where.indent(where.line) > where.indent(above):
         return (where.line, where.indent(where.line), "this line is indented more than the line "
                 "above, which already has its value: line it up with the name above it, or, if "
@@ -152,7 +158,13 @@ def _mapping_value(where: Where):
     if above is not None and ":" not in where.lines[above]:
         return (above, where.indent(above), "this line has no colon, so YAML reads it and the "
                 "next line as one name: write the name, a colon and a space, then the value")
-    return None
+    start = where.indent(above) if above is not None else 0
+    if above is not None and where.char(above, start) in ("!", "&", "*"):
+        return (above, start, f"a line cannot start with {shown(where.char(above, start))}: "
+                "remove it, or put the text in quotes")
+    return (where.line, where.column, "YAML reads this line as part of the value above, so "
+            'this ": " is out of place: check that the line above is a name, a colon and a '
+            'space, then the value, and put a value containing ": " in quotes')
 
 
 def _simple_key(where: Where):
@@ -199,7 +211,7 @@ def _expected_key(where: Where):
                 "indent the text by that many spaces more than the name")
     if block is not None:
         return (where.line, where.column, f"this line is indented less than the text block "
-                f"above (which starts on line {block[0] + 1}, indented by {block[1]} spaces): indent "
+                f"above (which starts on line {block[0] + 1}, indented by {_spaces(block[1])}): indent "
                 "every line of a | or > block at least as much as its first line")
     expected = where.context_column if where.context_line is not None else 0
     for number in range(where.line - 1, -1, -1):   # the indentation of this mapping's names
@@ -207,9 +219,13 @@ def _expected_key(where: Where):
         if text.strip() and not text.lstrip().startswith("#") and where.indent(number) < first:
             expected = where.indent(number) + (2 if text.rstrip().endswith(":") else 0)
             break
-    return (where.line, where.column, f"this line is indented by {first} spaces, which matches "
-            f"no name above it: line it up with the names of the same level ({expected} "
-            "spaces), with spaces only")
+    return (where.line, where.column, f"this line is indented by {_spaces(first)}, which "
+            f"matches no name above it: line it up with the names of the same level "
+            f"({_spaces(expected)}), with spaces only")
+
+
+def _spaces(count: int) -> str:
+    return counted(count, "{n} space", "{n} spaces")
 
 
 def _block_scalar_above(where: Where) -> tuple[int, int] | None:
@@ -241,7 +257,8 @@ def _flow(where: Where):
     closer = CLOSER.get(opener, "]")
     if closer not in line[where.context_column:] or where.line != where.context_line:
         return (where.context_line, where.context_column, f'this "{opener}" is never closed: '
-                f'end the list on the same line with "{closer}", entries separated by commas')
+                f'end the {FLOW_WORD[opener]} on the same line with "{closer}", entries separated '
+                "by commas")
     return (where.line, where.column, f'inside "{opener} {closer}" entries are separated by '
             'commas: add a comma, and put an entry containing ": " or a comma in quotes')
 
@@ -250,7 +267,8 @@ def _cannot_start(where: Where):
     """found character that cannot start any token: @, `, %, a tab, and others."""
     char = where.char()
     if char == "\t":
-        return _tab(where)
+        return _tab(where) or (where.line, where.column, "a tab is used here; use a space: YAML "
+                               'allows only spaces after "-" and ":"')
     line = where.lines[where.line]
     value = line[where.column:].split(" #")[0]
     return (where.line, where.column, f"a value cannot start with {shown(char)}: put the whole "
@@ -281,8 +299,12 @@ def _node_content(where: Where):
     char = where.char()
     if char and char in "]}":
         return _closes_nothing(where)
+    if char == ":":
+        return (where.line, where.column, 'this colon has no name before it: write the name, or '
+                'put text containing ":" in quotes')
     if where.context_line is not None and "flow" in where.context:
-        return _flow_unclosed_above(where)
+        return _flow_unclosed_above(where) or (where.line, where.column, "a value is missing "
+                                               "here: write it, or remove the comma before it")
     return (where.line, where.column, "a value is missing here: write it, or remove the line")
 
 
@@ -291,8 +313,9 @@ def _flow_unclosed_above(where: Where):
         line = where.lines[number]
         for column in range(len(line) - 1, -1, -1):
             if line[column] in CLOSER and CLOSER[line[column]] not in line[column:]:
-                return (number, column, f'this "{line[column]}" is never closed: end the list on '
-                        f'the same line with "{CLOSER[line[column]]}", entries separated by commas')
+                return (number, column, f'this "{line[column]}" is never closed: end the '
+                        f'{FLOW_WORD[line[column]]} on the same line with '
+                        f'"{CLOSER[line[column]]}", entries separated by commas')
     return None
 
 
@@ -300,7 +323,7 @@ RULES = [
     # (problem, context, rule): regular expressions matching libyaml's or PyYAML's words
     (r"found unexpected end of stream", r"quoted scalar", lambda w: (
         w.context_line, w.context_column, _quote_message(w.char(w.context_line, w.context_column)))),
-    (r"tab character that violates indentation|found character '\\t'", r"", _tab),
+    (r"tab character|found character '\\t'", r"", _tab),
     (r"cannot start any token", r"", _cannot_start),
     (r"mapping values are not allowed", r"", _mapping_value),
     (r"(block )?sequence entries are not allowed", r"", lambda w: (
@@ -312,12 +335,18 @@ RULES = [
         w.line, w.column, 'this line is lined up with the list above but does not start with '
         '"- ": start it with "- " to add an entry, or indent it less to start a new name')),
     (r"did not find expected ',' or|expected ',' or", r"flow", _flow),
+    (r"found unexpected ':'", r"plain scalar", lambda w: (
+        w.line, w.column, 'inside "[ ]" or "{ }", text containing a colon must be in quotes: '
+        "put this entry in quotes")),
+    (r"mapping keys are not allowed", r"", lambda w: (
+        w.line, w.column, '"?" followed by a space starts a complex key, which content files do '
+        "not use: put the whole value in quotes")),
     (r"expected node content|expected the node content", r"", _node_content),
     (r"unknown escape character", r"", _escape),
     (r"hexdecimal|hexadecimal", r"quoted scalar", _hex),
-    (r"comment or line break|chomping or indentation", r"block scalar", lambda w: (
-        w.line, w.column, "after | or > only - or + and an indentation digit may follow on the "
-        "same line: move the text to the next line, indented")),
+    (r"comment or line break|chomping or indentation|indentation indicator", r"block scalar", lambda w: (
+        w.line, w.column, "after | or > only - or + and an indentation digit (1 to 9) may follow "
+        "on the same line: move the text to the next line, indented")),
     (r"alphabetic or numeric", r"anchor|alias", lambda w: (
         w.context_line, w.context_column, f"{shown(w.char(w.context_line, w.context_column))} "
         "starts an anchor or alias, which content files do not use: put the whole value in "
@@ -326,8 +355,13 @@ RULES = [
         w.context_line, w.context_column, '"!" starts a tag, which content files do not use: '
         "put the whole value in quotes")),
     (r"directive", r"", lambda w: (
-        w.line, w.column, 'lines starting with "%" are YAML directives, which content files do '
-        "not use: remove the line")),
+        *((w.context_line, w.context_column) if w.context_line is not None else (w.line, 0)),
+        'a line cannot start with "%" (YAML reads it as a directive, which content files do '
+        'not use): remove the "%", or put the value in quotes')),
+    (r"", r"directive", lambda w: (
+        *((w.context_line, w.context_column) if w.context_line is not None else (w.line, 0)),
+        'a line cannot start with "%" (YAML reads it as a directive, which content files do '
+        'not use): remove the "%", or put the value in quotes')),
     (r"document start", r"", lambda w: (
         w.line, w.column, 'text after a "..." line (the end of the document): remove the "..." '
         "line, or this text")),
