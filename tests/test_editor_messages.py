@@ -160,7 +160,7 @@ def problems_in(path: Path, text: str, page: bool = False) -> list[str]:
 
 
 @pytest.mark.parametrize("loader", ["libyaml", "python"])
-@pytest.mark.parametrize("name", sorted(YAML_CASES))
+@pytest.mark.parametrize("name", sorted(YAML_CASES), ids=lambda name: re.sub(r"\W+", "-", name))
 def test_each_yaml_syntax_error_is_named_where_it_is_in_plain_words(tmp_path, monkeypatch, name,
                                                                     loader):
     """The same words and place whether PyYAML runs on libyaml (CSafeLoader) or on its own."""
