@@ -444,6 +444,10 @@ MUTATIONS = [
     Mutation("plural forms in strings overrides are checked", "engine/strings.py",
              '    if "other" not in forms:\n', "    if False:\n",
              ["tests/test_editor_messages.py::test_plural_forms_in_overrides_are_checked_and_positioned"]),
+    Mutation("the search page's count takes the page language's plural form", "static/search.js",
+             '    var text = (form && status.getAttribute(form)) || status.getAttribute("data-" + name);',
+             '    var text = status.getAttribute("data-" + name);',
+             ["tests/test_search.py::test_the_result_count_takes_the_plural_form_of_the_page_language"]),
 ]
 
 
