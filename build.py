@@ -152,9 +152,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _common(archive, strict=False)
     archive.add_argument("--check", action="store_true",
                          help="query the Wayback Machine's availability API (the network is used "
-                              "only with this flag) and write the captures found into the YAML")
+                              "only with this flag) and write the captures found into the YAML; "
+                              "Ctrl+C keeps the answers received and the next run asks only about "
+                              "the rest; stops within seconds, with exit status 3, when the "
+                              "service cannot be reached")
     archive.add_argument("--api", default="https://archive.org",
                          help="base URL of the availability API (default: https://archive.org)")
+    archive.add_argument("--quiet", action="store_true",
+                         help="with --check, print only the summary and errors, not a line per source")
     new = commands.add_parser(
         "new", help="start a new investigation: site.yaml, fictional examples, a reporters' guide",
         epilog=EXAMPLES["new"], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -280,8 +285,13 @@ def archive_sources(paths, args) -> int:
         return 1
     files = {key.partition("/")[2]: paths.content.parent / shown
              for key, shown in content.files.items() if key.startswith("sources/")}
-    wayback = archive.WaybackAvailability(args.api, log=print) if args.check else None
-    return archive.run(content.sources, files, check=args.check, wayback=wayback)
+    if not args.check:
+        return archive.run(content.sources, files, check=False, wayback=None)
+    quiet = getattr(args, "quiet", False)
+    wayback = archive.WaybackAvailability(args.api, log=(lambda line: None) if quiet else print)
+    progress = archive.Progress(ROOT / ".cache", paths.content, wayback.api)
+    return archive.run(content.sources, files, check=True, wayback=wayback, progress=progress,
+                       quiet=quiet)
 
 
 if __name__ == "__main__":

@@ -44,8 +44,8 @@ class PageCitation:
     authors: tuple[str, ...]
     publisher: str
     container: str            # the site's title
-    published: dt.date        # first published (the item's `added`), else last updated
-    updated: dt.date
+    published: dt.date | None  # first published (the item's `added`), else last updated
+    updated: dt.date | None    # None for a page that shows no dated item (the 404 page)
     url: str                  # absolute
     language: str
     licence: str
@@ -83,16 +83,19 @@ def meta_tags(citation: PageCitation) -> list[tuple[str, str]]:
     embedded-metadata translator and Google Scholar read, and their Dublin Core twins."""
     tags = [("citation_title", citation.title)]
     tags += [("citation_author", name) for name in citation.authors]
-    tags += [("citation_publication_date", citation.published.strftime("%Y/%m/%d")),
-             ("citation_date", citation.published.strftime("%Y/%m/%d")),
-             ("citation_online_date", citation.updated.strftime("%Y/%m/%d")),
-             ("citation_publisher", citation.publisher),
+    if citation.published:
+        tags += [("citation_publication_date", citation.published.strftime("%Y/%m/%d")),
+                 ("citation_date", citation.published.strftime("%Y/%m/%d")),
+                 ("citation_online_date", citation.updated.strftime("%Y/%m/%d"))]
+    tags += [("citation_publisher", citation.publisher),
              ("citation_public_url", citation.url),
              ("citation_language", citation.language),
              ("DC.title", citation.title)]
     tags += [("DC.creator", name) for name in citation.authors]
-    tags += [("DC.publisher", citation.publisher), ("DC.date", citation.published.isoformat()),
-             ("DC.modified", citation.updated.isoformat()), ("DC.identifier", citation.url),
+    tags += [("DC.publisher", citation.publisher)]
+    if citation.published:
+        tags += [("DC.date", citation.published.isoformat()), ("DC.modified", citation.updated.isoformat())]
+    tags += [("DC.identifier", citation.url),
              ("DC.language", citation.language), ("DC.rights", citation.licence),
              ("DC.type", "Dataset" if citation.kind == "data" else "Text")]
     return tags

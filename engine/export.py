@@ -10,7 +10,8 @@ Pure functions from validated content (or page models) to bytes:
   one cell holding a JSON array; an empty cell is a value that is not set; a text cell that a
   spreadsheet would run as a formula gets a leading `'` (formats.csv_text), numbers never do
   (SECURITY.md, "Exports");
-- data/site.json (the site's title, topics and statuses), data/schemas/*.schema.json, the
+- data/site.json (the site's title, topics and statuses), data/schemas/*.schema.json (one per
+  kind, describing exactly an item of data/<kind>.json, and one for data/site.json), the
   bibliography data/sources.bib and data/sources.csl.json;
 - <page>/cite.json and <page>/cite.bib for the pages that show a "Cite this page" block.
 
@@ -202,16 +203,43 @@ def csv_document(columns, lines: list[bytes]) -> bytes:
 
 # --- every data file ------------------------------------------------------------------------------
 
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
 @functools.cache
-def json_schemas() -> dict[str, dict]:
-    """The schemas depend only on engine/schema.py: made once per process (read, never changed)."""
-    return schema.json_schemas()
+def data_schemas() -> dict[str, dict]:
+    """The JSON Schemas published under data/schemas/: one per exported kind, describing one
+    item of data/<kind>.json, and site.schema.json for data/site.json. They are the editors'
+    schemas (engine/schema.py) made to describe exactly what is exported rather than what an
+    editor may write: every field is written (an unset one as null or its default), so every
+    field is required, at every level, and no other is allowed; `id` is always there; the
+    workflow fields are left out and `page_url` is added. Made once per process (read, never
+    changed): they depend only on engine/schema.py."""
+    schemas = {"site.schema.json": _exactly(schema.Site.model_json_schema(mode="serialization"))}
+    for kind, name in EXPORTED.items():
+        item = schema.KINDS[kind].model_json_schema(mode="serialization")
+        for field in LEFT_OUT:
+            del item["properties"][field]
+        item["properties"]["id"]["description"] = "the item's id: its file name, and part of its address"
+        item["properties"][PAGE_URL] = {"type": "string", "format": "uri", "title": "Page Url",
+                                        "description": "the item's page on the site, a full address"}
+        schemas[name] = _exactly(item)
+    return schemas
+
+
+def _exactly(json_schema: dict) -> dict:
+    """Every property of the schema and of its object definitions required, and no other."""
+    for part in (json_schema, *json_schema.get("$defs", {}).values()):
+        if "properties" in part:
+            part["required"] = list(part["properties"])
+            part["additionalProperties"] = False
+    return {"$schema": JSON_SCHEMA_DIALECT, **json_schema}
 
 
 @functools.cache
 def schema_files() -> dict[str, bytes]:
-    """The JSON Schemas, byte for byte as `python build.py schemas` writes them to schemas/."""
-    return {name: _json_bytes(data) for name, data in sorted(json_schemas().items())}
+    """data/schemas/*.schema.json, as bytes."""
+    return {name: _json_bytes(data) for name, data in sorted(data_schemas().items())}
 
 
 def data_file_items(content: Content, memo: "ItemMemo | None" = None):
@@ -309,7 +337,7 @@ def _property(json_schema: dict, column: str) -> dict:
 def field_rows(kind: str, site: schema.Site) -> list[dict]:
     """What the data page says about each column of a kind: name, type and the schema's
     description."""
-    json_schema = json_schemas()[EXPORTED[kind]]
+    json_schema = data_schemas()[EXPORTED[kind]]
     rows = []
     for column in csv_columns(kind):
         if column == PAGE_URL:
@@ -317,11 +345,8 @@ def field_rows(kind: str, site: schema.Site) -> list[dict]:
                          "description": f"the item's page on {site.title}"})
             continue
         prop = _property(json_schema, column)
-        description = prop.get("description", "")
-        if column == "id":
-            description = "the item's id: its file name, and part of its address"
         rows.append({"name": column, "type": _type_of(prop, json_schema.get("$defs", {})),
-                     "description": description})
+                     "description": prop.get("description", "")})
     return rows
 
 
@@ -338,6 +363,6 @@ def data_page(content: Content) -> model.PageModel:
                        title=strings["open_data"],
                        description=f"Every claim, event, source, entity and correction of "
                                    f"{site.title}, as JSON and CSV, with schemas.",
-                       keys=keys, kinds=kinds, schemas=sorted(json_schemas()),
+                       keys=keys, kinds=kinds, schemas=sorted(data_schemas()),
                        site_json=f"{DATA_DIR}site.json", sources_count=len(content.sources),
                        citation_title=f"{site.title}: {strings['open_data']}")

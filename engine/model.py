@@ -32,7 +32,7 @@ class PageModel:
     kind: str
     title: str
     description: str
-    updated: dt.date
+    updated: dt.date | None      # None: the page shows no dated item, so no "last updated"
     depends_on: frozenset[str]
     context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     in_sitemap: bool = True
@@ -159,10 +159,17 @@ def link_content(content: Content) -> Links:
     return links
 
 
-def _updated(content: Content, keys) -> dt.date:
-    """A page's 'last updated': the newest `updated` among the items it shows."""
+def _updated(content: Content, keys) -> dt.date | None:
+    """A page's 'last updated': the newest `updated` among the items it shows; None when it
+    shows none (the 404 page, corrections when there are none). Never the day of the build,
+    which would change the page, its citation tags and the sitemap every day with no change
+    to the content."""
     dates = content.updated_by_key
-    return max((dates[k] for k in map(item_key, keys) if k in dates), default=content.now)
+    return max((dates[k] for k in map(item_key, keys) if k in dates), default=None)
+
+
+def _newest(*dates: dt.date | None) -> dt.date | None:
+    return max((d for d in dates if d is not None), default=None)
 
 
 def _page(content: Content, *, url, template, kind, title, description, keys, **context) -> PageModel:
@@ -341,7 +348,7 @@ def _with_charts(content: Content, pages: list[PageModel], events: list[schema.E
     first = dataclasses.replace(
         first, context={**first.context, "topic_strip": strip, "funding_chart": chart},
         depends_on=first.depends_on | keys | (_listed_keys("claims", content.claims) if funding else set()),
-        updated=max(first.updated, _updated(content, keys)) if keys else first.updated)
+        updated=_newest(first.updated, _updated(content, keys)))
     return [first] + pages[1:]
 
 

@@ -51,6 +51,7 @@ class Output:
 # Partials rendered through a function, once per build for each argument, because they are
 # repeated on many pages: a citation for every note, a card for every listed claim.
 PARTIAL_FUNCTIONS = {"citation": "partials/citation.html", "claim_card": "partials/claim_card.html"}
+NO_CONTENT_DATE = dt.date(1970, 1, 1)   # the feed's date when the site lists nothing at all
 
 
 def template_closure(env: Environment, name: str, known: dict | None = None) -> frozenset[str]:
@@ -363,9 +364,12 @@ class Renderer:
         listed = [p for p in pages if p.in_sitemap] if names is None or "sitemap.xml" in names else []
         redirects = [p for p in pages if p.kind == "redirect"]
         entries = feed_entries(self.content) if names is None or "feed.xml" in names else []
+        # the feed's date is its newest entry's (Atom requires one): a site with nothing to
+        # list has no content date at all, and gets a fixed one rather than the build's
+        feed_updated = entries[0]["updated"] if entries else NO_CONTENT_DATE
         def made(name: str) -> bytes:
             text = self.env.get_template(name).render(pages=listed, redirects=redirects,
-                                                       feed_entries=entries, now=self.content.now)
+                                                       feed_entries=entries, feed_updated=feed_updated)
             return (xml_text(text) if name.endswith(".xml") else text).encode("utf-8")
         return [(name, Output(kind, made(name), templates=frozenset({name}))) for name, kind in chosen]
 

@@ -3,7 +3,7 @@
 should notice. Writes tests/MUTATIONS.md. A protection whose removal no test notices is a gap.
 
     .venv/bin/python scripts/mutations.py            # every mutation (about ten minutes)
-    .venv/bin/python scripts/mutations.py 3 7        # only these
+    .venv/bin/python scripts/mutations.py 3 7        # only these (their rows replaced)
 """
 from __future__ import annotations
 
@@ -403,10 +403,58 @@ MUTATIONS = [
              ["tests/test_attack_exports.py::test_citations_are_found_and_placed_in_linear_time"]),
     Mutation("hostile values in every field leave every export well-formed and inert", "engine/formats.py",
              """    return "'" + text if _FORMULA.match(text) else text""", "    return text",
-             ["tests/test_attack_properties.py::test_hostile_values_in_every_field_give_well_formed_outputs_or_positioned_errors"]),    # issue 14: the repository
+             ["tests/test_attack_properties.py::test_hostile_values_in_every_field_give_well_formed_outputs_or_positioned_errors"]),
+    # issue 14: the repository
     Mutation("files a checkout makes itself are refused when the repository tracks them", "Makefile",
              '\tif [ -n "$$tracked" ]; then', '\tif false; then',
              ["tests/test_attack_repository.py::test_a_committed_venv_is_refused_before_anything_runs"]),
+    # issue 15: archive and data
+    Mutation("archive --check stops when the service cannot be reached", "engine/archive.py",
+             "                    if self._failed_connections >= (CONNECTIONS_IN_A_ROW if self._answered\n"
+             "                                                    else FIRST_CONTACT):\n",
+             "                    if False:\n",
+             ["tests/test_archive.py::test_offline_the_check_stops_within_seconds_with_one_line",
+              "tests/test_archive.py::test_an_unresolvable_host_stops_the_check_at_once"]),
+    Mutation("a slow answer is one source's trouble, not an unreachable service", "engine/archive.py",
+             "    return isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)",
+             "    return True",
+             ["tests/test_archive.py::test_one_source_failing_or_slow_does_not_stop_the_run"]),
+    Mutation("a service answering only server errors stops the run", "engine/archive.py",
+             "        if self._dead_sources >= DEAD_SOURCES_IN_A_ROW:", "        if False:",
+             ["tests/test_archive.py::test_a_service_answering_only_errors_stops_after_three_sources"]),
+    Mutation("'no capture yet' answers are kept for the resumed run", "engine/archive.py",
+             "                if progress:\n                    progress.remember(source)\n", "",
+             ["tests/test_archive.py::test_an_interrupted_check_resumes_asking_only_about_the_rest"]),
+    Mutation("Ctrl+C during archive --check keeps the answers and says so", "engine/archive.py",
+             "    except KeyboardInterrupt:", "    except ZeroDivisionError:",
+             ["tests/test_archive.py::test_an_interrupted_check_resumes_asking_only_about_the_rest"]),
+    Mutation("a progress record is trusted only under this machine's seal", "engine/archive.py",
+             "            if self.key.verify(bytes.fromhex(seal.decode(\"ascii\")), self.KIND, body):",
+             "            if True:",
+             ["tests/test_archive.py::test_a_progress_record_this_machine_did_not_seal_is_ignored"]),
+    Mutation("the published data schemas describe page_url", "engine/export.py",
+             '        item["properties"][PAGE_URL] = {"type": "string", "format": "uri", "title": "Page Url",\n'
+             '                                        "description": "the item\'s page on the site, a full address"}\n',
+             "",
+             ["tests/test_open_data.py::test_every_exported_item_validates_against_the_schema_published_beside_it"]),
+    Mutation("no field is exported without being in its schema", "engine/export.py",
+             '            part["additionalProperties"] = False', '            part["additionalProperties"] = True',
+             ["tests/test_open_data.py::test_the_schemas_describe_exactly_what_is_exported"]),
+    Mutation("every exported field is required by its schema", "engine/export.py",
+             '            part["required"] = list(part["properties"])', "            pass",
+             ["tests/test_open_data.py::test_the_schemas_describe_exactly_what_is_exported"]),
+    Mutation("a page showing no dated item gets no date, not the build's", "engine/model.py",
+             "    return max((dates[k] for k in map(item_key, keys) if k in dates), default=None)",
+             "    return max((dates[k] for k in map(item_key, keys) if k in dates), default=content.now)",
+             ["tests/test_site.py::test_the_day_of_the_build_changes_nothing_a_reader_sees"]),
+    Mutation("the feed's date is its newest entry's, not the build's", "engine/render.py",
+             '        feed_updated = entries[0]["updated"] if entries else NO_CONTENT_DATE',
+             "        feed_updated = self.content.now",
+             ["tests/test_site.py::test_the_day_of_the_build_changes_nothing_a_reader_sees"]),
+    Mutation("a failing source is retried a little, then left", "engine/archive.py",
+             "        while attempt < self.attempts and failed < self.failures:",
+             "        while attempt < self.attempts:",
+             ["tests/test_archive.py::test_a_failing_source_is_retried_a_little_then_left"]),
     # issue 15: messages
     Mutation("an unclosed quote is named where it opened, not where the parser gave up", "engine/yamlerrors.py",
              "    quote = _unclosed_quote(where, loader)\n", "    quote = None\n",
@@ -480,6 +528,28 @@ def run(number: int, mutation: Mutation, python: str) -> tuple[str, str]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def write_table(rows, keep_others: bool) -> None:
+    """tests/MUTATIONS.md: a row per mutation run. A run of some numbers replaces their rows and
+    keeps the others' (rows of mutations that no longer exist are dropped)."""
+    table = ROOT / "tests" / "MUTATIONS.md"
+    kept: dict[int, str] = {}
+    if keep_others and table.is_file():
+        for line in table.read_text("utf-8").splitlines():
+            number = line.split("|")[1].strip() if line.startswith("| ") else ""
+            if number.isdigit() and int(number) <= len(MUTATIONS):
+                kept[int(number)] = line
+    for number, m, verdict, failed in rows:
+        change = m.new.strip().replace("\n", " ").replace("|", "\\|")[:60] or "(deleted)"
+        kept[number] = f"| {number} | {m.protection} | `{m.file}` | `{change}` | {verdict} | {failed} |"
+    lines = ["# Mutations: each protection removed once", "",
+             "Written by `scripts/mutations.py`, which removes one protection at a time in a "
+             "scratch worktree and runs the tests that should notice. Every row must say "
+             "*caught*.", "",
+             "| # | Protection removed | File | Change | Result | Failing tests |",
+             "|---|---|---|---|---|---|"]
+    table.write_text("\n".join(lines + [kept[n] for n in sorted(kept)]) + "\n", "utf-8")
+
+
 def main(selected: list[int]) -> int:
     python = str(ROOT / ".venv" / "bin" / "python")
     rows = []
@@ -489,17 +559,7 @@ def main(selected: list[int]) -> int:
         verdict, failed = run(number, mutation, python)
         print(f"{number:2}. {mutation.protection}: {verdict} {failed}", flush=True)
         rows.append((number, mutation, verdict, failed))
-    if not selected:
-        lines = ["# Mutations: each protection removed once", "",
-                 "Written by `scripts/mutations.py`, which removes one protection at a time in a "
-                 "scratch worktree and runs the tests that should notice. Every row must say "
-                 "*caught*.", "",
-                 "| # | Protection removed | File | Change | Result | Failing tests |",
-                 "|---|---|---|---|---|---|"]
-        for number, m, verdict, failed in rows:
-            change = m.new.strip().replace("\n", " ").replace("|", "\\|")[:60] or "(deleted)"
-            lines.append(f"| {number} | {m.protection} | `{m.file}` | `{change}` | {verdict} | {failed} |")
-        (ROOT / "tests" / "MUTATIONS.md").write_text("\n".join(lines) + "\n", "utf-8")
+    write_table(rows, keep_others=bool(selected))
     return 0 if all(r[2] == "caught" for r in rows) else 1
 
 

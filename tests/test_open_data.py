@@ -9,9 +9,10 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from jsonschema import Draft202012Validator
 from pybtex.database import parse_string
 
-from conftest import FIXTURE, NOW, ROOT, build, copy_fixture, page, paths_for
+from conftest import FIXTURE, NOW, build, copy_fixture, page, paths_for
 from engine import schema
 from engine.export import EXPORTED, LEFT_OUT, csv_columns
 from engine.pipeline import load_and_validate
@@ -85,10 +86,51 @@ def test_drafts_and_embargoed_items_stay_out_of_the_data_and_citations(site):
             assert hidden not in text, (path, hidden)
 
 
-def test_the_published_schemas_are_the_editors_schemas(site):
-    committed = {p.name: p.read_bytes() for p in (ROOT / "schemas").glob("*.json")}
-    published = {p.name: p.read_bytes() for p in (site / "data/schemas").glob("*.json")}
-    assert published == committed and "claim.schema.json" in published
+def published_validator(site, name: str) -> Draft202012Validator:
+    """A JSON Schema validator (draft 2020-12, formats checked) for a schema the site publishes."""
+    published = json.loads((site / "data" / "schemas" / name).read_text("utf-8"))
+    Draft202012Validator.check_schema(published)
+    assert published["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    return Draft202012Validator(published, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@pytest.mark.parametrize("which", ["site", "real_site"])
+def test_every_exported_item_validates_against_the_schema_published_beside_it(which, request):
+    """What anyone who downloads the data and its schemas can check, for the fixture site (every
+    kind, corrections included) and the real one."""
+    site = request.getfixturevalue(which)
+    assert sorted(p.name for p in (site / "data" / "schemas").iterdir()) == \
+        sorted([*EXPORTED.values(), "site.schema.json"])
+    for kind, name in EXPORTED.items():
+        data = json.loads((site / f"data/{kind}.json").read_text("utf-8"))
+        assert data["schema"] == f"schemas/{name}"
+        validator = published_validator(site, name)
+        assert data["items"] or which == "real_site", kind
+        for record in data["items"]:
+            problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                        for e in validator.iter_errors(record)]
+            assert not problems, (kind, record["id"], problems)
+    site_data = json.loads((site / "data/site.json").read_text("utf-8"))
+    assert not [e.message for e in published_validator(site, "site.schema.json").iter_errors(site_data)]
+
+
+def test_the_schemas_describe_exactly_what_is_exported(site):
+    """No field exported without being in the schema, none in the schema that is not exported,
+    at every level: a record with a field more, or one less, is refused."""
+    claims = published_validator(site, "claim.schema.json")
+    sources = published_validator(site, "source.schema.json")
+    claim = json.loads((site / "data/claims.json").read_text("utf-8"))["items"][0]
+    source = next(s for s in json.loads((site / "data/sources.json").read_text("utf-8"))["items"]
+                  if s["archived"])
+    assert claims.is_valid(claim) and sources.is_valid(source)
+    assert not claims.is_valid({**claim, "exported_but_not_described": 1})
+    for field in ("page_url", "id", "sources"):
+        assert not claims.is_valid({k: v for k, v in claim.items() if k != field}), field
+    for field in LEFT_OUT:
+        assert not claims.is_valid({**claim, field: False}), field
+    assert not sources.is_valid({**source, "archived": {**source["archived"], "extra": "x"}})
+    assert not sources.is_valid({**source, "archived": {k: v for k, v in source["archived"].items()
+                                                        if k != "captured"}})
 
 
 def test_the_data_page_documents_every_file_and_is_linked_from_every_footer(site):
@@ -133,6 +175,11 @@ def test_every_page_carries_citation_meta_tags(site):
         assert meta["citation_public_url"] == [soup.find("link", rel="canonical")["href"]], path
         assert meta["citation_author"] == ["Ada Reporter"] and meta["DC.creator"] == ["Ada Reporter"]
         assert meta["citation_publisher"] == ["Example Newsroom"]
+        assert meta["DC.identifier"] == meta["citation_public_url"] and meta["DC.title"]
+        if path.name == "404.html":   # it shows no dated item: no date, rather than the build's
+            assert not {"citation_publication_date", "citation_online_date", "DC.date",
+                        "DC.modified"} & set(meta), path
+            continue
         assert re.fullmatch(r"\d{4}/\d{2}/\d{2}", meta["citation_publication_date"][0])
         assert meta["citation_date"] == meta["citation_publication_date"]
         assert meta["DC.identifier"] == meta["citation_public_url"] and meta["DC.title"]

@@ -39,6 +39,9 @@ def test_every_page_has_the_essentials(site):
             assert soup.find("meta", property=prop)["content"], (where, prop)
         skip = soup.find("a", class_="skip-link")
         assert skip["href"] == "#content" and soup.find(id="content").name == "main", where
+        if where.as_posix() == "404.html":   # it shows no dated item: no date, not the build's
+            assert soup.find(class_="last-updated") is None
+            continue
         updated = soup.find(class_="last-updated").find("time")
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated["datetime"]), where
 
@@ -369,3 +372,33 @@ def test_interface_strings_come_from_the_string_table_and_site_yaml_overrides_th
     assert home.find(class_="last-updated").get_text().startswith("Revised:")
     assert [a.get_text() for a in home.select("nav a") if a["href"] == "/sources/"] == ["Bibliography"]
     assert page(out, "sources/").title.get_text().startswith("Bibliography")
+
+
+def site_bytes(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("corrections", [True, False])
+def test_the_day_of_the_build_changes_nothing_a_reader_sees(tmp_path, corrections):
+    """Two builds of the same content on different days, both after every embargo (the
+    fixture's lifts on 2027-01-01), are byte for byte the same: every "last updated" (pages,
+    citation tags, sitemap, feed) comes from the content. The 404 page and, on a site without
+    corrections, /corrections/ show no dated item, so they carry no date at all. Only an
+    embargo makes the day matter: an item it holds back appears on the day it lifts."""
+    content = copy_fixture(tmp_path)
+    if not corrections:
+        for path in (content / "corrections").iterdir():
+            path.unlink()
+    built = {}
+    for now in ("2027-01-02", "2031-07-15"):
+        out = tmp_path / f"site-{now}"
+        assert build(content, out, now=now).ok
+        built[now] = site_bytes(out)
+    assert built["2027-01-02"] == built["2031-07-15"]
+    out = tmp_path / "site-2031-07-15"
+    for url in ["404.html"] + ([] if corrections else ["corrections/"]):
+        soup = page(out, url)
+        assert soup.find(class_="last-updated") is None, url
+        assert soup.find("meta", attrs={"name": "DC.modified"}) is None, url
+    sitemap = (out / "sitemap.xml").read_text("utf-8")
+    assert "2031" not in sitemap and "2027-01-02" not in sitemap
