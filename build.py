@@ -101,6 +101,8 @@ def _common(parser: argparse.ArgumentParser, strict: bool = True):
                              "SOURCE_DATE_EPOCH, else today in the site's time zone)")
     if strict:
         parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also list the notices (sources with no archived copy)")
 
 
 def _deploy_options(parser: argparse.ArgumentParser):
@@ -243,7 +245,8 @@ def run(args, out: Path | None) -> int:
     paths = pipeline.Paths(root=ROOT, content=args.content.resolve(),
                            overrides=args.overrides.resolve())
     if args.command == "check":
-        return pipeline.check(paths, now=args.now, strict=args.strict, format=args.format)
+        return pipeline.check(paths, now=args.now, strict=args.strict, format=args.format,
+                              verbose=args.verbose)
     if args.command == "archive":
         return archive_sources(paths, args)
     if args.command == "bundle":
@@ -252,10 +255,10 @@ def run(args, out: Path | None) -> int:
     if args.command == "serve":
         from engine import serve
         return serve.serve(paths, out=out, port=args.port, now=args.now,
-                           drafts=args.drafts, admin=args.admin)
+                           drafts=args.drafts, admin=args.admin, verbose=args.verbose)
     return pipeline.build(paths, out=out, now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
-                          deploy=pipeline.Deploy(args.base_url, args.csp_meta))
+                          deploy=pipeline.Deploy(args.base_url, args.csp_meta), verbose=args.verbose)
 
 
 def new_investigation(args) -> int:

@@ -267,7 +267,7 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                     by_claim[f.claim] = by_claim.get(f.claim, 0) + 1
                 claim = min(by_claim, key=lambda c: (-by_claim[c], c))
                 value_text = formatter_number(value, key[1])
-                count = fill(strings["chart_reports_one" if len(at_value) == 1 else "chart_reports"], n=len(at_value))
+                count = fill(strings["chart_reports"], n=len(at_value))
                 marks_input.append((value, value_text, f"{value_text} ({count})", claim, tuple(at_value)))
             placed = place_labels([(x_of(key, v), label) for v, _, label, _, _ in marks_input],
                                   left=gutter - 4, right=width)

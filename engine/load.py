@@ -22,6 +22,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 
+from . import yamlerrors
 from .problems import Problems, did_you_mean
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -286,16 +287,14 @@ def _parse(text: str, doc: Document, problems: Problems, line_offset: int = 0,
     composer = _Composer(doc, problems, line_offset, index_offset)
     try:
         return composer.compose(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        what = " ".join(part for part in (error.context, error.problem) if part)
-        problems.add(doc.path, mark.line + 1 + line_offset, mark.column + 1,
-                     f"this is not valid YAML: {what}; check the indentation, and put text "
-                     'containing ": " or starting with a special character in quotes')
-        return None
+    except yaml.MarkedYAMLError as error:   # in an editor's words: engine/yamlerrors.py
+        line, column, message = yamlerrors.explain(text, error, YAML_LOADER)
+    except yaml.reader.ReaderError as error:
+        line, column, message = yamlerrors.explain_reader(text, error)
     except yaml.YAMLError as error:
-        problems.add(doc.path, 1 + line_offset, 1, f"this is not valid YAML: {error}")
-        return None
+        line, column, message = 0, 0, f"YAML cannot read this file: {error}"
+    problems.add(doc.path, line + 1 + line_offset, column + 1, message)
+    return None
 
 
 def _not_a_file(mode: int) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .load import RawContent, load_content
 from .problems import ContentError, Problem, Problems, shown
+from .strings import counted
 from .validate import Content, validate
 
 
@@ -122,22 +123,35 @@ def build_date(raw: RawContent, now: str | None, problems: Problems) -> dt.date:
         return build_date(None, None, problems)
 
 
-def report(problems: Problems, strict: bool, stream=sys.stderr, format: str = "text") -> int:
+def report(problems: Problems, strict: bool, stream=sys.stderr, format: str = "text",
+           verbose: bool = False) -> int:
     """Prints every problem, sorted; returns how many count as errors. With format "github",
-    each is also a GitHub Actions annotation (on stdout, where the runner reads them)."""
+    each is also a GitHub Actions annotation (on stdout, where the runner reads them). Notices
+    (a source with no archived copy) are not problems to fix now: they are printed only when
+    asked for (`--verbose`), after the errors and warnings."""
     for problem in problems.errors + problems.warnings:
         print(problem, file=stream)
         if format == "github":
             print(problem.github(as_error=strict), flush=True)
-    if problems.notices:
-        print(f"notice: {len(problems.notices)} sources have no archived copy "
-              "(`python build.py archive` will list them)", file=stream)
+    if verbose:
+        for problem in problems.notices:
+            print(problem, file=stream)
     failing = len(problems.errors) + (len(problems.warnings) if strict else 0)
     if problems.warnings and strict:
-        print(f"{len(problems.warnings)} warnings (treated as errors with --strict)", file=stream)
+        print(counted(len(problems.warnings), "{n} warning (treated as an error with --strict)",
+                      "{n} warnings (treated as errors with --strict)"), file=stream)
     if failing:
-        print(f"{failing} problems: nothing was written.", file=stream)
+        print(counted(failing, "{n} problem: nothing was written.",
+                      "{n} problems: nothing was written."), file=stream)
     return failing
+
+
+def tally(problems: Problems, verbose: bool) -> str:
+    """The end of a summary line: "2 warnings." — and the notices only when asked for."""
+    warnings = counted(len(problems.warnings), "{n} warning", "{n} warnings")
+    if not verbose:
+        return f"{warnings}."
+    return f"{warnings}, {counted(len(problems.notices), '{n} notice', '{n} notices')}."
 
 
 def write_schemas(folder: Path) -> list[str]:
@@ -152,14 +166,15 @@ def write_schemas(folder: Path) -> list[str]:
     return sorted(json_schemas())
 
 
-def check(paths: Paths, now: str | None, strict: bool, format: str = "text") -> int:
+def check(paths: Paths, now: str | None, strict: bool, format: str = "text",
+          verbose: bool = False) -> int:
     with collector_paused():
         content, problems = load_and_validate(paths, now)
-    failing = report(problems, strict, format=format)
+    failing = report(problems, strict, format=format, verbose=verbose)
     if failing or content is None:
         return 1
-    print(f"OK: {sum(len(content.kind(k)) for k in ('sources', 'claims', 'events', 'entities'))} "
-          f"items valid, {len(problems.warnings)} warnings, {len(problems.notices)} notices.")
+    items = sum(len(content.kind(k)) for k in ('sources', 'claims', 'events', 'entities'))
+    print(f"OK: {counted(items, '{n} item valid', '{n} items valid')}, {tally(problems, verbose)}")
     return 0
 
 
@@ -312,7 +327,7 @@ class SearchIndex:
 
 def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
           workers: int | None = None, cache: Path | None = None, inputs: str | None = None,
-          deploy: Deploy = Deploy()) -> int:
+          deploy: Deploy = Deploy(), verbose: bool = False) -> int:
     """The command line's build: prints every problem, then a one-screen summary."""
     from . import cache as build_cache
     key = build_cache.open_folder(cache) if cache is not None else None
@@ -332,11 +347,12 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     page_cache = build_cache.PageCache(cache, key) if cache is not None else None
     result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache,
                         deploy=deploy, in_memory=False)
-    failing = report(result.problems, strict)
+    failing = report(result.problems, strict, verbose=verbose)
     if not failing and result.failures:
         for problem in result.failures:
             print(problem, file=sys.stderr)
-        print(f"{len(result.failures)} problems: nothing was written.", file=sys.stderr)
+        print(counted(len(result.failures), "{n} problem: nothing was written.",
+                      "{n} problems: nothing was written."), file=sys.stderr)
     if not result.ok:
         return 1
     kinds = Counter(output.kind for output in result.files.values())
@@ -350,9 +366,10 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
         build_cache.remember(cache, out, inputs, key)
     if page_cache is not None and result.ok:
         page_cache.save()
-    reused = f" {page_cache.hits} pages unchanged since the last build were not rendered again." \
-        if page_cache is not None and page_cache.hits else ""
-    print(f"Built {len(result.files)} files into {out}{state}: {written}.{reused} "
-          f"{len(result.problems.warnings)} warnings, {len(result.problems.notices)} notices. "
+    reused = " " + counted(page_cache.hits, "{n} page unchanged since the last build was not "
+                           "rendered again.", "{n} pages unchanged since the last build were not "
+                           "rendered again.") if page_cache is not None and page_cache.hits else ""
+    built = counted(len(result.files), "Built {n} file", "Built {n} files")
+    print(f"{built} into {out}{state}: {written}.{reused} {tally(result.problems, verbose)} "
           f"Time: {result.timings}.")
     return 0

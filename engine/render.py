@@ -35,7 +35,7 @@ from .model import PageModel, item_url, page_url
 from .pipeline import Paths
 from .problems import ContentError, Problem
 from .robust_links import archived_link_attributes, original_link_attributes
-from .strings import fill, strings_for
+from .strings import Plural, fill, strings_for
 from .validate import Content
 
 @dataclass(frozen=True)
@@ -172,6 +172,12 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         text = strings[key]
         return fill(text, **values)
 
+    def plural_forms(key: str) -> tuple[tuple[str, str], ...]:
+        """A string's plural forms as (CLDR category, text), for a script that fills in a
+        count (it picks the form with Intl.PluralRules, the same CLDR rules); () for one text."""
+        text = strings[key]
+        return text.forms if isinstance(text, Plural) else ()
+
     @pass_context
     def markdown(context, text: str, inline: bool = False) -> Markup:
         return render_markdown(text, context["notes"], inline=inline)
@@ -181,7 +187,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         return context["notes"].cite(source_id, locator)
 
     env.globals.update(
-        site=site, t=t, url=url, asset=lambda name: url(assets[name]), abs_url=lambda path="": origin + url(path),
+        site=site, t=t, plural_forms=plural_forms, url=url, asset=lambda name: url(assets[name]), abs_url=lambda path="": origin + url(path),
         item_url=lambda kind, item_id: url(item_url(kind, item_id)),
         page_url=lambda page: url(page_url(page)), sources=content.sources,
         statuses_by_id={s.id: s for s in site.statuses}, topics_by_id={t.id: t for t in site.topics},

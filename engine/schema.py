@@ -255,7 +255,9 @@ class Site(Strict):
     corrections_contact: Contact = Field(description="an email address or web page for corrections")
     topics: tuple[Topic, ...] = Field(min_length=1)
     statuses: tuple[Status, ...] = Field(min_length=1)
-    strings: dict[str, Text] = Field({}, description="overrides for interface strings")
+    strings: dict[str, Text | dict[str, Text]] = Field(
+        {}, description="overrides for interface strings; one that carries a count may give its "
+        "plural forms (zero, one, two, few, many, other)")
     theme: Theme | None = Field(None, description="colours and logo (engine/theme.py)")
     index_page_size: int = Field(200, ge=5, le=1_000_000, description="a list of claims, sources or entities "
                                  "longer than this is split into groups (topic, letter, kind) and pages")

@@ -27,6 +27,7 @@ from .local_backend import API_PATH, MAX_BODY, LocalBackend
 from .search import SearchIndexError
 from .pipeline import Paths
 from .problems import Problem, printable
+from .strings import counted
 
 DEFAULT_HOST = "127.0.0.1"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -45,8 +46,9 @@ class DevSite:
     """The last build's outcome, shared between the watcher and the web handler."""
 
     def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool, admin: bool = False,
-                 hosts: frozenset[str] = frozenset()):
+                 hosts: frozenset[str] = frozenset(), verbose: bool = False):
         self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
+        self.verbose = verbose   # --verbose: the notices too
         self.hosts = hosts   # allowed_hosts(): the Host headers, and so the origins, answered
         self.backend = None   # with `serve --admin`: Decap's local backend, at API_PATH
         if admin:
@@ -62,13 +64,17 @@ class DevSite:
         with self.lock:
             result = self.builder.update(stats)
             self.failures = list(result.failures)
+            if self.verbose:
+                for notice in result.problems.notices:
+                    print(f"  {notice}", flush=True)
             if result.ok:
                 self.base_path = self.builder.validation.site.base_path
                 print(f"rebuilt: {len(result.files)} files, {result.timings}", flush=True)
                 if self.builder.index_stale or self.builder.data_stale:
                     threading.Thread(target=self.refresh_index, daemon=True).start()
             else:
-                print(f"{len(self.failures)} problems; showing them in the browser:", flush=True)
+                print(counted(len(self.failures), "{n} problem; showing it in the browser:",
+                              "{n} problems; showing them in the browser:"), flush=True)
                 for problem in self.failures:
                     print(f"  {problem}", flush=True)
 
@@ -96,14 +102,15 @@ class DevSite:
             self.indexing.release()
 
     def error_page(self) -> bytes:
+        count = html.escape(counted(len(self.failures), "{n} problem", "{n} problems"))
         items = "\n".join(
             f'<li><span class="where">{html.escape(f"{p.path}:{p.line}:{p.column}")}</span>: '
             f"{html.escape(p.message)}</li>" for p in self.failures)
         return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-                f"<title>Build failed: {len(self.failures)} problems</title>"
+                f"<title>Build failed: {count}</title>"
                 f'<link rel="stylesheet" href="{ERROR_CSS_URL}"></head><body>'
-                f"<h1>The site could not be built: {len(self.failures)} problems</h1>"
-                f"<p>Fix them and save; this page reloads by itself. The last good build is "
+                f"<h1>The site could not be built: {count}</h1>"
+                f"<p>{counted(len(self.failures), 'Fix it', 'Fix them')} and save; this page reloads by itself. The last good build is "
                 f"unchanged.</p><ol>{items}</ol></body></html>").encode("utf-8")
 
     def app(self, environ, start_response):
@@ -302,12 +309,13 @@ def dev_server(site: DevSite, watcher):
 
 
 def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
-          admin: bool = False) -> int:
+          admin: bool = False, verbose: bool = False) -> int:
     from .cache import open_folder
     key = open_folder(paths.root / ".cache")
     if key is not None:   # a restart redraws no unchanged card
         cards.use_cache_folder(paths.root / ".cache" / "cards", key)
-    site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(DEFAULT_HOST, port))
+    site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(DEFAULT_HOST, port),
+                   verbose=verbose)
     site.rebuild()
     server = dev_server(site, snapshot_watcher(site))
     server.watch(str(paths.content))   # the watcher scans every folder the build reads

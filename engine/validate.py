@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from . import schema
 from .citations import find_citations
 from .load import Document, RawContent, load_file
-from .problems import NOTICE, WARNING, Problems, did_you_mean
+from .problems import NOTICE, WARNING, Problems, did_you_mean, shown
 from .strings import check_overrides
 
 # Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
@@ -162,8 +162,60 @@ def _describe(error: dict, model: type[BaseModel], data: dict, doc: Document) ->
             and abs(error["ctx"].get("lt", error["ctx"].get("gt", 0))) == schema.MAX_MAGNITUDE:
         return loc, (f"{where}: {value:.4g} is too large: numbers must be below 1e15 (a thousand "
                      "trillion)"), False
+    expected = _TYPE_WORDS.get(kind)
+    if expected:
+        inner = _model_at(model, loc) if kind in ("dict_type", "model_type") else None
+        names = f" ({', '.join(inner.model_fields)})" if inner else ""
+        fix = (': write the text after the colon, in quotes if it starts with "[", "{" or "-"'
+               if kind == "string_type" and isinstance(value, (list, dict)) else "")
+        return loc, f"{where}: must be {expected.format(names=names)}, not {_what(value)}{fix}", False
     message = error["msg"].removeprefix("Value error, ")
     return loc, f"{where}: {message}" if where else message, False
+
+
+# pydantic's type errors in an editor's words: what the field must be
+_TYPE_WORDS = {
+    "string_type": "text",
+    "dict_type": 'a mapping of names to values{names}, each on a line of its own as "name: value"',
+    "model_type": 'a mapping of names to values{names}, each on a line of its own as "name: value"',
+    "list_type": 'a list: one entry per line, each starting with "- ", or [a, b] on one line',
+    "tuple_type": 'a list: one entry per line, each starting with "- ", or [a, b] on one line',
+    "int_type": "a whole number, written without quotes",
+    "int_parsing": "a whole number, written without quotes",
+    "int_from_float": "a whole number, written without quotes",
+    "float_type": "a number, written without quotes, currency signs or thousands separators",
+    "float_parsing": "a number, written without quotes, currency signs or thousands separators",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+}
+
+
+def _what(value) -> str:
+    """What a value YAML read is, in plain words."""
+    if isinstance(value, bool):
+        return f"the yes/no value {str(value).lower()}"
+    if value is None:
+        return "empty"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {shown(value, 40)}"
+    return {dict: "a mapping", list: "a list", tuple: "a list"}.get(type(value), "something else")
+
+
+def _empty(model: type[BaseModel], doc: Document, problems: Problems, what: str) -> bool:
+    """An empty file (or only comments) is one problem saying so, not one per missing field."""
+    if doc.data:
+        return False
+    needed = [name for name, info in model.model_fields.items()
+              if info.is_required() and name not in ("id", "added", "updated")]
+    needed += [name for name in ("added", "updated") if name in model.model_fields]
+    start = ("start from the one `build.py new` writes" if what == "site.yaml"
+             else f"copy another file of content/{doc.path.parent.name}/ as a start")
+    empty = "the front matter is empty" if doc.body_line else "this file is empty"
+    problems.add(doc.path, 1, 1, f"{empty}: {what} needs {', '.join(needed)} "
+                 f"(each as \"name: value\" on a line of its own); {start}")
+    return True
 
 
 def _validate(model: type[BaseModel], data: dict, doc: Document, problems: Problems):
@@ -223,6 +275,9 @@ class _Loaded:
 
 def validate_item(kind: str, doc: Document, problems: Problems) -> schema.Item | None:
     """One file against its schema: the typed item, or None with its problems reported."""
+    if _empty(schema.Page if kind == "pages" else schema.KINDS[kind], doc, problems,
+              f"{ARTICLE[kind]} {SINGULAR[kind]}"):
+        return None
     data = _with_id(doc, problems)
     if data is None:
         return None
@@ -251,7 +306,8 @@ class Validation:
 
 
 def validate_all(raw: RawContent, problems: Problems, now: dt.date, drafts: bool = False) -> Validation:
-    site = _validate(schema.Site, raw.site.data, raw.site, problems) if raw.site else None
+    site = (None if not raw.site or _empty(schema.Site, raw.site, problems, "site.yaml")
+            else _validate(schema.Site, raw.site.data, raw.site, problems))
     if raw.site and isinstance(raw.site.data.get("strings"), dict):
         _check_strings(raw.site, problems)
     loaded: dict[str, dict[str, _Loaded]] = {kind: {} for kind in raw.discovered}
@@ -299,8 +355,8 @@ def _check_vocabularies(site: schema.Site, raw: RawContent, problems: Problems):
 
 
 def _check_strings(doc: Document, problems: Problems):
-    for key, token, message in check_overrides(doc.data["strings"]):
-        loc = ("strings", key)
+    for where, token, message in check_overrides(doc.data["strings"]):
+        loc = ("strings", *where)
         position = doc.offset_position(loc, *token) if token else doc.position(loc, key=True)
         problems.add(doc.path, *position, message)
 
@@ -400,7 +456,9 @@ def markdown_citations(kind: str, item) -> typing.Iterator[tuple[tuple, str, int
 
 
 SINGULAR = {"sources": "source", "claims": "claim", "events": "event", "entities": "entity",
-            "timelines": "timeline", "topics": "topic", "statuses": "status", "pages": "page"}
+            "timelines": "timeline", "topics": "topic", "statuses": "status", "pages": "page",
+            "corrections": "correction"}
+ARTICLE = {kind: "an" if SINGULAR[kind][0] in "aeiou" else "a" for kind in SINGULAR}
 
 
 def check_item_references(kind: str, entry: _Loaded, validation: Validation, problems: Problems):
@@ -413,10 +471,11 @@ def check_item_references(kind: str, entry: _Loaded, validation: Validation, pro
     for loc, target_kind, target, in_text in refs:
         if target_kind in vocab:
             if vocab[target_kind] is not None and target not in vocab[target_kind]:
+                allowed = [defined.id for defined in getattr(validation.site, target_kind)]
                 problems.add(entry.path, *entry.doc.position(loc),
-                             f'unknown {SINGULAR[target_kind]} "{target}"'
-                             f"{did_you_mean(target, vocab[target_kind])}; "
-                             f"{target_kind} are defined in site.yaml")
+                             f"unknown {SINGULAR[target_kind]} {shown(target)}"
+                             f"{did_you_mean(target, allowed)}; use one of: {', '.join(allowed)} "
+                             f"(the {target_kind} defined in site.yaml)")
             continue
         if target in published[target_kind] or target in validation.invalid[target_kind]:
             continue  # an invalid file reports its own errors
@@ -449,5 +508,5 @@ def _check_citations_used(published, problems: Problems):
             problems.add(entry.path, 1, 1, "nothing cites this source: cite it from a claim, "
                          "an event or a page, or remove it", WARNING)
         if source.archived is None:
-            problems.add(entry.path, 1, 1, "no archived copy: `python build.py archive` lists "
+            problems.add(entry.path, 1, 1, "no archived copy: `.venv/bin/python build.py archive` lists "
                          "how to make one", NOTICE)

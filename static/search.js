@@ -21,8 +21,12 @@
     return loading;
   }
 
+  // A count picks its plural form by the page language's CLDR rule, as the build does (Babel).
+  var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang) : null;
+
   function say(name, values) {
-    var text = status.getAttribute("data-" + name);
+    var form = plural && values && typeof values.n === "number" ? "data-" + name + "-" + plural.select(values.n) : "";
+    var text = (form && status.getAttribute(form)) || status.getAttribute("data-" + name);
     Object.keys(values || {}).forEach(function (key) { text = text.replace("{" + key + "}", values[key]); });
     status.textContent = text;
   }

@@ -34,17 +34,16 @@ def edit(content, relative: str, old: str | None, new: str):
 CASES = {
     "malformed YAML": (
         CLAIM, "claimant: Acme", "claimant: Acme: the company",
-        "claims/round-size.yaml:4:15: this is not valid YAML: mapping values are not allowed in this context; "
-        'check the indentation, and put text containing ": " or starting with a special character in quotes'),
+        'claims/round-size.yaml:4:15: a colon followed by a space (": ") inside a value makes YAML '
+        'read a new name: put the whole value in quotes, "Acme: the company"'),
     "front matter missing": (
         "pages/about.md", "---\ntitle: About", "title: About",
         "pages/about.md:1:1: no front matter found: start the file with a line `---`, then title, "
         "slug, summary, added and updated, then another `---` line"),
     "front matter malformed": (
         "pages/about.md", "slug: about", "slug: [about",
-        "pages/about.md:4:8: this is not valid YAML: while parsing a flow sequence did not find "
-        "expected ',' or ']'; check the indentation, and put text containing \": \" or starting "
-        "with a special character in quotes"),
+        'pages/about.md:3:7: this "[" is never closed: end the list on the same line with "]", '
+        "entries separated by commas"),
     "unknown key": (
         CLAIM, "claimant: Acme", "claimant: Acme\nclaimaint: Acme",
         'claims/round-size.yaml:5:1: unknown key "claimaint" (did you mean "claimant"?)'),
@@ -56,7 +55,8 @@ CASES = {
         'claims/round-size.yaml:1:1: missing required field "claimant" (who asserts it)'),
     "wrong type": (
         CLAIM, "statement: Acme raised $10m in April 2018.", "statement: [Acme]",
-        "claims/round-size.yaml:1:12: statement: Input should be a valid string"),
+        'claims/round-size.yaml:1:12: statement: must be text, not a list: write the text after '
+        'the colon, in quotes if it starts with "[", "{" or "-"'),
     "YAML 1.1 yes/no": (
         "site.yaml", "language: en", "language: no",
         'site.yaml:5:11: language: YAML reads no as the yes/no value false, not as text: put it in '
@@ -106,12 +106,12 @@ CASES = {
         "content/entities/acne.yaml"),
     "dangling topic": (
         CLAIM, "topic: funding", "topic: fundng",
-        'claims/round-size.yaml:2:8: unknown topic "fundng" (did you mean "funding"?); topics are '
-        "defined in site.yaml"),
+        'claims/round-size.yaml:2:8: unknown topic "fundng" (did you mean "funding"?); use one of: '
+        "funding, surveillance (the topics defined in site.yaml)"),
     "dangling status": (
         CLAIM, "status: confirmed", "status: confirmd",
-        'claims/round-size.yaml:3:9: unknown status "confirmd" (did you mean "confirmed"?); '
-        "statuses are defined in site.yaml"),
+        'claims/round-size.yaml:3:9: unknown status "confirmd" (did you mean "confirmed"?); use '
+        "one of: confirmed, disputed, company-claim (the statuses defined in site.yaml)"),
     "citation in a literal block": (
         CLAIM, "[@daily-report, para. 2]", "[@daily-reprt, para. 2]",
         'claims/round-size.yaml:15:42: unknown source "daily-reprt" (did you mean "daily-report"?): '
@@ -209,7 +209,7 @@ def test_an_unused_source_is_a_warning_and_strict_makes_it_fail(content, tmp_pat
 
 
 def test_a_missing_archived_copy_is_a_notice_never_a_failure(content, tmp_path):
-    notice = at("sources/wire.yaml:1:1: notice: no archived copy: `python build.py archive` lists how to make one")
+    notice = at("sources/wire.yaml:1:1: notice: no archived copy: `.venv/bin/python build.py archive` lists how to make one")
     assert notice in problems_of(content)
     assert build(content, tmp_path / "out", strict=True).ok
 

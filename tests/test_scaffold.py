@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 from browser import ARGS, chromium_path
 from conftest import ROOT, build, page, paths_for, problems_of
 from engine import scaffold, theme
+from engine.strings import CATEGORIES
 from site_server import serve
 from test_validity import axe_violations, every_page
 
@@ -142,12 +143,25 @@ def placeholders(text: str) -> list[str]:
     return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name)
 
 
+def forms(value) -> dict[str, str]:
+    """A translation's forms by CLDR plural category; a plain string is its "other" form."""
+    return value if isinstance(value, dict) else {"other": value}
+
+
 @pytest.mark.parametrize("language", sorted(p.stem for p in TRANSLATIONS.glob("*.yaml")))
 def test_each_translation_has_every_key_and_the_same_placeholders(language):
+    """Every key, each text non-empty; plural forms named by CLDR category, "other" always
+    there with the English placeholders (a form for one count may leave {n} out: "حدث واحد")."""
     table = yaml.safe_load((TRANSLATIONS / f"{language}.yaml").read_text("utf-8"))
     assert set(table) == set(ENGLISH)
-    assert all(isinstance(value, str) and value.strip() for value in table.values())
-    wrong = {key for key in ENGLISH if placeholders(table[key]) != placeholders(ENGLISH[key])}
+    assert all(isinstance(text, str) and text.strip()
+               for value in table.values() for text in forms(value).values())
+    assert all(set(forms(value)) <= set(CATEGORIES) and "other" in forms(value)
+               for value in table.values())
+    english = {key: set(placeholders(forms(value)["other"])) for key, value in ENGLISH.items()}
+    wrong = {key for key, value in table.items()
+             if set(placeholders(forms(value)["other"])) != english[key]
+             or any(not set(placeholders(text)) <= english[key] for text in forms(value).values())}
     assert wrong == set()
 
 
@@ -168,11 +182,13 @@ def english_patterns(language: str) -> dict[str, re.Pattern]:
     translates differently, with at least two words of their own, are distinctive enough."""
     table = yaml.safe_load((TRANSLATIONS / f"{language}.yaml").read_text("utf-8"))
     chosen = {}
-    for key, text in ENGLISH.items():
-        literal = re.split(r"\{[a-z_]+\}", text)
-        if table[key] == text or (placeholders(text) and len(re.findall(r"[A-Za-z]{2,}", " ".join(literal))) < 2):
-            continue
-        chosen[key] = re.compile(r".+?".join(re.escape(part) for part in literal), re.S)
+    for key, value in ENGLISH.items():
+        for category, text in forms(value).items():
+            literal = re.split(r"\{[a-z_]+\}", text)
+            if table[key] == value or (placeholders(text) and len(re.findall(r"[A-Za-z]{2,}", " ".join(literal))) < 2):
+                continue
+            name = key if category == "other" else f"{key}.{category}"
+            chosen[name] = re.compile(r".+?".join(re.escape(part) for part in literal), re.S)
     return chosen
 
 

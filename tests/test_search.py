@@ -3,6 +3,7 @@ kept when nothing changed), every page has a GET search form, and the search pag
 JavaScript (results with kind and date, filters) and leads somewhere without it."""
 from __future__ import annotations
 
+import re
 import gzip
 import json
 import subprocess
@@ -305,3 +306,19 @@ def test_the_dev_server_refreshes_the_index_after_a_rebuild(tmp_path):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert "search index refreshed: " in output, output
+
+
+def test_the_result_count_takes_the_plural_form_of_the_page_language(visit):
+    """search.js picks the count's form with Intl.PluralRules, the CLDR rules the build uses:
+    "1 result", "2 results" (words found on one and on two pages of the real site)."""
+    v = visit()
+    search_page = v.open("search/")
+    status = search_page.locator("[data-search-status]")
+    for query, expected in (("datelined", "^1 result$"), ("breakthroughs", "^2 results$"),
+                            ("Alibaba", "^20 of \\d+ results$")):
+        search_page.fill("#search-q", query)
+        search_page.wait_for_function(
+            "expected => new RegExp(expected).test("
+            "document.querySelector('[data-search-status]').textContent)", arg=expected)
+        assert re.fullmatch(expected.strip("^$"), status.inner_text())
+    assert_clean(v)
