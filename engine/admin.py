@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from . import schema
+from .load import MEDIA_FOLDER
 
 DECAP_VERSION = "3.16.3"          # package.json pins the same; the test checks they agree
 FILES = Path(__file__).parent / "admin_files"   # index.html and admin.js, ours
@@ -203,7 +204,7 @@ def config(site: schema.Site, folder: str) -> dict:
     return {
         "backend": backend,
         "site_url": site.base_url,
-        "media_folder": f"{folder}/media",   # required by Decap; the site itself has no uploads
+        "media_folder": f"{folder}/{MEDIA_FOLDER}",   # required by Decap; the build refuses it, with why
         "collections": [collection(name, model, display, schema_file, site, folder)
                         for name, model, display, schema_file in COLLECTIONS],
     }

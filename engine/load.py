@@ -31,6 +31,7 @@ MAX_FILE_BYTES = 256 * 1024
 # a few dozen entries; a site grows by more files, never by longer ones.
 MAX_DEPTH = 32
 MAX_ITEMS = 10_000
+MEDIA_FOLDER = "media"   # Decap's media folder (engine/admin.py): it needs one, the site has none
 KINDS = ("sources", "claims", "timelines", "events", "entities", "corrections")
 PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
               "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
@@ -449,6 +450,12 @@ def discover(content: Path, problems: Problems) -> list[tuple[str, Path]]:
         if not entry.is_dir():
             problems.add(entry, 1, 1, "unexpected file in content/: items go in a folder per kind "
                          f"({', '.join(sorted(known))})")
+            continue
+        if entry.name == MEDIA_FOLDER:
+            problems.add(entry, 1, 1, "files uploaded in the browser editor's Media tab land here, "
+                         "but this site publishes no uploaded files: move the folder out of "
+                         "content/ (or delete it); an image the site needs goes in static/, "
+                         "through a developer")
             continue
         if entry.name not in known:
             problems.add(entry, 1, 1, f'unknown folder "{entry.name}"{did_you_mean(entry.name, known)}')

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import engine.load
 
-from conftest import NOW, ROOT, build, page, problems_of
+from conftest import NOW, ROOT, build, copy_fixture, page, problems_of
 from engine.load import load_markdown, load_yaml
 from engine.problems import Problems
 from engine.strings import _table, counted, fill
@@ -424,3 +424,13 @@ def test_any_slip_of_the_keyboard_is_named_in_plain_words_inside_the_file(edits)
 
 def load_yaml_text(text: str, problems: Problems):
     return engine.load._parse(text, engine.load.Document(Path("/item.yaml"), text, None), problems)
+
+
+def test_a_media_folder_from_the_browser_editor_says_why_it_is_not_published(tmp_path):
+    content = copy_fixture(tmp_path)
+    (content / "media").mkdir()
+    (content / "media" / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert [p for p in problems_of(content) if "notice:" not in p] == [
+        "content/media:1:1: files uploaded in the browser editor's Media tab land here, but this "
+        "site publishes no uploaded files: move the folder out of content/ (or delete it); an "
+        "image the site needs goes in static/, through a developer"]
