@@ -16,11 +16,64 @@ def run(*args, cwd=ROOT):
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["serve"], ["schemas"], ["archive"], ["bundle"]])
-def test_help_has_examples(command):
+@pytest.mark.parametrize("command", [[], ["check"], ["serve"], ["schemas"], ["archive"], ["bundle"],
+                                     ["new"]])
+def test_help_has_examples_in_the_readmes_words(command):
+    """The README teaches `.venv/bin/python build.py` (and `make`): a bare `python` does not
+    exist on a stock Debian, so no example may start with it."""
     result = run(*command, "--help")
     assert result.returncode == 0
-    assert "examples:" in result.stdout and "python build.py" in result.stdout
+    assert "examples:" in result.stdout and ".venv/bin/python build.py" in result.stdout
+    assert "python build.py" not in result.stdout.replace(".venv/bin/python build.py", "")
+    assert ".venv/bin/python build.py" in (ROOT / "README.md").read_text("utf-8")
+
+
+COMMON = {"--content": "/tmp/c", "--overrides": "/tmp/o", "--now": "2026-12-01", "--strict": None,
+          "--quiet": None}
+EVERY_COMMAND = ["build", "check", "serve", "archive", "bundle", "schemas", "new"]
+
+
+def test_every_command_accepts_the_common_options_before_or_after_its_name():
+    script = f"""
+import json, sys
+sys.path.insert(0, {str(ROOT)!r})
+import build
+given = {json.dumps([[k] + ([v] if v else []) for k, v in COMMON.items()])}
+flat = [part for option in given for part in option]
+results = {{}}
+for command in {EVERY_COMMAND!r}:
+    extra = ["/tmp/new", "--title", "T"] if command == "new" else []
+    for where, argv in (("after", [command, *extra, *flat]), ("before", [*flat, command, *extra]),
+                        ("verbose", [command, *extra, "--verbose"])):
+        args = build.parse_args(argv)
+        results[command + " " + where] = [args.command, str(args.content), str(args.overrides),
+                                          args.now, args.strict, args.quiet, args.verbose]
+print(json.dumps(results))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    results = json.loads(result.stdout)
+    for command in EVERY_COMMAND:
+        for where in ("after", "before"):
+            assert results[f"{command} {where}"] == [command, "/tmp/c", "/tmp/o", "2026-12-01",
+                                                     True, True, False], (command, where)
+        assert results[f"{command} verbose"][0] == command
+        assert results[f"{command} verbose"][3:] == [None, False, False, True]
+
+
+def test_quiet_prints_only_errors(tmp_path):
+    content = copy_fixture(tmp_path)
+    out = tmp_path / "out"
+    quiet = run("--quiet", "--content", str(content), "--out", str(out), "--now", NOW)
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    assert (out / "index.html").exists()
+    checked = run("check", "--quiet", "--content", str(content), "--now", NOW)
+    assert checked.returncode == 0 and checked.stdout == "" and checked.stderr == ""
+    (content / "events/founding.yaml").write_text("title: x\n")
+    failed = run("check", "--quiet", "--content", str(content), "--now", NOW)
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert 'content/events/founding.yaml:1:1: missing required field "date"' in failed.stderr
 
 
 def test_check_exits_0_when_valid_and_1_with_every_error(tmp_path):
