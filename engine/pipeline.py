@@ -46,8 +46,11 @@ class Timings:
         finally:
             self.stages[name] = self.stages.get(name, 0) + time.perf_counter() - started
 
+    def ms(self, name: str) -> str:
+        return f"{self.stages.get(name, 0) * 1000:.0f} ms"
+
     def __str__(self) -> str:
-        return ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages.items())
+        return ", ".join(f"{name} {self.ms(name)}" for name in self.stages)
 
 
 # The last second of 9999-12-31: later dates cannot be written as YYYY-MM-DD.

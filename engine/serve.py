@@ -16,7 +16,6 @@ import html
 import json
 import signal
 import threading
-import time
 from http import HTTPStatus
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from .cache import snapshot
 from .incremental import DevBuild
 from .local_backend import API_PATH, MAX_BODY, LocalBackend
 from .search import SearchIndexError
-from .pipeline import Paths
+from .pipeline import Paths, Timings
 from .problems import Problem, printable
 from .strings import counted
 
@@ -69,7 +68,7 @@ class DevSite:
                     print(f"  {notice}", flush=True)
             if result.ok:
                 self.base_path = self.builder.validation.site.base_path
-                print(f"rebuilt: {len(result.files)} files, {result.timings}", flush=True)
+                print(self.builder.last, flush=True)
                 if self.builder.index_stale or self.builder.data_stale:
                     threading.Thread(target=self.refresh_index, daemon=True).start()
             else:
@@ -85,19 +84,20 @@ class DevSite:
             return   # the running refresh loops while the index is stale
         try:
             while self.builder.index_stale or self.builder.data_stale:
-                started = time.perf_counter()
+                steps = Timings()
                 with self.lock:   # short, and the files must not change under it
-                    self.builder.refresh_data()
+                    if self.builder.data_stale:
+                        steps.run("data", self.builder.refresh_data)
                 # not under the rebuild's lock: the next edit must not wait for the index. Pages
                 # are replaced one by one atomically, and an edit made meanwhile marks the
                 # index stale again, so this loop indexes once more.
                 try:
-                    self.builder.refresh_search_index()
+                    if self.builder.index_stale:
+                        steps.run("search index", self.builder.refresh_search_index)
                 except SearchIndexError as error:
                     print(f"search index: {printable(str(error))}", flush=True)
                     return
-                print(f"data and search index refreshed: {(time.perf_counter() - started) * 1000:.0f} ms",
-                      flush=True)
+                print(f"refreshed after the reload: {steps}", flush=True)
         finally:
             self.indexing.release()
 
