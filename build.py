@@ -289,6 +289,7 @@ def _run(args, out: Path | None) -> int:
     if args.command == "new":
         return new_investigation(args)
     from engine import pipeline
+    from engine.progress import Progress
     if args.command == "schemas":
         for name in pipeline.write_schemas(ROOT / "schemas"):
             print(f"wrote schemas/{name}")
@@ -302,7 +303,8 @@ def _run(args, out: Path | None) -> int:
         return archive_sources(paths, args)
     if args.command == "bundle":
         from engine import bundle
-        return bundle.run(paths, out=out, now=args.now, strict=args.strict)
+        return bundle.run(paths, out=out, now=args.now, strict=args.strict,
+                          progress=Progress(quiet=args.quiet))
     if args.command == "serve":
         from engine import serve
         return serve.serve(paths, out=out, port=args.port, now=args.now,
@@ -310,7 +312,8 @@ def _run(args, out: Path | None) -> int:
                            host=args.host)
     return pipeline.build(paths, out=out, now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
-                          deploy=pipeline.Deploy(args.base_url, args.csp_meta), verbose=args.verbose)
+                          deploy=pipeline.Deploy(args.base_url, args.csp_meta), verbose=args.verbose,
+                          progress=Progress(quiet=args.quiet))
 
 
 def new_investigation(args) -> int:
