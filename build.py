@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Build, check or serve the investigation site from content/, templates/ and static/.
 
-    python build.py                 validate, then write the site to _site/
-    python build.py check           validate only; exit 1 on any error
-    python build.py serve           build and serve with live reload on 127.0.0.1:8000
-    python build.py schemas         write the JSON Schemas for editors to schemas/
-    python build.py archive         list the sources without an archived copy
-    python build.py new PATH        start a new investigation in PATH, with examples
-    python build.py bundle          write the built site as a reproducible zip and WARC archive
+    .venv/bin/python build.py                 validate, then write the site to _site/
+    .venv/bin/python build.py check           validate only; exit 1 on any error
+    .venv/bin/python build.py serve           build and serve with live reload on 127.0.0.1:8000
+    .venv/bin/python build.py schemas         write the JSON Schemas for editors to schemas/
+    .venv/bin/python build.py archive         list the sources without an archived copy
+    .venv/bin/python build.py new PATH        start a new investigation in PATH, with examples
+    .venv/bin/python build.py bundle          write the built site as a reproducible zip and WARC archive
 """
 from __future__ import annotations
 
@@ -57,52 +57,69 @@ from engine import cache as build_cache  # noqa: E402
 
 EXAMPLES = {
     "build": """examples:
-  python build.py                      build into _site/
-  python build.py --strict             fail on warnings too (what CI runs)
-  python build.py --out /tmp/site      build somewhere else
-  python build.py --now 2026-12-01     build as if it were that day (embargoes)""",
+  make build                                     the same as --strict, after creating .venv
+  .venv/bin/python build.py                      build into _site/
+  .venv/bin/python build.py --strict             fail on warnings too (what CI runs)
+  .venv/bin/python build.py --out /tmp/site      build somewhere else
+  .venv/bin/python build.py --now 2026-12-01     build as if it were that day (embargoes)""",
     "check": """examples:
-  python build.py check                validate everything, write nothing
-  python build.py check --strict       warnings count as errors
-  python build.py check --format github   also as GitHub annotations on the changed lines""",
+  .venv/bin/python build.py check                validate everything, write nothing
+  .venv/bin/python build.py check --strict       warnings count as errors
+  .venv/bin/python build.py check --format github   also as GitHub annotations on the changed lines""",
     "serve": """examples:
-  python build.py serve                http://127.0.0.1:8000/, rebuilds on every save
-  python build.py serve --port 8080
-  python build.py serve --drafts       preview drafts and embargoed items locally
-  python build.py serve --admin        also edit content/ in the browser at /admin/""",
+  make serve                                     creates .venv, then the same as serve
+  .venv/bin/python build.py serve                http://127.0.0.1:8000/, rebuilds on every save
+  .venv/bin/python build.py serve --port 8080
+  .venv/bin/python build.py serve --drafts       preview drafts and embargoed items locally
+  .venv/bin/python build.py serve --admin        also edit content/ in the browser at /admin/
+  .venv/bin/python build.py serve --host 192.168.1.20   preview on a phone on the same network
+                                                 (every device there can read the site)""",
     "schemas": """examples:
-  python build.py schemas              rewrite schemas/*.schema.json from engine/schema.py""",
+  .venv/bin/python build.py schemas              rewrite schemas/*.schema.json from engine/schema.py""",
     "archive": """examples:
-  python build.py archive              list sources without an archived copy, and the
-                                       Wayback Machine address that captures each one
-  python build.py archive --check      ask the Wayback Machine which are captured already
-                                       and write each capture into the source's YAML
-  python build.py archive --check --api http://127.0.0.1:8001   use another availability API""",
+  .venv/bin/python build.py archive              list sources without an archived copy, and the
+                                                 Wayback Machine address that captures each one
+  .venv/bin/python build.py archive --check      ask the Wayback Machine which are captured already
+                                                 and write each capture into the source's YAML
+  .venv/bin/python build.py archive --check --api http://127.0.0.1:8001   use another availability API""",
     "new": """examples:
-  python build.py new ../acme-files --title "The Acme Files"
-  python build.py new ../dossier --title "Le dossier" --language fr
-  then:  python build.py serve --content ../acme-files/content""",
+  .venv/bin/python build.py new ../acme-files --title "The Acme Files"
+  .venv/bin/python build.py new ../dossier --title "Le dossier" --language fr
+  then:  .venv/bin/python build.py serve --content ../acme-files/content""",
     "bundle": """examples:
-  python build.py bundle               _bundle/<site>-<date>.zip, .manifest.sha256 and .warc.gz
-  python build.py bundle --out /tmp/archive.zip     also /tmp/archive.manifest.sha256, .warc.gz
-  python build.py bundle --now 2026-12-01 --strict  the site as of that day (same bytes every time)
-  sha256sum -c MANIFEST.sha256         inside the unzipped folder: check every file""",
+  .venv/bin/python build.py bundle               _bundle/<site>-<date>.zip, .manifest.sha256 and .warc.gz
+  .venv/bin/python build.py bundle --out /tmp/archive.zip     also /tmp/archive.manifest.sha256, .warc.gz
+  .venv/bin/python build.py bundle --now 2026-12-01 --strict  the site as of that day (same bytes every time)
+  sha256sum -c MANIFEST.sha256                   inside the unzipped folder: check every file""",
 }
 
 
-def _common(parser: argparse.ArgumentParser, strict: bool = True):
-    parser.add_argument("--content", type=Path, default=ROOT / "content",
+def _common(parser: argparse.ArgumentParser, defaults: bool):
+    """The options every command accepts, before or after its name. The subcommands' copies
+    default to SUPPRESS, so `build.py --strict check` keeps the value given before `check`."""
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+    parser.add_argument("--content", type=Path, default=default(ROOT / "content"),
                         help="the content folder (default: content/)")
-    parser.add_argument("--overrides", type=Path, default=ROOT / "overrides",
+    parser.add_argument("--overrides", type=Path, default=default(ROOT / "overrides"),
                         help="templates and static files that replace the defaults "
                              "(default: overrides/)")
-    parser.add_argument("--now", metavar="YYYY-MM-DD",
+    parser.add_argument("--now", metavar="YYYY-MM-DD", default=default(None),
                         help="the build's reference date for embargoes (default: "
                              "SOURCE_DATE_EPOCH, else today in the site's time zone)")
-    if strict:
-        parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    parser.add_argument("--verbose", action="store_true",
-                        help="also list the notices (sources with no archived copy)")
+    parser.add_argument("--strict", action="store_true", default=default(False),
+                        help="treat warnings as errors")
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("--quiet", action="store_true", default=default(False),
+                      help="print only errors: no progress, no summary")
+    loud.add_argument("--verbose", action="store_true", default=default(False),
+                      help="also list the notices (sources with no archived copy)")
+
+
+def _common_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    _common(parent, defaults=False)
+    return parent
 
 
 def _deploy_options(parser: argparse.ArgumentParser):
@@ -118,13 +135,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES["build"])
+    common = [_common_parent()]
     commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive,bundle,new}")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, epilog=EXAMPLES[name], parents=common,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
     for name, help_text in (("build", "validate, then render the site (the default)"),
                             ("check", "validate only, write nothing"),
                             ("serve", "build, then serve with live reload")):
-        sub = commands.add_parser(name, help=help_text, epilog=EXAMPLES[name],
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-        _common(sub, strict=name != "serve")
+        sub = command(name, help_text)
         if name == "check":
             sub.add_argument("--format", choices=("text", "github"), default="text",
                              help="github: also print each problem as a GitHub Actions "
@@ -138,41 +159,35 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "(default: one per CPU core); the output is the same for any number")
         if name == "serve":
             sub.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+            sub.add_argument("--host", metavar="ADDRESS", default=None,
+                             help="listen on this IP address of this machine (or 0.0.0.0 for all "
+                                  "of them) instead of 127.0.0.1, to preview on a phone on the "
+                                  "same network; every device on that network can then read the "
+                                  "site (drafts too with --drafts); not with --admin")
             sub.add_argument("--drafts", action="store_true",
                              help="include drafts and embargoed items (local preview only)")
             sub.add_argument("--admin", action="store_true",
                              help="let /admin/ edit the content folder, through this server "
                                   "(needs admin: in site.yaml and `npm ci`)")
-    commands.add_parser("schemas", help="write the JSON Schemas for editors' YAML plugins",
-                        epilog=EXAMPLES["schemas"],
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    archive = commands.add_parser(
-        "archive", help="list sources without an archived copy; --check asks the Wayback Machine",
-        epilog=EXAMPLES["archive"], formatter_class=argparse.RawDescriptionHelpFormatter)
-    _common(archive, strict=False)
+    command("schemas", "write the JSON Schemas for editors' YAML plugins")
+    archive = command("archive", "list sources without an archived copy; --check asks the Wayback Machine")
     archive.add_argument("--check", action="store_true",
                          help="query the Wayback Machine's availability API (the network is used "
                               "only with this flag) and write the captures found into the YAML; "
                               "Ctrl+C keeps the answers received and the next run asks only about "
                               "the rest; stops within seconds, with exit status 3, when the "
-                              "service cannot be reached")
+                              "service cannot be reached; --quiet prints only the summary and "
+                              "errors, not a line per source")
     archive.add_argument("--api", default="https://archive.org",
                          help="base URL of the availability API (default: https://archive.org)")
-    archive.add_argument("--quiet", action="store_true",
-                         help="with --check, print only the summary and errors, not a line per source")
-    new = commands.add_parser(
-        "new", help="start a new investigation: site.yaml, fictional examples, a reporters' guide",
-        epilog=EXAMPLES["new"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    new = command("new", "start a new investigation: site.yaml, fictional examples, a reporters' guide")
     new.add_argument("path", type=Path, help="a folder that does not exist yet, or is empty")
     new.add_argument("--title", required=True, help="the site's title")
     new.add_argument("--language", default="en", help="the site's language: en, fr, ar… (default: en)")
-    bundle = commands.add_parser("bundle", help="archive the built site: a zip with a SHA-256 "
-                                 "manifest, and a WARC file", epilog=EXAMPLES["bundle"],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    _common(bundle)
+    bundle = command("bundle", "archive the built site: a zip with a SHA-256 manifest, and a WARC file")
     bundle.add_argument("--out", type=Path, default=ROOT / "_bundle",
                         help="a folder, or a file name ending in .zip (default: _bundle/)")
-    _common(parser)
+    _common(parser, defaults=True)
     parser.add_argument("--out", type=Path, default=ROOT / "_site",
                         help="output folder (default: _site/)")
     parser.add_argument("--workers", type=int, help="processes that render pages "
@@ -180,7 +195,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _deploy_options(parser)
     args = parser.parse_args(argv)
     args.command = args.command or "build"
+    if args.command == "serve" and args.host is not None:
+        if args.admin:
+            parser.exit(2, "build.py serve: --host and --admin cannot be used together: the "
+                           "editor's backend writes to the content folder and must never be "
+                           "reachable from the network. Preview on the phone with --host alone, "
+                           "and edit with --admin on this machine.\n")
+        if not _is_address(args.host):
+            parser.exit(2, f"build.py serve: --host takes an IP address of this machine (such "
+                           f"as 192.168.1.20, or 0.0.0.0 for all of them), not "
+                           f"{shown(args.host)}.\n")
     return args
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def shown(value: str) -> str:
+    from engine.problems import shown as quoted
+    return quoted(value)
 
 
 def build_folders(args) -> list[Path]:
@@ -226,6 +265,18 @@ def checked_out(args) -> Path:
 
 
 def run(args, out: Path | None) -> int:
+    """--quiet: only errors (on stderr); the summary on stdout goes, except archive's (its
+    --quiet drops the line per source), the dev server's
+    address and check's GitHub annotations, which are what those commands are for."""
+    if args.quiet and args.command not in ("serve", "archive") and getattr(args, "format", "text") == "text":
+        import contextlib
+        import io
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _run(args, out)
+    return _run(args, out)
+
+
+def _run(args, out: Path | None) -> int:
     inputs = None
     if args.command == "build":
         # checked before the rest of the engine is even imported, so a no-op costs next to nothing
@@ -238,6 +289,7 @@ def run(args, out: Path | None) -> int:
     if args.command == "new":
         return new_investigation(args)
     from engine import pipeline
+    from engine.progress import Progress
     if args.command == "schemas":
         for name in pipeline.write_schemas(ROOT / "schemas"):
             print(f"wrote schemas/{name}")
@@ -251,14 +303,17 @@ def run(args, out: Path | None) -> int:
         return archive_sources(paths, args)
     if args.command == "bundle":
         from engine import bundle
-        return bundle.run(paths, out=out, now=args.now, strict=args.strict)
+        return bundle.run(paths, out=out, now=args.now, strict=args.strict,
+                          progress=Progress(quiet=args.quiet))
     if args.command == "serve":
         from engine import serve
         return serve.serve(paths, out=out, port=args.port, now=args.now,
-                           drafts=args.drafts, admin=args.admin, verbose=args.verbose)
+                           drafts=args.drafts, admin=args.admin, verbose=args.verbose,
+                           host=args.host)
     return pipeline.build(paths, out=out, now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
-                          deploy=pipeline.Deploy(args.base_url, args.csp_meta), verbose=args.verbose)
+                          deploy=pipeline.Deploy(args.base_url, args.csp_meta), verbose=args.verbose,
+                          progress=Progress(quiet=args.quiet))
 
 
 def new_investigation(args) -> int:
@@ -271,8 +326,8 @@ def new_investigation(args) -> int:
         return 2
     content = args.path / "content"
     print(f"wrote a new investigation to {args.path}/ (content/, schemas/, CONTRIBUTING.md)\n"
-          f"preview it:  python build.py serve --content {content}\n"
-          f"build it:    python build.py --strict --content {content} --out {args.path / '_site'}")
+          f"preview it:  .venv/bin/python build.py serve --content {content}\n"
+          f"build it:    .venv/bin/python build.py --strict --content {content} --out {args.path / '_site'}")
     return 0
 
 
@@ -287,7 +342,7 @@ def archive_sources(paths, args) -> int:
              for key, shown in content.files.items() if key.startswith("sources/")}
     if not args.check:
         return archive.run(content.sources, files, check=False, wayback=None)
-    quiet = getattr(args, "quiet", False)
+    quiet = args.quiet
     wayback = archive.WaybackAvailability(args.api, log=(lambda line: None) if quiet else print)
     progress = archive.Progress(ROOT / ".cache", paths.content, wayback.api)
     return archive.run(content.sources, files, check=True, wayback=wayback, progress=progress,

@@ -26,6 +26,8 @@ import uuid
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from .strings import counted
+
 MANIFEST = "MANIFEST.sha256"
 FILE_MODE = 0o100644   # a regular file, rw-r--r--
 # Fixed, so the WARC does not depend on the machine's /etc/mime.types.
@@ -147,16 +149,18 @@ def write_bundle(files: dict[str, bytes], title: str, base_url: str, day: dt.dat
     return [zip_path, manifest_path, warc_path]
 
 
-def run(paths, out: Path, now: str | None, strict: bool) -> int:
-    """The command line's `bundle`: build in memory (nothing written to _site/), then archive."""
+def run(paths, out: Path, now: str | None, strict: bool, progress=None) -> int:
+    """The command line's `bundle`: build in memory (nothing written to _site/), then archive;
+    `progress` (engine/progress.py) shows the stages on stderr meanwhile."""
     from .pipeline import Timings, collector_paused, default_workers, load_and_validate, report, render_site
     from .problems import ContentError
+    timings = Timings(progress=progress)
     with collector_paused():
-        content, problems = load_and_validate(paths, now)
+        content, problems = load_and_validate(paths, now, timings=timings)
         if report(problems, strict) or content is None:
             return 1
         try:
-            rendered = render_site(paths, content, Timings(), workers=default_workers())
+            rendered = render_site(paths, content, timings, workers=default_workers())
         except ContentError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
@@ -165,11 +169,12 @@ def run(paths, out: Path, now: str | None, strict: bool) -> int:
     files = {path: output.data for path, output in rendered.items() if output.kind != "admin"}
     from . import search
     try:   # the search index, as a build writes it: the bundle is the whole site
-        files.update(search.index_files(files))
+        files.update(timings.run("search index", search.index_files, files))
     except search.SearchIndexError as error:
         print(f"search index:1:1: {error}", file=sys.stderr)
         return 1
-    written = write_bundle(files, content.site.title, content.site.base_url, content.now, out)
+    written = timings.run("archive", write_bundle, files, content.site.title, content.site.base_url,
+                          content.now, out, count_of=lambda paths: counted(len(paths), "{n} file", "{n} files"))
     for path in written:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         print(f"wrote {path} ({path.stat().st_size:,} bytes, sha256 {digest})")

@@ -17,8 +17,9 @@ from pathlib import Path
 from . import cards, export, model, search
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml, unsafe_entry
-from .pipeline import BuildResult, Paths, build_date, collector_paused, logo_found
-from .problems import Problem, Problems
+from .pipeline import BuildResult, Paths, Timings, build_date, collector_paused, logo_found
+from .problems import Problem, Problems, printable
+from .strings import counted
 from .render import Output, Renderer, asset_paths, collect, owner_of, static_files
 from .validate import (Validation, _Loaded, _references, check_item_references, is_published,
                        markdown_citations, validate_all, validate_item)
@@ -43,6 +44,39 @@ def _listing(item) -> tuple:
             getattr(item, "item", None), getattr(item, "right", None))   # a correction's feed entry
 
 
+# What each kind of derived output is called in the dev server's log.
+OUTPUT_NAMES = {"card": "cards", "dataset": "data", "citation": "citations", "feed": "feed",
+                "sitemap": "sitemap", "robots": "robots.txt", "redirects": "redirects",
+                "static": "static files", "asset": "static files", "admin": "admin"}
+
+
+@dataclass
+class Rebuild:
+    """What one dev rebuild did, for the dev server's log: the inputs that changed
+    (site-relative), how many pages were rendered, and which derived outputs were refreshed,
+    each with the time it took."""
+    inputs: list[str]
+    full: bool = False
+    pages: int = 0
+    steps: Timings = field(default_factory=Timings)   # "pages", then each derived output
+    refreshed: set[str] = field(default_factory=set)  # OUTPUT_NAMES of the outputs that changed
+    files: int = 0                                     # files written or removed
+
+    def __str__(self) -> str:
+        changed = ", ".join(printable(path) for path in self.inputs[:3]) + (
+            f" and {len(self.inputs) - 3} more" if len(self.inputs) > 3 else "")
+        what = f"{changed} changed: " if self.inputs else ""
+        if self.full:
+            pages = counted(self.pages, "{n} page", "{n} pages")
+            return f"{what}full rebuild, {pages} ({self.steps})" if what else f"built {pages} ({self.steps})"
+        pages = counted(self.pages, "{n} page re-rendered", "{n} pages re-rendered")
+        line = f"{what}{pages} in {self.steps.ms('pages')}"
+        shown = [f"{name} {self.steps.ms(name)}" for name in self.steps.stages
+                 if name in self.refreshed]
+        line += f"; refreshed {', '.join(shown)}" if shown else "; nothing else changed"
+        return line + f"; {counted(self.files, '{n} file', '{n} files')} written in {self.steps.ms('write')}"
+
+
 @dataclass
 class DevBuild:
     paths: Paths
@@ -61,6 +95,7 @@ class DevBuild:
     index_in_background: bool = False
     index_stale: bool = False
     data_stale: bool = False   # the /data/ files, refreshed with the index when in the background
+    last: Rebuild | None = None   # what the last update did, for the dev server's log
 
     @property
     def watched(self) -> list[Path]:
@@ -68,9 +103,12 @@ class DevBuild:
 
     # --- full rebuild ---------------------------------------------------------------------------
 
-    def full(self) -> BuildResult:
+    def full(self, inputs: list[str] | None = None) -> BuildResult:
         with collector_paused():
             result = self._full()
+        self.last = Rebuild(inputs or [], full=True, steps=result.timings,
+                            pages=sum(1 for output in result.files.values()
+                                      if output.kind not in OUTPUT_NAMES))
         gc.freeze()   # what the build keeps lives as long as the server: never scan it again
         self.failures = list(result.failures)
         if self.failures:
@@ -96,11 +134,10 @@ class DevBuild:
         renderer = Renderer(self.paths, content, fingerprint=False)
         try:
             cards.CACHE.start_build()
-            files = result.timings.run("render", self._collect, renderer, pages,
-                                       renderer.pages(pages) + renderer.site_files(pages)
-                                       + renderer.static_outputs() + renderer.card_outputs(pages)
-                                       + export.outputs(content, pages)
-                                       + renderer.admin_outputs())
+            files = result.timings.run("render", lambda: self._collect(
+                renderer, pages, renderer.pages(pages) + renderer.site_files(pages)
+                + renderer.static_outputs() + renderer.card_outputs(pages)
+                + export.outputs(content, pages) + renderer.admin_outputs()))
             cards.CACHE.keep_only_used()
         except Exception as error:  # noqa: BLE001 - shown in the browser like any other problem
             result.failures = getattr(error, "problems", None) or [Problem("templates", 1, 1, str(error))]
@@ -154,13 +191,16 @@ class DevBuild:
         result = BuildResult(Problems(self.paths.content.parent))
         if not changed:
             result.files, result.failures = self.files, list(self.failures)
+            self.last = Rebuild([])
             return result
+        inputs = sorted(map(self._shown, changed))
+        self.last = Rebuild(inputs)
         if self.failures:
-            return self.full()
+            return self.full(inputs)
         content_files = {p for p in changed if p.is_relative_to(self.paths.content)}
         edits = self._item_edits(content_files, now_stats)
         if edits is None:
-            return self.full()
+            return self.full(inputs)
         templates = {p for p in changed - content_files
                      if any(p.is_relative_to(folder) for folder in self.paths.templates)}
         static = changed - content_files - templates
@@ -170,10 +210,12 @@ class DevBuild:
             self.failures, self.stats = list(result.failures), {}
             return result
         if keys is None:
-            return self.full()
+            return self.full(inputs)
         touched = result.timings.run("render", self._rerender, keys, templates, static)
         result.files = self.files
-        result.written = result.timings.run("write", self._write, touched)
+        result.written = self.last.steps.run("write", self._write, touched)
+        result.timings.stages["write"] = self.last.steps.stages["write"]
+        self.last.files = len(touched)
         if any(path.endswith(".html") for path in touched):   # now the index, timed on its own
             self.index_stale = True
             if not self.index_in_background:
@@ -289,18 +331,28 @@ class DevBuild:
         self.pages.update(rebuilt)
         self._item_pages.update({page.item: page for page in rebuilt.values() if page.item})
         touched |= self._drop_unused_cards(replaced, list(rebuilt.values()))
-        outputs = renderer.pages(to_render) + renderer.card_outputs(to_render)
-        # citation files of the re-rendered pages; the data files after any content change
+        report = self.last
+        report.pages = len(to_render)
+        steps = report.steps   # each step timed on its own, for the log
+        outputs = steps.run("pages", renderer.pages, to_render)
+        outputs += steps.run("cards", renderer.card_outputs, to_render)
+        # the data files after any content change, then the citation files of the pages
         defer_data = bool(keys) and self.index_in_background
         self.data_stale |= defer_data
-        outputs += export.outputs(content, to_render, with_data=bool(keys) and not defer_data)
+        if keys and not defer_data:
+            outputs += steps.run("data", export.outputs, content, [], with_data=True)
+        outputs += steps.run("citations", export.outputs, content, to_render, with_data=False)
+        everything = list(self.pages.values())
         if template_names:
-            outputs += renderer.site_files(list(self.pages.values()))
-        elif sitemap_changed or feed_changed:
-            outputs += renderer.site_files(list(self.pages.values()), names=(
-                {"sitemap.xml"} if sitemap_changed else set()) | ({"feed.xml"} if feed_changed else set()))
+            for name, kind in renderer.SITE_FILES:
+                outputs += steps.run(OUTPUT_NAMES[kind], renderer.site_files, everything, names={name})
+        else:
+            if sitemap_changed:
+                outputs += steps.run("sitemap", renderer.site_files, everything, names={"sitemap.xml"})
+            if feed_changed:
+                outputs += steps.run("feed", renderer.site_files, everything, names={"feed.xml"})
         if static:
-            statics = renderer.static_outputs()
+            statics = steps.run("static files", renderer.static_outputs)
             outputs += statics
             for path in [p for p, o in self.files.items() if o.kind in ("static", "asset")]:
                 if path not in dict(statics):
@@ -312,6 +364,8 @@ class DevBuild:
                 added |= path not in self.files
                 self.files[path] = output
                 touched.add(path)
+                report.refreshed.add(OUTPUT_NAMES.get(output.kind, "pages"))
+        report.refreshed.discard("pages")   # counted on their own
         if added:   # keep the files in path order, as a clean build lists them
             self.files = dict(sorted(self.files.items()))
         return touched
@@ -333,6 +387,14 @@ class DevBuild:
     def _page_of(self, key: str) -> model.PageModel | None:
         """The page last built for an item key such as "claims/x", if it has one."""
         return self._item_pages.get(key)
+
+    def _shown(self, path: Path) -> str:
+        """A changed file as the log names it: from the content folder's parent (content/…),
+        else from the repository (templates/…, overrides/static/…)."""
+        for base in (self.paths.content.parent, self.paths.root):
+            if path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
+        return path.as_posix()
 
     def _template_name(self, path: Path) -> str:
         for folder in self.paths.templates:

@@ -38,16 +38,39 @@ class Paths:
 @dataclass
 class Timings:
     stages: dict[str, float] = field(default_factory=dict)
+    # the command line's progress lines (engine/progress.py); None: silent (tests, the dev server)
+    progress: object = field(default=None, compare=False, repr=False)
+    depth: int = field(default=0, compare=False, repr=False)
 
-    def run(self, name: str, function, *args, **kwargs):
+    # Announced even inside another stage: the search index is made inside the write stage.
+    ANNOUNCED = ("search index",)
+
+    def run(self, name: str, function, *args, count_of=None, **kwargs):
+        """Calls function(*args, **kwargs), its time added to stage `name`. Top-level stages
+        (not the writes inside render) are announced to the progress lines, ending with
+        count_of(result) when given ("312 items valid")."""
+        announce = self.progress is not None and (self.depth == 0 or name in self.ANNOUNCED)
+        if announce:
+            self.progress.start(name)
         started = time.perf_counter()
+        self.depth += 1
+        result = None
         try:
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
+            return result
         finally:
-            self.stages[name] = self.stages.get(name, 0) + time.perf_counter() - started
+            self.depth -= 1
+            seconds = time.perf_counter() - started
+            self.stages[name] = self.stages.get(name, 0) + seconds
+            if announce:
+                self.progress.finish(name, seconds, count_of(result) if count_of and result is not None
+                                     else None)
+
+    def ms(self, name: str) -> str:
+        return f"{self.stages.get(name, 0) * 1000:.0f} ms"
 
     def __str__(self) -> str:
-        return ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages.items())
+        return ", ".join(f"{name} {self.ms(name)}" for name in self.stages)
 
 
 # The last second of 9999-12-31: later dates cannot be written as YYYY-MM-DD.
@@ -86,10 +109,15 @@ def load_and_validate(paths: Paths, now: str | None, drafts: bool = False,
     timings = timings or Timings()
     problems = Problems(paths.content.parent)
     raw = timings.run("load", load_content, paths.content, problems)
-    content = timings.run("validate", validate, raw, problems, build_date(raw, now, problems), drafts)
+    content = timings.run("validate", validate, raw, problems, build_date(raw, now, problems), drafts,
+                          count_of=lambda valid: counted(items_in(valid), "{n} item valid", "{n} items valid"))
     if content is not None and not logo_found(content.site, paths, raw, problems):
         content = None
     return content, problems
+
+
+def items_in(content: Content) -> int:
+    return sum(len(content.kind(kind)) for kind in ("sources", "claims", "events", "entities"))
 
 
 def logo_found(site, paths: Paths, raw: RawContent, problems: Problems) -> bool:
@@ -173,7 +201,7 @@ def check(paths: Paths, now: str | None, strict: bool, format: str = "text",
     failing = report(problems, strict, format=format, verbose=verbose)
     if failing or content is None:
         return 1
-    items = sum(len(content.kind(k)) for k in ('sources', 'claims', 'events', 'entities'))
+    items = items_in(content)
     print(f"OK: {counted(items, '{n} item valid', '{n} items valid')}, {tally(problems, verbose)}")
     return 0
 
@@ -211,9 +239,11 @@ def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: b
     """Stages 3 and 4: page models, then rendered files (path -> Output; see render.render_site
     for `sink` and `after_html`)."""
     from . import model, render
-    pages = timings.run("model", model.build_pages, content)
+    pages = timings.run("model", model.build_pages, content,
+                        count_of=lambda pages: counted(len(pages), "{n} page", "{n} pages"))
     return timings.run("render", render.render_site, pages, content, paths, fingerprint, workers,
-                       page_cache, deploy.csp_meta, sink, after_html)
+                       page_cache, deploy.csp_meta, sink, after_html, timings.progress,
+                       count_of=lambda files: counted(len(files), "{n} file", "{n} files"))
 
 
 @dataclass
@@ -244,20 +274,23 @@ def collector_paused():
 
 def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
                drafts: bool = False, dev: bool = False, workers: int | None = None,
-               page_cache=None, deploy: Deploy = Deploy(), in_memory: bool = True) -> BuildResult:
+               page_cache=None, deploy: Deploy = Deploy(), in_memory: bool = True,
+               progress=None) -> BuildResult:
     """Every stage; writes `out` only when all of them succeed. With in_memory=False (the
     command line), each file is written to the staging folder as soon as it is rendered, and
     result.files keeps what each file was made from but not its bytes."""
     with collector_paused():
-        return _build_site(paths, out, now, strict, drafts, dev, workers, page_cache, deploy, in_memory)
+        return _build_site(paths, out, now, strict, drafts, dev, workers, page_cache, deploy, in_memory,
+                           progress)
 
 
 def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool, dev: bool,
-                workers: int | None, page_cache, deploy: Deploy, in_memory: bool) -> BuildResult:
+                workers: int | None, page_cache, deploy: Deploy, in_memory: bool,
+                progress=None) -> BuildResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from . import search, write
-    result = BuildResult(Problems(paths.content.parent))
+    result = BuildResult(Problems(paths.content.parent), timings=Timings(progress=progress))
     content, result.problems = load_and_validate(paths, now, drafts, result.timings)
     if content is not None and deploy.base_url:
         content = with_base_url(content, deploy.base_url, result.problems)
@@ -327,8 +360,9 @@ class SearchIndex:
 
 def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
           workers: int | None = None, cache: Path | None = None, inputs: str | None = None,
-          deploy: Deploy = Deploy(), verbose: bool = False) -> int:
-    """The command line's build: prints every problem, then a one-screen summary."""
+          deploy: Deploy = Deploy(), verbose: bool = False, progress=None) -> int:
+    """The command line's build: prints every problem, then a one-screen summary; `progress`
+    (engine/progress.py) shows the stages on stderr meanwhile."""
     from . import cache as build_cache
     key = build_cache.open_folder(cache) if cache is not None else None
     if key is None:   # no cache asked for, or a folder it would be unsafe to use
@@ -346,7 +380,7 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
         use_cache_folder(cache / "cards", key)
     page_cache = build_cache.PageCache(cache, key) if cache is not None else None
     result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache,
-                        deploy=deploy, in_memory=False)
+                        deploy=deploy, in_memory=False, progress=progress)
     failing = report(result.problems, strict, verbose=verbose)
     if not failing and result.failures:
         for problem in result.failures:

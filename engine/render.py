@@ -33,6 +33,7 @@ from .markdown import (NoteCollector, remember_fragments, remembered_fragments, 
                        used_fragments)
 from .model import PageModel, item_url, page_url
 from .pipeline import Paths
+from .progress import counted_batches
 from .problems import ContentError, Problem
 from .robust_links import archived_link_attributes, original_link_attributes
 from .strings import Plural, fill, strings_for
@@ -494,10 +495,11 @@ def owner_of(page: PageModel, content: Content) -> str:
 
 def render_site(pages: list[PageModel], content: Content, paths: Paths,
                 fingerprint: bool = True, workers: int = 1, page_cache=None,
-                csp_meta: bool = False, sink=None, after_html=None) -> dict[str, Output]:
+                csp_meta: bool = False, sink=None, after_html=None, progress=None) -> dict[str, Output]:
     """Every file of the site. With `sink(path, data)`, each file goes to it as soon as it is
     made and the result keeps no bytes (see Collector); `after_html()` is called once every
-    HTML file has gone to it (the search index can start), before the cards and data files."""
+    HTML file has gone to it (the search index can start), before the cards and data files.
+    `progress` (engine/progress.py) counts the pages rendered and the cards drawn."""
     renderer = Renderer(paths, content, fingerprint, csp_meta)
     if page_cache is not None:
         # which card a page points at depends on the glyphs the card fonts have
@@ -507,13 +509,15 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
                             "netlify.toml": (paths.root / "netlify.toml").read_text("utf-8")
                             if csp_meta and (paths.root / "netlify.toml").is_file() else None})
     collector = Collector({page.output_path: owner_of(page, content) for page in pages}, sink)
-    for batch in renderer.page_batches(pages, workers, page_cache):
+    for batch in counted_batches(progress, "pages", renderer.page_batches(pages, workers, page_cache),
+                                 lambda done: f"{done} of {len(pages)} rendered"):
         collector.add(batch)
     collector.add(renderer.site_files(pages) + renderer.static_outputs() + renderer.admin_outputs())
     if after_html is not None:
         after_html()
     cards.CACHE.start_build()
-    for batch in renderer.card_batches(pages, workers, keep=sink is None):
+    for batch in counted_batches(progress, "cards", renderer.card_batches(pages, workers, keep=sink is None),
+                                 lambda done: f"{done} drawn"):
         collector.add(batch)
     cards.CACHE.keep_only_used()
     # open data and citation files (kept in MEMO for the dev server unless streaming)

@@ -16,7 +16,6 @@ import html
 import json
 import signal
 import threading
-import time
 from http import HTTPStatus
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from .cache import snapshot
 from .incremental import DevBuild
 from .local_backend import API_PATH, MAX_BODY, LocalBackend
 from .search import SearchIndexError
-from .pipeline import Paths
+from .pipeline import Paths, Timings
 from .problems import Problem, printable
 from .strings import counted
 
@@ -69,7 +68,7 @@ class DevSite:
                     print(f"  {notice}", flush=True)
             if result.ok:
                 self.base_path = self.builder.validation.site.base_path
-                print(f"rebuilt: {len(result.files)} files, {result.timings}", flush=True)
+                print(self.builder.last, flush=True)
                 if self.builder.index_stale or self.builder.data_stale:
                     threading.Thread(target=self.refresh_index, daemon=True).start()
             else:
@@ -85,19 +84,20 @@ class DevSite:
             return   # the running refresh loops while the index is stale
         try:
             while self.builder.index_stale or self.builder.data_stale:
-                started = time.perf_counter()
+                steps = Timings()
                 with self.lock:   # short, and the files must not change under it
-                    self.builder.refresh_data()
+                    if self.builder.data_stale:
+                        steps.run("data", self.builder.refresh_data)
                 # not under the rebuild's lock: the next edit must not wait for the index. Pages
                 # are replaced one by one atomically, and an edit made meanwhile marks the
                 # index stale again, so this loop indexes once more.
                 try:
-                    self.builder.refresh_search_index()
+                    if self.builder.index_stale:
+                        steps.run("search index", self.builder.refresh_search_index)
                 except SearchIndexError as error:
                     print(f"search index: {printable(str(error))}", flush=True)
                     return
-                print(f"data and search index refreshed: {(time.perf_counter() - started) * 1000:.0f} ms",
-                      flush=True)
+                print(f"refreshed after the reload: {steps}", flush=True)
         finally:
             self.indexing.release()
 
@@ -182,16 +182,47 @@ MISDIRECTED = (b"This dev server answers only the address it was started for: op
 
 
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
-    """The Host headers the dev server answers, from the address it is bound to: for the
-    loopback, the names a browser may use for it, each with the port. Any other Host is a page
-    that reached this port under its own name (DNS rebinding), and gets a 421 and no content.
-    The one list both checks read: a later `serve --host` extends it here."""
-    names = set(LOOPBACK) if host in LOOPBACK else {host}
+    """The Host headers the dev server answers, from the address it is bound to, each with the
+    port: for the loopback, the names a browser may use for it; for another address of this
+    machine (`serve --host 192.168.1.20`), that address, which is what a phone on the network
+    types; for all of them (0.0.0.0 or ::), the loopback names and this machine's own
+    addresses (own_addresses). Never a name other than these, and never "any Host": a page
+    that reached this port under its own name (DNS rebinding) gets a 421 and no content."""
+    if host in LOOPBACK:
+        names = set(LOOPBACK)
+    elif host in ("0.0.0.0", "::"):
+        names = set(LOOPBACK) | own_addresses()
+    else:
+        names = {host}
     bracketed = {f"[{name}]" if ":" in name else name for name in names}
     allowed = {f"{name}:{port}" for name in bracketed}
     if port == 80:   # browsers leave out the default port
         allowed |= bracketed
     return frozenset(name.lower() for name in allowed)
+
+
+def own_addresses() -> set[str]:
+    """This machine's IP addresses, as far as the standard library can tell without sending
+    anything: those its host name resolves to, and the one it would use to reach another
+    network (a UDP socket's connect sends no packet). Addresses it cannot learn this way are
+    not answered: pass that address to --host instead of 0.0.0.0."""
+    import ipaddress
+    import socket
+    found: set[str] = set()
+    try:
+        for *_, sockaddr in socket.getaddrinfo(socket.gethostname(), None):
+            found.add(str(sockaddr[0]).partition("%")[0])
+    except OSError:
+        pass
+    for family, probe in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as udp:
+                udp.connect((probe, 9))
+                found.add(str(udp.getsockname()[0]).partition("%")[0])
+        except OSError:
+            pass
+    return {address for address in found
+            if not ipaddress.ip_address(address).is_unspecified}
 
 
 def _host_allowed(host: str, hosts: frozenset[str]) -> bool:
@@ -309,17 +340,25 @@ def dev_server(site: DevSite, watcher):
 
 
 def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
-          admin: bool = False, verbose: bool = False) -> int:
+          admin: bool = False, verbose: bool = False, host: str | None = None) -> int:
+    # build.py refuses --host with --admin; this holds even if a caller forgets
+    if admin and host not in (None, *LOOPBACK):
+        raise ValueError("the editor's backend stays on the loopback: no --host with --admin")
+    host = host or DEFAULT_HOST
     from .cache import open_folder
     key = open_folder(paths.root / ".cache")
     if key is not None:   # a restart redraws no unchanged card
         cards.use_cache_folder(paths.root / ".cache" / "cards", key)
-    site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(DEFAULT_HOST, port),
+    site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(host, port),
                    verbose=verbose)
     site.rebuild()
     server = dev_server(site, snapshot_watcher(site))
     server.watch(str(paths.content))   # the watcher scans every folder the build reads
-    print(f"Serving on http://{DEFAULT_HOST}:{port}{site.base_path} (Ctrl+C to stop)", flush=True)
+    shown_host = DEFAULT_HOST if host in LOOPBACK else host
+    print(f"Serving on http://{shown_host if ':' not in shown_host else f'[{shown_host}]'}:{port}"
+          f"{site.base_path} (Ctrl+C to stop)", flush=True)
+    if host not in LOOPBACK:
+        print(exposure_warning(host, port, drafts, sorted(site.hosts)), flush=True)
     if admin:
         print(f"Editing in the browser: http://{DEFAULT_HOST}:{port}{site.base_path}admin/ "
               f"(writes to {paths.content} only)", flush=True)
@@ -328,8 +367,16 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
     # with it when it is killed outright: search._die_with_parent)
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _interrupt)
-    server.serve(port=port, host=DEFAULT_HOST, debug=False, restart_delay=0)
+    server.serve(port=port, host=host, debug=False, restart_delay=0)
     return 0
+
+
+def exposure_warning(host: str, port: int, drafts: bool, hosts: list[str]) -> str:
+    """The line `serve --host` prints: who can read what, and at which addresses."""
+    what = "the site, drafts and embargoed items included" if drafts else "the site"
+    return (f"Warning: every device on this network can read {what}, at "
+            f"{', '.join('http://' + name for name in hosts)}. Stop the server (Ctrl+C) when "
+            f"you are done; other addresses are refused.")
 
 
 def _interrupt(number, frame):

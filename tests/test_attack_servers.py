@@ -69,6 +69,8 @@ def outside_files(base: Path) -> dict[str, bytes]:
 
 
 class DevServer:
+    address = "127.0.0.1"   # where the test connects; the Host header is set separately
+
     def __init__(self, base: Path, *flags: str):
         self.base, self.port = base, free_port()
         self.log = (base / "log").open("wb")
@@ -77,7 +79,7 @@ class DevServer:
              "--out", str(base / "_site"), "--port", str(self.port), "--now", NOW,
              "--overrides", str(base / "overrides"), *flags],
             cwd=base, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.host = f"127.0.0.1:{self.port}"
+        self.host = f"{self.address}:{self.port}"
         self.origin = f"http://{self.host}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -91,7 +93,7 @@ class DevServer:
 
     def request(self, method: str, path: str, host: str | None = None, body: bytes | None = None,
                 headers: dict | None = None) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPConnection(self.address, self.port, timeout=10)
         try:
             connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
             connection.putheader("Host", self.host if host is None else host)
@@ -218,6 +220,60 @@ def test_a_malformed_url_is_a_400_or_404_never_a_traceback(server, path):
     assert "Traceback" not in body and "root:" not in body and SECRET not in body
     assert server.request("GET", "/claims/valuation/")[0] == 200   # still serving
     assert "Traceback" not in server.output()
+
+
+# --- serve --host: a phone on the same network (issue 15) ---------------------------------------
+
+class NetworkServer(DevServer):
+    address = "127.0.0.2"   # on Linux the whole of 127/8 is this machine: a stand-in for a LAN address
+
+
+def test_serve_host_answers_the_bound_address_warns_and_refuses_other_hosts(tmp_path):
+    repository(tmp_path)
+    running = NetworkServer(tmp_path, "--host", "127.0.0.2", "--drafts")
+    try:
+        status, body = running.request("GET", "/claims/draft-claim/")   # Host: 127.0.0.2:port
+        assert status == 200 and DRAFT in body
+        for host in (f"127.0.0.1:{running.port}", "127.0.0.2", f"evil.example:{running.port}",
+                     f"127.0.0.2:{running.port + 1}"):
+            status, body = running.request("GET", "/claims/draft-claim/", host=host)
+            assert status == 421 and DRAFT not in body, host
+        assert running.api("entriesByFolder", {"folder": "content/claims"})[0] == 404
+        with pytest.raises(OSError):   # the loopback address is not listened on
+            socket.create_connection(("127.0.0.1", running.port), timeout=5).close()
+        log = running.output()
+        assert f"Serving on http://127.0.0.2:{running.port}/" in log
+        assert (f"Warning: every device on this network can read the site, drafts and embargoed "
+                f"items included, at http://127.0.0.2:{running.port}.") in log
+    finally:
+        running.stop()
+
+
+def test_serve_host_with_admin_is_refused_and_starts_nothing(tmp_path):
+    repository(tmp_path)
+    port = free_port()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--content", str(tmp_path / "content"),
+         "--out", str(tmp_path / "_site"), "--port", str(port), "--host", "0.0.0.0", "--admin"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        "build.py serve: --host and --admin cannot be used together: the editor's backend writes "
+        "to the content folder and must never be reachable from the network. Preview on the "
+        "phone with --host alone, and edit with --admin on this machine.\n")
+    assert not (tmp_path / "_site").exists()
+
+
+def test_allowed_hosts_for_every_address_never_any_host(monkeypatch):
+    from engine import serve
+    assert not {"0.0.0.0", "::", ""} & serve.own_addresses()
+    monkeypatch.setattr(serve, "own_addresses", lambda: {"192.168.1.20", "fd00::2"})
+    assert serve.allowed_hosts("192.168.1.20", 8000) == {"192.168.1.20:8000"}
+    assert serve.allowed_hosts("fd00::2", 8000) == {"[fd00::2]:8000"}
+    assert serve.allowed_hosts("0.0.0.0", 8000) == {
+        "127.0.0.1:8000", "localhost:8000", "[::1]:8000", "192.168.1.20:8000", "[fd00::2]:8000"}
+    assert serve.allowed_hosts("::", 8000) == serve.allowed_hosts("0.0.0.0", 8000)
+    assert "0.0.0.0:8000" not in serve.allowed_hosts("0.0.0.0", 8000)
 
 
 # --- the browser editor's backend ---------------------------------------------------------------

@@ -121,7 +121,7 @@ def test_out_may_name_the_zip_and_errors_write_nothing(tmp_path):
     assert zipfile.ZipFile(tmp_path / "archive.zip").namelist()[0].startswith("archive/")
     (content / "claims/valuation.yaml").write_text("statement: [\n")
     broken = bundle(content, tmp_path / "broken", tmp_path)
-    assert broken.returncode == 1 and "content/claims/valuation.yaml:2:1" in broken.stderr
+    assert broken.returncode == 1 and "content/claims/valuation.yaml:1:12" in broken.stderr
     assert "Traceback" not in broken.stderr and not (tmp_path / "broken").exists()
 
 

@@ -16,11 +16,64 @@ def run(*args, cwd=ROOT):
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["serve"], ["schemas"], ["archive"], ["bundle"]])
-def test_help_has_examples(command):
+@pytest.mark.parametrize("command", [[], ["check"], ["serve"], ["schemas"], ["archive"], ["bundle"],
+                                     ["new"]])
+def test_help_has_examples_in_the_readmes_words(command):
+    """The README teaches `.venv/bin/python build.py` (and `make`): a bare `python` does not
+    exist on a stock Debian, so no example may start with it."""
     result = run(*command, "--help")
     assert result.returncode == 0
-    assert "examples:" in result.stdout and "python build.py" in result.stdout
+    assert "examples:" in result.stdout and ".venv/bin/python build.py" in result.stdout
+    assert "python build.py" not in result.stdout.replace(".venv/bin/python build.py", "")
+    assert ".venv/bin/python build.py" in (ROOT / "README.md").read_text("utf-8")
+
+
+COMMON = {"--content": "/tmp/c", "--overrides": "/tmp/o", "--now": "2026-12-01", "--strict": None,
+          "--quiet": None}
+EVERY_COMMAND = ["build", "check", "serve", "archive", "bundle", "schemas", "new"]
+
+
+def test_every_command_accepts_the_common_options_before_or_after_its_name():
+    script = f"""
+import json, sys
+sys.path.insert(0, {str(ROOT)!r})
+import build
+given = {json.dumps([[k] + ([v] if v else []) for k, v in COMMON.items()])}
+flat = [part for option in given for part in option]
+results = {{}}
+for command in {EVERY_COMMAND!r}:
+    extra = ["/tmp/new", "--title", "T"] if command == "new" else []
+    for where, argv in (("after", [command, *extra, *flat]), ("before", [*flat, command, *extra]),
+                        ("verbose", [command, *extra, "--verbose"])):
+        args = build.parse_args(argv)
+        results[command + " " + where] = [args.command, str(args.content), str(args.overrides),
+                                          args.now, args.strict, args.quiet, args.verbose]
+print(json.dumps(results))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    results = json.loads(result.stdout)
+    for command in EVERY_COMMAND:
+        for where in ("after", "before"):
+            assert results[f"{command} {where}"] == [command, "/tmp/c", "/tmp/o", "2026-12-01",
+                                                     True, True, False], (command, where)
+        assert results[f"{command} verbose"][0] == command
+        assert results[f"{command} verbose"][3:] == [None, False, False, True]
+
+
+def test_quiet_prints_only_errors(tmp_path):
+    content = copy_fixture(tmp_path)
+    out = tmp_path / "out"
+    quiet = run("--quiet", "--content", str(content), "--out", str(out), "--now", NOW)
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    assert (out / "index.html").exists()
+    checked = run("check", "--quiet", "--content", str(content), "--now", NOW)
+    assert checked.returncode == 0 and checked.stdout == "" and checked.stderr == ""
+    (content / "events/founding.yaml").write_text("title: x\n")
+    failed = run("check", "--quiet", "--content", str(content), "--now", NOW)
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert 'content/events/founding.yaml:1:1: missing required field "date"' in failed.stderr
 
 
 def test_check_exits_0_when_valid_and_1_with_every_error(tmp_path):
@@ -93,3 +146,92 @@ def test_github_annotations_escape_what_would_end_them_early():
     problem = Problem("content/a,b:c.yaml", 3, 4, "100% wrong", WARNING)
     assert problem.github() == "::warning file=content/a%2Cb%3Ac.yaml,line=3,col=4::100%25 wrong"
     assert problem.github(as_error=True).startswith("::error ")
+
+
+STAGES = [r"load: \d+ ms", r"validate: \d+ items valid \(\d+ ms\)", r"model: \d+ pages \(\d+ ms\)",
+          r"pages: (\d+) of \1 rendered \(\d+ ms\)", r"cards: \d+ drawn \(\d+ ms\)",
+          r"render: \d+ files \(\d+ ms\)", r"search index: \d+ ms", r"write: \d+ ms"]
+
+
+def test_a_piped_build_shows_its_stages_in_order_then_the_summary(tmp_path):
+    """Issue 15: stage lines on stderr, plain (no carriage return) when piped; the summary on
+    stdout; --quiet silences them. PROGRESS_AFTER=0 shows them however quick the build."""
+    import os
+    import re
+    content = copy_fixture(tmp_path)
+    env = {**os.environ, "PROGRESS_AFTER": "0"}
+    env.pop("CI", None)
+    command = [sys.executable, str(ROOT / "build.py"), "--content", str(content), "--now", NOW,
+               "--out", str(tmp_path / "out")]
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert piped.returncode == 0, piped.stderr
+    lines = piped.stderr.splitlines()
+    assert len(lines) == len(STAGES) and "\r" not in piped.stderr and "\x1b" not in piped.stderr
+    for line, stage in zip(lines, STAGES):
+        assert re.fullmatch(stage, line), (line, stage)
+    assert piped.stdout.startswith("Built ") and "Time: load" in piped.stdout
+    quiet = subprocess.run(command + ["--quiet"], capture_output=True, text=True, timeout=120,
+                           env=env)
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    bundle = subprocess.run([*command[:2], "bundle", *command[2:6], "--out",
+                             str(tmp_path / "bundle")], capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert bundle.returncode == 0, bundle.stderr
+    assert [line.partition(":")[0] for line in bundle.stderr.splitlines()] == [
+        "load", "validate", "model", "pages", "cards", "render", "search index", "archive"]
+
+
+def test_a_build_on_a_terminal_redraws_one_live_line_per_stage(tmp_path):
+    """On a terminal (a pty here) each stage is a line redrawn with carriage returns, left as
+    its final count; the summary still goes to stdout (a pipe)."""
+    import os
+    import pty
+    import re
+    content = copy_fixture(tmp_path)
+    env = {**os.environ, "PROGRESS_AFTER": "0", "TERM": "xterm"}
+    env.pop("CI", None)
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "--content", str(content), "--now", NOW,
+         "--out", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=follower, env=env,
+        text=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:   # the build closed the terminal's other end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    stdout = process.communicate(timeout=120)[0]
+    os.close(leader)
+    assert process.returncode == 0
+    screen = seen.decode("utf-8").replace("\r\n", "\n")   # the terminal adds a CR to each LF
+    assert "\rpages: " in screen and "\rload…" in screen
+    # each stage's last drawing is its final line, ended by a newline
+    final = [part.rsplit("\r", 1)[-1].replace("\x1b[K", "") for part in screen.split("\n") if part]
+    assert [line.partition(":")[0] for line in final] == [
+        "load", "validate", "model", "pages", "cards", "render", "search index", "write"]
+    assert re.fullmatch(STAGES[3], final[3])
+    assert stdout.startswith("Built ")
+
+
+def test_a_quick_run_shows_no_stage_and_a_slow_one_shows_those_already_done():
+    import io
+
+    from engine.progress import Progress
+    stream = io.StringIO()
+    quick = Progress(stream, live=False, after=3600)
+    quick.start("load")
+    quick.finish("load", 0.004)
+    assert stream.getvalue() == ""
+    quick.after = 0   # the run is now past its delay: the held line comes out with the next
+    quick.finish("validate", 0.02, "3 items valid")
+    assert stream.getvalue() == "load: 4 ms\nvalidate: 3 items valid (20 ms)\n"
+    quiet = Progress(stream := io.StringIO(), quiet=True, live=True, after=0)
+    quiet.start("pages")
+    quiet.count("pages", "1 of 2 rendered")
+    quiet.finish("pages", 1.0)
+    assert stream.getvalue() == ""

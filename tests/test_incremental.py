@@ -203,3 +203,38 @@ def test_in_the_background_mode_the_data_and_index_follow_the_pages(tmp_path):
     dev.refresh_search_index()
     assert not dev.data_stale and not dev.index_stale
     assert tree(tmp_path / "dev") == tree(tmp_path / "clean")
+
+
+def test_the_dev_server_says_which_file_changed_how_many_pages_and_what_was_refreshed(tmp_path, capsys):
+    """Issue 15: not "rebuilt: 1038 files" (the whole site) but the edited file, site-relative,
+    the few pages re-rendered, and each derived output refreshed with its time."""
+    import re
+
+    from engine.serve import DevSite
+    copy_fixture(tmp_path)
+    site = DevSite(paths_for(tmp_path / "content"), tmp_path / "dev", NOW, drafts=False)
+    site.refresh_index = lambda: None   # the data and search index after the reload: not here
+    site.rebuild()
+    first = capsys.readouterr().out
+    total = int(re.fullmatch(r"built (\d+) pages \(load \d+ ms, .*\)\n", first).group(1))
+    assert total > 20
+    operation("edit claim note", tmp_path, 1)
+    site.rebuild()
+    assert re.fullmatch(r"content/claims/valuation\.yaml changed: 1 page re-rendered in \d+ ms; "
+                        r"nothing else changed; 1 file written in \d+ ms\n",
+                        capsys.readouterr().out)
+    operation("claim updated date", tmp_path, 1)   # its listing: the lists, the sitemap, the feed
+    site.rebuild()
+    line = capsys.readouterr().out
+    match = re.fullmatch(r"content/claims/round-size\.yaml changed: (\d+) pages re-rendered in "
+                         r"\d+ ms; refreshed (.*); \d+ files written in \d+ ms\n", line)
+    assert match, line
+    assert 1 < int(match.group(1)) < total
+    refreshed = dict(part.rsplit(" ", 2)[:2] for part in match.group(2).split(", "))
+    assert {"sitemap", "feed"} <= refreshed.keys() and all(ms.isdigit() for ms in refreshed.values())
+    assert site.builder.data_stale   # the data files follow just after the reload
+    (tmp_path / "content/site.yaml").write_text(
+        (tmp_path / "content/site.yaml").read_text("utf-8") + "\n# a comment\n", "utf-8")
+    site.rebuild()
+    assert re.fullmatch(rf"content/site\.yaml changed: full rebuild, {total} pages \(load .*\)\n",
+                        capsys.readouterr().out)
