@@ -91,25 +91,17 @@ def machine_secret() -> bytes:
 def _read_key(path: Path) -> bytes | None:
     """The key in `path` when it is a regular file of 64 hex digits that this user owns and
     nobody else can change."""
+    text = read_regular(path, limit=64, private=True)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+        return bytes.fromhex(text.decode("ascii")) if text and len(text) == 64 else None
+    except ValueError:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
-            return None
-        text = os.read(fd, 65)
-        return bytes.fromhex(text.decode("ascii")) if len(text) == 64 else None
-    except (OSError, ValueError):
-        return None
-    finally:
-        os.close(fd)
 
 
-def read_regular(path: Path, limit: int | None = None) -> bytes | None:
+def read_regular(path: Path, limit: int | None = None, private: bool = False) -> bytes | None:
     """The bytes of a regular file, or None: never through a symlink, never a FIFO or device
-    (which could hang or never end), never more than `limit` bytes."""
+    (which could hang or never end), never more than `limit` bytes; with `private`, only a file
+    this user owns and nobody else can change."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -117,6 +109,8 @@ def read_regular(path: Path, limit: int | None = None) -> bytes | None:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
+            return None
+        if private and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
             return None
         with os.fdopen(fd, "rb", closefd=False) as stream:
             return stream.read()

@@ -335,7 +335,7 @@ MUTATIONS = [
              "if False:",
              ["tests/test_attack_cache.py::test_cache_reads_refuse_symlinks_fifos_and_oversized_files"]),
     Mutation("a cache key others can write is replaced", "engine/cache.py",
-             "info.st_uid != os.geteuid() or info.st_mode & 0o022:", "info.st_uid != os.geteuid():",
+             "(info.st_uid != os.geteuid() or info.st_mode & 0o022):", "(info.st_uid != os.geteuid()):",
              ["tests/test_attack_cache.py::test_the_key_is_kept_outside_the_checkout_for_this_user_only"]),
     Mutation("Python's bytecode is kept outside the checkout", "build.py",
              "sys.meta_path.insert(0, _EngineFinder())", "pass",
