@@ -47,7 +47,21 @@ def snapshot(when: str = "20180411093000", original: str = WIRE, **changes) -> t
 NONE = (200, json.dumps({"url": WIRE, "archived_snapshots": {}}), {})
 
 
-class StubWayback:
+class LocalServer:
+    """A server on 127.0.0.1, on a free port, answering with a subclass's handler."""
+
+    def listen(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        handler.log_message = lambda *args: None
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class StubWayback(LocalServer):
     """An availability API on 127.0.0.1 that gives the scripted answers in order."""
 
     def __init__(self, answers: list[tuple]):
@@ -64,16 +78,7 @@ class StubWayback:
                 self.end_headers()
                 self.wfile.write(body.encode("utf-8") if isinstance(body, str) else body)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.listen(Handler)
 
 
 @pytest.fixture
@@ -275,7 +280,7 @@ updated: 2026-11-01
 """
 
 
-class PerSource:
+class PerSource(LocalServer):
     """An availability API on 127.0.0.1 that answers each address as told: "captured", "none",
     "503" or "slow" (an answer later than the client waits); it counts the requests per address
     and can call `on_request(n)` before the n-th request is answered."""
@@ -303,16 +308,7 @@ class PerSource:
                 except OSError:   # the client gave up waiting
                     pass
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.listen(Handler)
 
 
 @pytest.fixture
