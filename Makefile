@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: serve admin build check test browser clean untracked-only
+.PHONY: serve admin admin-files test-admin-files build check test browser clean untracked-only
 
 # Folders a checkout makes for itself and must never take from the repository: a committed
 # .venv/bin/python or .pth file would run before any of our code, a committed __pycache__/*.pyc
@@ -20,21 +20,31 @@ untracked-only:
 		echo "Nothing was run. Remove them from the repository: git rm -r --cached <path>, then commit."; \
 		exit 1; fi
 
-# site.yaml's admin: copies Decap CMS from node_modules into /admin/, hence npm ci first
-serve: $(VENV)/.runtime node_modules/.installed
+# Python alone: the site needs nothing else. Without Decap CMS (make admin-files), /admin/ is
+# left out of the build, which says so once.
+serve: $(VENV)/.runtime
 	$(PY) build.py serve --port $(PORT)
 
 # the dev server and Decap CMS at /admin/ editing the working copy (README: Editing in the browser)
-admin: $(VENV)/.runtime node_modules/.installed
+admin: $(VENV)/.runtime admin-files
 	$(PY) build.py serve --admin --port $(PORT)
 
-build: $(VENV)/.runtime node_modules/.installed
+build: $(VENV)/.runtime
 	$(PY) build.py --strict
+
+# Decap CMS, the browser editor: npm's tarball of its pinned version into .cache/vendor/, its
+# SHA-512 checked here and on every build (engine/decap_bundle.py); no Node, nothing else
+admin-files: $(VENV)/.runtime
+	$(PY) build.py fetch-admin
+
+# the engine's own tests build /admin/ whatever site.yaml says
+test-admin-files: $(VENV)/.runtime
+	$(PY) build.py fetch-admin --always
 
 check: $(VENV)/.runtime
 	$(PY) build.py check --strict
 
-test: $(VENV)/.dev browser node_modules/.installed
+test: $(VENV)/.dev browser node_modules/.installed test-admin-files
 	$(PY) -m ruff check --select F,E9 build.py engine tests scripts bench
 	$(PY) build.py --strict --out .site-builds/test
 	$(PY) -m pytest -n auto --durations=15 tests
@@ -51,18 +61,19 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-# From npm, pinned in package-lock.json: Decap CMS (the editors' admin), and
-# the test tools (the Nu Html Checker's vnu.jar, axe-core, Lighthouse).
-node_modules/.installed: package.json package-lock.json | untracked-only
+# Test tools only, from npm, pinned in package-lock.json: the Nu Html Checker's vnu.jar,
+# axe-core, Lighthouse (with its own Node). Only make test installs them.
+node_modules/.installed: package.json package-lock.json | untracked-only browser
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Debian's Chromium for the browser tests (Playwright's own download does not work everywhere),
-# and Java for the Nu checker. Installed with apt when running as root; otherwise say what is missing.
+# Java for the Nu checker, and npm for the test tools. Installed with apt when running as root; otherwise say what is missing.
 browser:
 	@missing=""; \
 	if [ -z "$$CHROMIUM_PATH" ] && [ ! -x /usr/bin/chromium ]; then missing="chromium fonts-dejavu-core"; fi; \
 	if ! command -v java >/dev/null; then missing="$$missing default-jre-headless"; fi; \
+	if ! command -v npm >/dev/null; then missing="$$missing npm"; fi; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

@@ -8,6 +8,7 @@
     .venv/bin/python build.py archive         list the sources without an archived copy
     .venv/bin/python build.py new PATH        start a new investigation in PATH, with examples
     .venv/bin/python build.py bundle          write the built site as a reproducible zip and WARC archive
+    .venv/bin/python build.py fetch-admin     fetch Decap CMS, the browser editor at /admin/ (16 MB, once)
 """
 from __future__ import annotations
 
@@ -91,6 +92,11 @@ EXAMPLES = {
   .venv/bin/python build.py bundle --out /tmp/archive.zip     also /tmp/archive.manifest.sha256, .warc.gz
   .venv/bin/python build.py bundle --now 2026-12-01 --strict  the site as of that day (same bytes every time)
   sha256sum -c MANIFEST.sha256                   inside the unzipped folder: check every file""",
+    "fetch-admin": """examples:
+  make admin-files                               the same, after creating .venv
+  .venv/bin/python build.py fetch-admin          Decap CMS into .cache/vendor/, if site.yaml has admin:
+  .venv/bin/python build.py fetch-admin --registry https://npm.example.org/   from a mirror
+                                                 (the file is checked against the same SHA-512)""",
 }
 
 
@@ -136,7 +142,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES["build"])
     common = [_common_parent()]
-    commands = parser.add_subparsers(dest="command", metavar="{build,check,serve,schemas,archive,bundle,new}")
+    commands = parser.add_subparsers(dest="command",
+                                     metavar="{build,check,serve,schemas,archive,bundle,new,fetch-admin}")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, epilog=EXAMPLES[name], parents=common,
@@ -168,7 +175,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              help="include drafts and embargoed items (local preview only)")
             sub.add_argument("--admin", action="store_true",
                              help="let /admin/ edit the content folder, through this server "
-                                  "(needs admin: in site.yaml and `npm ci`)")
+                                  "(needs admin: in site.yaml, and Decap CMS: `make admin` "
+                                  "fetches it, then runs this)")
     command("schemas", "write the JSON Schemas for editors' YAML plugins")
     archive = command("archive", "list sources without an archived copy; --check asks the Wayback Machine")
     archive.add_argument("--check", action="store_true",
@@ -187,6 +195,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     bundle = command("bundle", "archive the built site: a zip with a SHA-256 manifest, and a WARC file")
     bundle.add_argument("--out", type=Path, default=ROOT / "_bundle",
                         help="a folder, or a file name ending in .zip (default: _bundle/)")
+    fetch = command("fetch-admin", "fetch Decap CMS for /admin/ from npm, pinned by its SHA-512")
+    fetch.add_argument("--registry", default=None,
+                       help="an npm registry or mirror (default: NPM_CONFIG_REGISTRY, else "
+                            "https://registry.npmjs.org/); whatever it sends must match the pinned hash")
+    fetch.add_argument("--always", action="store_true",
+                       help="fetch it even when site.yaml has no admin: (the engine's tests need it)")
     _common(parser, defaults=True)
     parser.add_argument("--out", type=Path, default=ROOT / "_site",
                         help="output folder (default: _site/)")
@@ -280,14 +294,17 @@ def _run(args, out: Path | None) -> int:
     inputs = None
     if args.command == "build":
         # checked before the rest of the engine is even imported, so a no-op costs next to nothing
+        from engine.decap_bundle import location as decap_location
         inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml",
-                                               ROOT / "node_modules" / "decap-cms" / "package.json"],
+                                               decap_location(ROOT)],
                                                out, args.now, args.strict, False,
                                                extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
         if inputs is None:
             return 0
     if args.command == "new":
         return new_investigation(args)
+    if args.command == "fetch-admin":
+        return fetch_admin(args)
     from engine import pipeline
     from engine.progress import Progress
     if args.command == "schemas":
@@ -329,6 +346,23 @@ def new_investigation(args) -> int:
           f"preview it:  .venv/bin/python build.py serve --content {content}\n"
           f"build it:    .venv/bin/python build.py --strict --content {content} --out {args.path / '_site'}")
     return 0
+
+
+def fetch_admin(args) -> int:
+    """`build.py fetch-admin`: Decap's tarball, only for a site whose site.yaml asks for /admin/
+    (a fork without the editor downloads nothing); the file is checked either way."""
+    from engine import decap_bundle
+    from engine.load import load_yaml
+    from engine.problems import Problems
+    site_file = args.content / "site.yaml"
+    problems = Problems(args.content.parent)
+    document = load_yaml(site_file, problems) if site_file.is_file() else None
+    if not args.always and document is not None and document.data.get("admin") is None:
+        print(f"{site_file} has no admin: setting, so the site has no browser editor: nothing "
+              "fetched.")
+        return 0
+    registry = args.registry or os.environ.get("NPM_CONFIG_REGISTRY") or decap_bundle.REGISTRY
+    return decap_bundle.fetch(ROOT, registry, log=(lambda line: None) if args.quiet else print)
 
 
 def archive_sources(paths, args) -> int:

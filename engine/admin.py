@@ -1,25 +1,24 @@
-"""The editors' web admin at /admin/: Decap CMS, vendored from node_modules at build time (never
-from a CDN), with a config.yml generated from engine/schema.py and site.yaml's vocabularies, so
+"""The editors' web admin at /admin/: Decap CMS, from its pinned and verified npm tarball
+(engine/decap_bundle.py; never from a CDN), with a config.yml generated from engine/schema.py and site.yaml's vocabularies, so
 the form an editor fills in and the validation the build runs can never disagree.
 
 It is a site setting (`admin:` in site.yaml, with the Git backend the newsroom picks), not a
 build flag: the deployed site must carry it for editors, deploy previews should match
 production, and the dev server's incremental build must make the same files as a clean build.
-A site without `admin:` gets no /admin/ at all.
+A site without `admin:` gets no /admin/ at all; a site with it still builds where the bundle
+has not been fetched, without /admin/, and the build says so once (`left_out`).
 """
 from __future__ import annotations
 
-import functools
 import html
-import json
 from pathlib import Path
 
 import yaml
 
-from . import schema
+from . import decap_bundle, schema
 from .load import MEDIA_FOLDER
 
-DECAP_VERSION = "3.16.3"          # package.json pins the same; the test checks they agree
+DECAP_VERSION = decap_bundle.VERSION
 FILES = Path(__file__).parent / "admin_files"   # index.html and admin.js, ours
 TOP_LEVEL = ("admin",)   # every file is under admin/ (see validate.reserved_names)
 
@@ -40,32 +39,6 @@ REFERENCES = {"source": "sources", "repost_of": "sources", "entities": "entities
               "claims": "claims", "timelines": "timelines"}
 VOCABULARIES = ("topic", "status")
 SLUG_HINT = "lower-case letters, digits and single hyphens, e.g. series-c"   # site.yaml's topics and statuses
-
-
-def decap_dist(root: Path) -> Path:
-    return root / "node_modules" / "decap-cms" / "dist"
-
-
-def vendored_names(dist: Path) -> list[str]:
-    """The dist files the admin needs: decap-cms.js, its lazy chunks and wasm, and its licence.
-    Not the source maps, nor the cms.js build (the same editor again, for bundlers)."""
-    return sorted(p.name for p in dist.iterdir() if p.is_file() and not p.name.endswith(".map")
-                  and p.name != "cms.css" and not (p.name == "cms.js" or p.name.startswith("cms.js")
-                                                   or p.name.endswith(".cms.js")))
-
-
-@functools.lru_cache(maxsize=2)
-def _read_dist(dist: Path, stamp: tuple) -> tuple[tuple[str, bytes], ...]:
-    return tuple((name, (dist / name).read_bytes()) for name in vendored_names(dist))
-
-
-def vendored_files(root: Path) -> list[tuple[str, bytes]] | None:
-    """Decap's files, read once per process while they do not change; None if not installed."""
-    dist = decap_dist(root)
-    if not (dist / "decap-cms.js").is_file():
-        return None
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(dist.iterdir()))
-    return list(_read_dist(dist, stamp))
 
 
 # --- config.yml from the schema -----------------------------------------------------------------
@@ -240,14 +213,15 @@ def _config_file(site: schema.Site, folder: str) -> bytes:
     return _CONFIG_FILES[key]
 
 
-def outputs(site: schema.Site, paths, meta_policy: str | None = None) -> list[tuple[str, bytes]] | None:
-    """The /admin/ files, or [] when the site has no admin; None if Decap is not installed.
+def outputs(site: schema.Site, paths, meta_policy: str | None = None) -> list[tuple[str, bytes]]:
+    """The /admin/ files: [] when the site has no admin, or when Decap's bundle has not been
+    fetched (`left_out` says so); decap_bundle.BundleError when the file there is not it.
     meta_policy: netlify.toml's policy for /admin/, for hosts that send no headers."""
     if site.admin is None:
         return []
-    vendored = vendored_files(paths.root)
-    if vendored is None:
-        return None
+    bundle = decap_bundle.load(paths.root)
+    if bundle is None:
+        return []
     page = (FILES / "index.html").read_bytes()
     if meta_policy:
         tag = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(meta_policy)}">'
@@ -255,7 +229,16 @@ def outputs(site: schema.Site, paths, meta_policy: str | None = None) -> list[tu
     files = [("admin/index.html", page),
              ("admin/admin.js", (FILES / "admin.js").read_bytes()),
              ("admin/config.yml", _config_file(site, content_folder(paths)))]
-    return files + [(f"admin/{name}", data) for name, data in vendored]
+    return files + [(f"admin/{name}", data) for name, data in bundle.files]
+
+
+def left_out(site: schema.Site, root: Path) -> str | None:
+    """What a build says, once, when site.yaml asks for /admin/ and the bundle is not there."""
+    if site.admin is None or decap_bundle.present(root):
+        return None
+    return (f"/admin/ (the browser editor site.yaml asks for) was left out: Decap CMS "
+            f"{DECAP_VERSION} has not been fetched on this machine. To add it, run "
+            f"`{decap_bundle.FETCH_HINT}` (one download from npm, 16 MB), then build again.")
 
 
 def all_field_paths(model: type, prefix: str = "") -> set[str]:
@@ -275,20 +258,9 @@ def _models_in(annotation) -> list[type]:
     return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 
 
-def versions_pinned(package_json: Path) -> dict[str, str]:
-    data = json.loads(package_json.read_text("utf-8"))
-    return {**data.get("devDependencies", {}), **data.get("dependencies", {})}
-
-
-def not_installed(content, paths):
-    """The problem a build reports when site.yaml asks for /admin/ but Decap is missing."""
+def not_verified(error: decap_bundle.BundleError, root: Path):
+    """The problem a build reports when the file where the bundle belongs is not the bundle."""
     from .problems import Problem
-    site_file = content.files.get("site", "content/site.yaml")
-    line = 1
-    full = paths.content.parent / site_file
-    if full.is_file():
-        lines = full.read_text("utf-8").splitlines()
-        line = next((n for n, text in enumerate(lines, 1) if text.startswith("admin:")), 1)
-    return Problem(site_file, line, 1, f"admin: needs Decap CMS {DECAP_VERSION}, which is not "
-                   "installed: run `npm ci` (package.json pins it), or remove admin: to build "
-                   "the site without /admin/")
+    shown = decap_bundle.location(root).relative_to(root).as_posix()
+    return Problem(shown, 1, 1, f"this file {error}, so it was not published as /admin/: delete "
+                   f"it and run `{decap_bundle.FETCH_HINT}` to fetch Decap CMS again")

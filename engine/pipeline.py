@@ -253,6 +253,7 @@ class BuildResult:
     files: dict = field(default_factory=dict)
     timings: Timings = field(default_factory=Timings)
     written: bool = False
+    left_out: list[str] = field(default_factory=list)   # what the build could not add, and how to
 
     @property
     def ok(self) -> bool:
@@ -297,6 +298,8 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
     result.failures = result.problems.errors + (result.problems.warnings if strict else [])
     if result.failures or content is None:
         return result
+    from .admin import left_out
+    result.left_out = [note for note in (left_out(content.site, paths.root),) if note]
     with write.StagedSite(out) as staged, SearchIndex(staged, result.timings) as index:
         sink = None if in_memory else (lambda path, data: result.timings.run("write", staged.add, path, data))
         try:
@@ -406,4 +409,6 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     built = counted(len(result.files), "Built {n} file", "Built {n} files")
     print(f"{built} into {out}{state}: {written}.{reused} {tally(result.problems, verbose)} "
           f"Time: {result.timings}.")
+    for note in result.left_out:
+        print(note)
     return 0

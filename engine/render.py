@@ -407,9 +407,10 @@ class Renderer:
         """/admin/, when site.yaml asks for it (engine/admin.py)."""
         from . import admin
         policy = self.env.globals["content_security_policy"]   # set for hosts without headers
-        files = admin.outputs(self.content.site, self.paths, policy("admin/") if policy else None)
-        if files is None:
-            raise ContentError([admin.not_installed(self.content, self.paths)])
+        try:
+            files = admin.outputs(self.content.site, self.paths, policy("admin/") if policy else None)
+        except admin.decap_bundle.BundleError as error:
+            raise ContentError([admin.not_verified(error, self.paths.root)]) from None
         return [(path, Output("admin", data, frozenset({"site"}))) for path, data in files]
 
     def forget(self, keys: set[str] | None = None) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import signal
+import sys
 import threading
 from http import HTTPStatus
 from pathlib import Path
@@ -345,6 +346,13 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
     if admin and host not in (None, *LOOPBACK):
         raise ValueError("the editor's backend stays on the loopback: no --host with --admin")
     host = host or DEFAULT_HOST
+    from . import admin as web_admin
+    if admin and not web_admin.decap_bundle.present(paths.root):
+        print(f"serve --admin needs Decap CMS {web_admin.DECAP_VERSION}, the browser editor, which "
+              f"has not been fetched on this machine: run `make admin` (it fetches it, 16 MB "
+              f"from npm, then starts this server), or `{web_admin.decap_bundle.FETCH_HINT}` "
+              f"first.", file=sys.stderr)
+        return 2
     from .cache import open_folder
     key = open_folder(paths.root / ".cache")
     if key is not None:   # a restart redraws no unchanged card
@@ -352,6 +360,11 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
     site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(host, port),
                    verbose=verbose)
     site.rebuild()
+    validation = getattr(site.builder, "validation", None)
+    settings = validation.site if validation is not None else None
+    note = web_admin.left_out(settings, paths.root) if settings is not None else None
+    if note and not admin:
+        print(note, flush=True)
     server = dev_server(site, snapshot_watcher(site))
     server.watch(str(paths.content))   # the watcher scans every folder the build reads
     shown_host = DEFAULT_HOST if host in LOOPBACK else host

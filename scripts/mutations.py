@@ -543,6 +543,42 @@ MUTATIONS = [
     Mutation("the dev server names the derived outputs refreshed", "engine/incremental.py",
              '                report.refreshed.add(OUTPUT_NAMES.get(output.kind, "pages"))\n', "",
              ["tests/test_incremental.py::test_the_dev_server_says_which_file_changed_how_many_pages_and_what_was_refreshed"]),
+    # issue 15: the browser editor without Node
+    Mutation("the bundle is published without its hash checked", "engine/decap_bundle.py",
+             "    if integrity_of(data) != INTEGRITY:\n        raise BundleError(", "    if False:\n        raise BundleError(",
+             ["tests/test_decap_bundle.py::test_a_planted_or_damaged_bundle_fails_the_build_and_is_never_published"]),
+    Mutation("the fetch keeps whatever the registry sent", "engine/decap_bundle.py",
+             "    if len(data) > MAX_BYTES or integrity_of(data) != INTEGRITY:", "    if len(data) > MAX_BYTES:",
+             ["tests/test_decap_bundle.py::test_a_registry_that_sends_something_else_leaves_nothing_behind"]),
+    Mutation("the fetch reads without a limit", "engine/decap_bundle.py",
+             "data = response.read(MAX_BYTES + 1)", "data = response.read()",
+             ["tests/test_decap_bundle.py::test_a_registry_that_sends_without_end_is_cut_off"]),
+    Mutation("the fetch writes through a symlinked .cache", "engine/decap_bundle.py",
+             "        if path.is_symlink() or (path.exists()", "        if False and (path.exists()",
+             ["tests/test_decap_bundle.py::test_the_fetch_does_not_write_through_a_symlinked_cache_folder"]),
+    Mutation("the bundle is read through a symlink", "engine/decap_bundle.py",
+             "    data = read_regular(Path(path), limit=MAX_BYTES)", "    data = Path(path).read_bytes()",
+             ["tests/test_decap_bundle.py::test_a_symlink_where_the_bundle_belongs_is_not_followed"]),
+    Mutation("source maps and the second build are published too", "engine/decap_bundle.py",
+             "            if folder == \"package/dist\" and member.isreg() and published_name(name):",
+             "            if folder == \"package/dist\" and member.isreg():",
+             ["tests/test_decap_bundle.py::test_only_the_editors_files_are_published_from_the_tarball"]),
+    Mutation("a missing bundle fails the build instead of leaving /admin/ out", "engine/admin.py",
+             "    if bundle is None:\n        return []", "    if bundle is None:\n        raise decap_bundle.BundleError('is missing')",
+             ["tests/test_decap_bundle.py::test_without_the_bundle_a_strict_build_leaves_admin_out_and_says_how_to_add_it"]),
+    Mutation("the build does not say that /admin/ was left out", "engine/pipeline.py",
+             "    for note in result.left_out:\n        print(note)\n", "",
+             ["tests/test_decap_bundle.py::test_the_real_site_builds_strictly_with_python_alone_and_says_once_that_admin_was_left_out"]),
+    Mutation("serve --admin starts without the editor", "engine/serve.py",
+             "    if admin and not web_admin.decap_bundle.present(paths.root):", "    if False:",
+             ["tests/test_decap_bundle.py::test_serve_admin_without_the_bundle_stops_at_once_and_says_how_to_get_it"]),
+    Mutation("fetch-admin downloads for a site without the editor", "build.py",
+             "    if not args.always and document is not None and document.data.get(\"admin\") is None:",
+             "    if False:",
+             ["tests/test_decap_bundle.py::test_fetch_admin_downloads_nothing_for_a_site_without_the_editor"]),
+    Mutation("make build needs npm again", "Makefile",
+             "build: $(VENV)/.runtime\n", "build: $(VENV)/.runtime node_modules/.installed\n",
+             ["tests/test_python_alone.py::test_make_build_writes_the_real_site_strictly_with_python_alone"]),
 ]
 
 
@@ -555,6 +591,8 @@ def run(number: int, mutation: Mutation, python: str) -> tuple[str, str]:
         for shared in ("node_modules", ".venv"):
             if (ROOT / shared).exists():
                 (repo / shared).symlink_to(ROOT / shared)
+        if (ROOT / ".cache" / "vendor").is_dir():   # Decap CMS (make admin-files): a copy, not a link
+            shutil.copytree(ROOT / ".cache" / "vendor", repo / ".cache" / "vendor")
         target = repo / mutation.file
         text = target.read_text("utf-8")
         if mutation.old not in text:

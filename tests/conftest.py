@@ -35,6 +35,22 @@ def paths_for(content: Path, overrides: Path | None = None) -> Paths:
     return Paths(root=ROOT, content=content, overrides=overrides or content.parent / "overrides")
 
 
+def with_decap_bundle(checkout: Path) -> Path:
+    """A copy of the Decap CMS tarball `make admin-files` fetched (engine/decap_bundle.py), where
+    a build in `checkout` looks for it: a copy, since a symbolic link there is refused."""
+    from engine import decap_bundle
+    decap_bundle.location(checkout).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(decap_tarball(), decap_bundle.location(checkout))
+    return checkout
+
+
+def decap_tarball() -> Path:
+    from engine import decap_bundle
+    fetched = decap_bundle.location(ROOT)
+    assert fetched.is_file(), "Decap CMS is not fetched: run `make admin-files` (make test does)"
+    return fetched
+
+
 def copy_fixture(target: Path) -> Path:
     content = target / "content"
     shutil.copytree(FIXTURE, content)

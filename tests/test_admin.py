@@ -3,8 +3,6 @@ schema, vendored Decap files, its own Content Security Policy that no public pag
 edit made in the browser that the rebuilt site shows."""
 from __future__ import annotations
 
-import json
-import shutil
 import time
 from pathlib import Path
 
@@ -131,13 +129,6 @@ def test_the_real_content_files_start_with_the_line_the_config_writes():
             assert first_line == "# " + collection["fields"][0]["comment"], path
 
 
-def test_the_pinned_decap_is_the_one_the_engine_names():
-    pinned = admin.versions_pinned(ROOT / "package.json")
-    assert pinned["decap-cms"] == admin.DECAP_VERSION
-    lock = json.loads((ROOT / "package-lock.json").read_text("utf-8"))
-    assert lock["packages"]["node_modules/decap-cms"]["version"] == admin.DECAP_VERSION
-
-
 def test_admin_is_built_from_vendored_files_only_when_site_yaml_asks(content, tmp_path):
     assert build(content, tmp_path / "without").ok
     assert not (tmp_path / "without" / "admin").exists()
@@ -159,21 +150,6 @@ def test_admin_is_built_from_vendored_files_only_when_site_yaml_asks(content, tm
     for html in out.rglob("*.html"):
         if not html.relative_to(out).as_posix().startswith("admin/"):
             assert "admin/" not in html.read_text("utf-8"), html
-
-
-def test_without_decap_installed_the_build_says_how_to_install_it(content, tmp_path):
-    from engine.pipeline import Paths
-    root = tmp_path / "engine-root"   # templates and static files, but no node_modules
-    root.mkdir()
-    for folder in ("templates", "static"):
-        shutil.copytree(ROOT / folder, root / folder)
-    result = build_site(Paths(root=root, content=with_admin(content), overrides=tmp_path / "none"),
-                        tmp_path / "out", NOW)
-    assert not result.ok
-    [problem] = result.failures
-    assert problem.path.endswith("site.yaml") and problem.line > 1
-    assert "npm ci" in problem.message
-    assert not (tmp_path / "out").exists()
 
 
 def test_the_dev_build_makes_the_same_admin_as_a_clean_build(content, tmp_path):

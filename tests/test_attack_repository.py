@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, with_decap_bundle
 
-ROOT = Path(__file__).resolve().parents[1]
 # Stands in for the interpreter: if make runs it, it leaves a file behind.
 HOSTILE_PYTHON = "#!/bin/sh\ntouch \"$(dirname \"$0\")/../../ran\"\n"
 
@@ -103,8 +103,7 @@ def fresh_clone(base: Path) -> Path:
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, repo / name)
     (base / "beside-the-clone.txt").write_text("the parent folder's own file\n")
-    if (ROOT / "node_modules").is_dir():   # Decap CMS for site.yaml's admin:, as `npm ci` installs it
-        (repo / "node_modules").symlink_to(ROOT / "node_modules")
+    with_decap_bundle(repo)   # Decap CMS for site.yaml's admin:, as `make admin-files` fetches it
     return repo
 
 

@@ -47,6 +47,19 @@ def test_the_workflow_runs_the_readme_test_command_and_a_strict_build():
                for step in deploy["steps"])
 
 
+def test_the_deploy_gets_the_editor_with_python_alone_after_refusing_a_repository_that_carries_a_checkouts_files():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    [build] = [step["run"] for step in workflow["jobs"]["deploy"]["steps"] if "--csp-meta" in step.get("run", "")]
+    lines = [line.strip() for line in build.splitlines()]
+    assert lines[0] == "make untracked-only"
+    assert lines.index(".venv/bin/python build.py fetch-admin") < next(
+        n for n, line in enumerate(lines) if "build.py --strict" in line)
+    deploy_runs = " ".join(step.get("run", "") for step in workflow["jobs"]["deploy"]["steps"])
+    assert "npm" not in deploy_runs and "node" not in deploy_runs
+    check = next(step["run"] for step in workflow["jobs"]["test"]["steps"] if "--format github" in step.get("run", ""))
+    assert check.strip().splitlines()[0] == "make untracked-only"
+
+
 def test_the_pre_commit_hook_checks_the_content():
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert {"id", "name", "entry", "language"} <= hook.keys() and hook["language"] == "system"

@@ -16,7 +16,9 @@ def directives(csp: str) -> dict[str, list[str]]:
 
 def test_build_settings():
     assert CONFIG["build"]["publish"] == "_site"
-    assert "build.py --strict" in CONFIG["build"]["command"]
+    assert CONFIG["build"]["command"].split(" && ") == [
+        "make untracked-only", "pip install -r requirements.txt", "python build.py fetch-admin",
+        "python build.py --strict"]   # Python alone: no npm, no Node
     assert CONFIG["build"]["environment"]["PYTHON_VERSION"] == "3.11"
     assert any(r["to"] == "/404.html" and r["status"] == 404 for r in CONFIG["redirects"])
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from hypothesis import example, given, strategies as st
 
-from conftest import NOW, ROOT, build, copy_fixture, problems_of
+from conftest import NOW, ROOT, build, copy_fixture, problems_of, with_decap_bundle
 from engine.problems import Problem
 
 CLAIM = """statement: Claim number {n} about Acme.
@@ -93,8 +93,7 @@ def test_builds_are_byte_identical_across_time_zones_locales_hash_seeds_and_path
             shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(ROOT / "build.py", checkout / "build.py")
         shutil.copytree(ROOT / "content", checkout / "content")
-        # site.yaml's admin: copies Decap CMS from node_modules (npm ci) into /admin/
-        (checkout / "node_modules").symlink_to(ROOT / "node_modules")
+        with_decap_bundle(checkout)   # site.yaml's admin: /admin/ is part of the site
         out = checkout / "_site"
         subprocess.run([sys.executable, "build.py", "--now", NOW, "--out", str(out)], cwd=checkout,
                        env={"PATH": "/usr/bin:/bin", **env}, check=True, capture_output=True)
