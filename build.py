@@ -100,6 +100,19 @@ EXAMPLES = {
 }
 
 
+COMMON_DEFAULTS = {"--content": ROOT / "content", "--overrides": ROOT / "overrides", "--now": None,
+                   "--strict": False}
+# The common options a command has no use for, and why: refused rather than silently ignored.
+_FROM_ENGINE = "the schemas come from the engine, not from the content"
+_NEW = "a new investigation is written to the PATH given, from the engine's examples"
+NOT_USED_BY = {
+    "schemas": dict.fromkeys(COMMON_DEFAULTS, _FROM_ENGINE),
+    "new": dict.fromkeys(COMMON_DEFAULTS, _NEW),
+    "fetch-admin": {option: "it only reads site.yaml's admin setting"
+                    for option in ("--overrides", "--now", "--strict")},
+}
+
+
 def _common(parser: argparse.ArgumentParser, defaults: bool):
     """The options every command accepts, before or after its name. The subcommands' copies
     default to SUPPRESS, so `build.py --strict check` keeps the value given before `check`."""
@@ -209,6 +222,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     _deploy_options(parser)
     args = parser.parse_args(argv)
     args.command = args.command or "build"
+    if args.quiet and args.verbose:   # one before the command's name, one after it
+        parser.exit(2, f"build.py {args.command}: --quiet and --verbose cannot be used together: "
+                       "keep the one you mean.\n")
+    unused = [option for option, default in COMMON_DEFAULTS.items()
+              if option in NOT_USED_BY.get(args.command, ()) and getattr(args, option.lstrip("-")) != default]
+    if unused:
+        parser.exit(2, f"build.py {args.command}: {' and '.join(unused)} would change nothing here: "
+                       f"{NOT_USED_BY[args.command][unused[0]]}. Leave "
+                       f"{'it' if len(unused) == 1 else 'them'} out.\n")
     if args.command == "serve" and args.host is not None:
         if args.admin:
             parser.exit(2, "build.py serve: --host and --admin cannot be used together: the "
@@ -326,7 +348,7 @@ def _run(args, out: Path | None) -> int:
         from engine import serve
         return serve.serve(paths, out=out, port=args.port, now=args.now,
                            drafts=args.drafts, admin=args.admin, verbose=args.verbose,
-                           host=args.host)
+                           host=args.host, strict=args.strict)
     return pipeline.build(paths, out=out, now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
                           deploy=pipeline.Deploy(args.base_url, args.csp_meta), verbose=args.verbose,

@@ -83,6 +83,7 @@ class DevBuild:
     out: Path
     now: str | None
     drafts: bool = False
+    strict: bool = False   # serve --strict: warnings stop the preview, as they stop CI's build
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)
     validation: Validation | None = None
     links: model.Links | None = None
@@ -96,6 +97,9 @@ class DevBuild:
     index_stale: bool = False
     data_stale: bool = False   # the /data/ files, refreshed with the index when in the background
     last: Rebuild | None = None   # what the last update did, for the dev server's log
+
+    def _failing(self, problems: Problems) -> list:
+        return problems.errors + (problems.warnings if self.strict else [])
 
     @property
     def watched(self) -> list[Path]:
@@ -125,7 +129,7 @@ class DevBuild:
         if validation.content is not None and not logo_found(validation.content.site, self.paths,
                                                              raw, result.problems):
             validation.content = None
-        result.failures = result.problems.errors
+        result.failures = self._failing(result.problems)
         if validation.content is None:
             return result
         content = validation.content
@@ -261,7 +265,7 @@ class DevBuild:
                 validation.published[kind][entry.item.id] = entry
         for kind, entry, _ in new_items:
             check_item_references(kind, entry, validation, problems)
-        result.failures = problems.errors
+        result.failures = self._failing(problems)
         if result.failures:
             return set()
         keys: set[str] = set()

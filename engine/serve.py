@@ -46,7 +46,7 @@ class DevSite:
     """The last build's outcome, shared between the watcher and the web handler."""
 
     def __init__(self, paths: Paths, out: Path, now: str | None, drafts: bool, admin: bool = False,
-                 hosts: frozenset[str] = frozenset(), verbose: bool = False):
+                 hosts: frozenset[str] = frozenset(), verbose: bool = False, strict: bool = False):
         self.paths, self.out, self.now, self.drafts = paths, out, now, drafts
         self.verbose = verbose   # --verbose: the notices too
         self.hosts = hosts   # allowed_hosts(): the Host headers, and so the origins, answered
@@ -54,7 +54,7 @@ class DevSite:
         if admin:
             from .admin import content_folder
             self.backend = LocalBackend(paths.content, content_folder(paths))
-        self.builder = DevBuild(paths, out, now, drafts, index_in_background=True)
+        self.builder = DevBuild(paths, out, now, drafts, strict=strict, index_in_background=True)
         self.indexing = threading.Lock()
         self.failures: list[Problem] = []
         self.base_path = "/"
@@ -341,7 +341,8 @@ def dev_server(site: DevSite, watcher):
 
 
 def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
-          admin: bool = False, verbose: bool = False, host: str | None = None) -> int:
+          admin: bool = False, verbose: bool = False, host: str | None = None,
+          strict: bool = False) -> int:
     # build.py refuses --host with --admin; this holds even if a caller forgets
     if admin and host not in (None, *LOOPBACK):
         raise ValueError("the editor's backend stays on the loopback: no --host with --admin")
@@ -358,7 +359,7 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
     if key is not None:   # a restart redraws no unchanged card
         cards.use_cache_folder(paths.root / ".cache" / "cards", key)
     site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(host, port),
-                   verbose=verbose)
+                   verbose=verbose, strict=strict)
     site.rebuild()
     validation = getattr(site.builder, "validation", None)
     settings = validation.site if validation is not None else None

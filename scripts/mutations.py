@@ -579,6 +579,16 @@ MUTATIONS = [
     Mutation("make build needs npm again", "Makefile",
              "build: $(VENV)/.runtime\n", "build: $(VENV)/.runtime node_modules/.installed\n",
              ["tests/test_python_alone.py::test_make_build_writes_the_real_site_strictly_with_python_alone"]),
+    Mutation("serve --strict lets warnings through", "engine/incremental.py",
+             "        return problems.errors + (problems.warnings if self.strict else [])",
+             "        return problems.errors",
+             ["tests/test_cli.py::test_serve_strict_stops_the_preview_on_a_warning_as_ci_would"]),
+    Mutation("an option a command ignores is accepted silently", "build.py",
+             "    if unused:\n", "    if False:\n",
+             ["tests/test_cli.py::test_an_option_a_command_would_ignore_is_refused_in_one_line"]),
+    Mutation("--quiet before the command and --verbose after it are both taken", "build.py",
+             "    if args.quiet and args.verbose:", "    if False:",
+             ["tests/test_cli.py::test_an_option_a_command_would_ignore_is_refused_in_one_line"]),
 ]
 
 

@@ -17,7 +17,7 @@ def run(*args, cwd=ROOT):
 
 
 @pytest.mark.parametrize("command", [[], ["check"], ["serve"], ["schemas"], ["archive"], ["bundle"],
-                                     ["new"]])
+                                     ["new"], ["fetch-admin"]])
 def test_help_has_examples_in_the_readmes_words(command):
     """The README teaches `.venv/bin/python build.py` (and `make`): a bare `python` does not
     exist on a stock Debian, so no example may start with it."""
@@ -30,7 +30,8 @@ def test_help_has_examples_in_the_readmes_words(command):
 
 COMMON = {"--content": "/tmp/c", "--overrides": "/tmp/o", "--now": "2026-12-01", "--strict": None,
           "--quiet": None}
-EVERY_COMMAND = ["build", "check", "serve", "archive", "bundle", "schemas", "new"]
+# every command that reads the content (schemas, new and fetch-admin refuse what they would ignore)
+EVERY_COMMAND = ["build", "check", "serve", "archive", "bundle"]
 
 
 def test_every_command_accepts_the_common_options_before_or_after_its_name():
@@ -60,6 +61,47 @@ print(json.dumps(results))
                                                      True, True, False], (command, where)
         assert results[f"{command} verbose"][0] == command
         assert results[f"{command} verbose"][3:] == [None, False, False, True]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["schemas", "--now", "2026-01-01"], "build.py schemas: --now would change nothing here: the "
+     "schemas come from the engine, not from the content. Leave it out."),
+    (["--content", "/tmp/c", "schemas", "--strict"], "build.py schemas: --content and --strict would "
+     "change nothing here: the schemas come from the engine, not from the content. Leave them out."),
+    (["new", "/tmp/n", "--title", "T", "--overrides", "/tmp/o"], "build.py new: --overrides would "
+     "change nothing here: a new investigation is written to the PATH given, from the engine's "
+     "examples. Leave it out."),
+    (["fetch-admin", "--strict"], "build.py fetch-admin: --strict would change nothing here: it "
+     "only reads site.yaml's admin setting. Leave it out."),
+    (["--quiet", "check", "--verbose"], "build.py check: --quiet and --verbose cannot be used "
+     "together: keep the one you mean."),
+    (["serve", "--verbose", "--quiet"], None),   # argparse's own: both after the name
+])
+def test_an_option_a_command_would_ignore_is_refused_in_one_line(argv, message):
+    result = run(*argv)
+    assert result.returncode == 2
+    if message:
+        assert result.stderr == message + "\n"
+    else:
+        assert "not allowed with argument" in result.stderr
+
+
+def test_serve_strict_stops_the_preview_on_a_warning_as_ci_would(tmp_path):
+    from conftest import paths_for
+    from engine.incremental import DevBuild
+    content = copy_fixture(tmp_path)
+    uncited = "title: x\noutlet: y\nkind: blog\nadded: 2026-11-01\nupdated: 2026-11-01\n"
+    dev = DevBuild(paths_for(content), tmp_path / "dev", NOW, strict=True)
+    assert dev.full().ok
+    # an edit that brings a warning (a source nothing cites), through the dev server's update
+    (content / "sources" / "unused.yaml").write_text(uncited, "utf-8")
+    failures = [str(p) for p in dev.update().failures]
+    assert failures == ["content/sources/unused.yaml:1:1: warning: nothing cites this source: cite it from "
+                        "a claim, an event or a page, or remove it"]
+    relaxed = DevBuild(paths_for(content), tmp_path / "relaxed", NOW).full()
+    assert relaxed.ok and [str(p) for p in relaxed.problems.warnings] == failures
+    assert [str(p) for p in DevBuild(paths_for(content), tmp_path / "strict", NOW,
+                                     strict=True).full().failures] == failures
 
 
 def test_quiet_prints_only_errors(tmp_path):

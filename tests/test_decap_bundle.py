@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -170,19 +171,29 @@ def test_a_symlink_where_the_bundle_belongs_is_not_followed(tmp_path):
 # --- fetching -----------------------------------------------------------------------------------
 
 class StubRegistry(LocalServer):
-    """An npm registry on 127.0.0.1 that sends `body` for any address it is asked."""
+    """An npm registry on 127.0.0.1 that sends `body` for any address it is asked; `endless`:
+    64 MB with no length given, counting what it could send before the client hung up."""
 
-    def __init__(self, body: bytes):
+    def __init__(self, body: bytes, endless: bool = False):
         self.asked: list[str] = []
+        self.sent, self.done = 0, threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 stub.asked.append(self.path)
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
+                if not endless:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    for _ in range(1024 if endless else 1):
+                        self.wfile.write(body)
+                        stub.sent += len(body)
+                except OSError:   # the client hung up
+                    pass
+                finally:
+                    stub.done.set()
 
         self.listen(Handler)
 
@@ -233,9 +244,11 @@ def test_a_damaged_tarball_is_fetched_again_and_replaced(tmp_path):
 
 def test_a_registry_that_sends_without_end_is_cut_off(tmp_path, monkeypatch):
     monkeypatch.setattr(decap_bundle, "MAX_BYTES", 1000)
-    with StubRegistry(b"x" * 5000) as registry:
+    with StubRegistry(b"x" * 65536, endless=True) as registry:
         status, _, failed = fetch_into(tmp_path, registry.url)
+        assert registry.done.wait(60)
     assert status == 1 and "Nothing was kept" in failed[0]
+    assert registry.sent < 16 * 1024 * 1024   # of 64 MB: the read stopped, the rest was not taken
     assert not (tmp_path / ".cache").exists()
 
 
