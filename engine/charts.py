@@ -11,7 +11,7 @@ import functools
 import math
 from dataclasses import dataclass
 
-from .strings import fill
+from .strings import fill, number_text
 
 CHAR_WIDTH = 0.6      # average width of a character of the sans stack, in font sizes
 FONT = 11             # label size in viewBox units; the charts are drawn about 1:1 on a phone
@@ -348,7 +348,7 @@ class TopicStrip:
 
 
 def topic_strip(events: list, topics: list, place, strings: dict[str, str],
-                width: float = 360) -> TopicStrip | None:
+                width: float = 360, language: str = "en") -> TopicStrip | None:
     """One row per topic, one bar per year (height by number of events, the number written
     above it); each bar links to the first of its events on the timeline. `events` come in
     date order; `place(event)` is the address of the event on its timeline page."""
@@ -374,7 +374,7 @@ def topic_strip(events: list, topics: list, place, strings: dict[str, str],
             height = _r(max(2.0, bar_height * len(mine) / tallest))
             centre = gutter + column * (column_index + 0.5)
             tooltip = fill(strings["chart_strip_cell"], n=len(mine), topic=topic.label, year=year)
-            count = Label(str(len(mine)), _r(centre), _r(baseline - height - 3), "middle")
+            count = Label(number_text(len(mine), language), _r(centre), _r(baseline - height - 3), "middle")
             cells.append(StripCell(
                 topic=topic.id, year=year, count=len(mine), x=_r(centre - bar_width / 2),
                 y=_r(baseline - height), width=bar_width, height=height, label=count,

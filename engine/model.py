@@ -273,7 +273,7 @@ def home_page(content: Content, links: Links) -> PageModel:
     places = _event_places(_all_events_pages(content))
     strip = charts.topic_strip(_by_date(content.events), list(content.site.topics),
                                lambda event: f"{places[event.id]}#event-{event.id}",
-                               strings_for(content.site))
+                               strings_for(content.site), language=content.site.language)
     return _page(content, url="", template="home.html", kind="home", title=content.site.title,
                  description=content.site.description, keys=keys, strands=strands, topic_strip=strip,
                  updates=[_update(kind, item) for kind, item in updates],
@@ -338,7 +338,8 @@ def _with_charts(content: Content, pages: list[PageModel], events: list[schema.E
     strings, formatter = _chart_text(content)
     first = pages[0]
     strip = charts.topic_strip(events, list(content.site.topics),
-                               lambda event: f"{places[event.id]}#event-{event.id}", strings)
+                               lambda event: f"{places[event.id]}#event-{event.id}", strings,
+                               language=content.site.language)
     chart, keys = None, set()
     if funding:
         figures = charts.funding_figures(content, formatter, {e.id for e in events})

@@ -36,7 +36,7 @@ from .pipeline import Paths
 from .progress import counted_batches
 from .problems import ContentError, Problem
 from .robust_links import archived_link_attributes, original_link_attributes
-from .strings import Plural, fill, strings_for
+from .strings import Plural, fill, number_text, strings_for
 from .validate import Content
 
 @dataclass(frozen=True)
@@ -230,7 +230,8 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         except (ValueError, LookupError):
             return code
 
-    env.filters.update(language_name=language_name, markdown=markdown, fuzzy=formatter.fuzzy,
+    env.filters.update(number=lambda n: number_text(n, site.language),
+                       language_name=language_name, markdown=markdown, fuzzy=formatter.fuzzy,
                        day=formatter.day, figure=formatter.figure, json_ld=json_ld)
     topics_by_id = {topic.id: topic for topic in site.topics}
     env.globals["search_fields"] = lambda page: search.page_fields(

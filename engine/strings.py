@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
 
 from .problems import did_you_mean
 
@@ -34,10 +35,7 @@ CATEGORIES = ("zero", "one", "two", "few", "many", "other")   # CLDR's plural ca
 def plural_rule(language: str):
     """The CLDR plural rule of a language (English's for one Babel does not know): a callable
     from a number to its category."""
-    try:
-        return Locale.parse(language.replace("-", "_")).plural_form
-    except (ValueError, TypeError, UnknownLocaleError):
-        return Locale("en").plural_form
+    return _locale(language).plural_form
 
 
 @dataclass(frozen=True)
@@ -85,11 +83,28 @@ def strings_for(site) -> dict[str, str | Plural]:
     return {**_table(site.language), **own}
 
 
+@functools.cache
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return Locale("en")
+
+
+def number_text(n: int, language: str) -> str:
+    """A whole number as the language writes it: 12,345 in English, 12 345 in French."""
+    return format_decimal(n, locale=_locale(language))
+
+
 def fill(template: str | Plural, **values) -> str:
     """The template with each `{name}` given in values replaced by that value as text; for a
-    string with plural forms, the form for the count `n`."""
+    string with plural forms, the form for the count `n`, and `n` written the way that
+    language writes numbers (other values, such as a year, stay as they are)."""
     if isinstance(template, Plural):
-        template = template.form(values["n"]) if "n" in values else str(template)
+        count = values.get("n")
+        if type(count) is int:
+            values["n"] = number_text(count, template.language)
+        template = template.form(count) if "n" in values else str(template)
     if not values:
         return template
     return PLACEHOLDER.sub(lambda m: str(values[m[1]]) if m[1] in values else m[0], template)

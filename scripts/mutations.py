@@ -589,6 +589,9 @@ MUTATIONS = [
     Mutation("--quiet before the command and --verbose after it are both taken", "build.py",
              "    if args.quiet and args.verbose:", "    if False:",
              ["tests/test_cli.py::test_an_option_a_command_would_ignore_is_refused_in_one_line"]),
+    Mutation("counts on pages are written as Python writes them", "engine/strings.py",
+             "            values[\"n\"] = number_text(count, template.language)", "            pass",
+             ["tests/test_editor_messages.py::test_a_page_count_writes_the_number_the_languages_way_and_leaves_years_alone"]),
 ]
 
 

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 import engine.load
 
-from conftest import NOW, ROOT, build, copy_fixture, page, problems_of
+from conftest import NOW, ROOT, build, copy_fixture, page, paths_for, problems_of
 from engine.load import load_markdown, load_yaml
 from engine.problems import Problems
 from engine.strings import _table, counted, fill
+from engine.pipeline import load_and_validate
 
 # text of a file -> (line, column, message): one case per mistake, and per (problem, context)
 # pair of the scanner and the parser
@@ -286,6 +287,26 @@ EVENTS_COUNT = {   # English: one, other; French: 0 and 1 are "one"; Arabic: all
 @pytest.mark.parametrize("language", sorted(EVENTS_COUNT))
 def test_a_page_count_takes_the_languages_plural_form(language):
     assert [fill(_table(language)["events_count"], n=n) for n in COUNTS] == EVENTS_COUNT[language]
+
+
+def test_a_page_count_writes_the_number_the_languages_way_and_leaves_years_alone():
+    assert [fill(_table(language)["events_count"], n=12345) for language in ("en", "fr", "ar")] == [
+        "12,345 events", "12\u202f345 événements", "12,345 حدثًا"]
+    assert fill(_table("fr")["chart_strip_cell"], n=1000, topic="x", year=2018).count("2018") == 1
+
+
+def test_counts_in_templates_go_through_the_number_filter(content):
+    from engine.render import make_environment
+    site = content / "site.yaml"
+    site.write_text(site.read_text("utf-8").replace("language: en", "language: fr"), "utf-8")
+    validated, problems = load_and_validate(paths_for(content), NOW)
+    assert validated is not None and validated.site.language == "fr", problems.items
+    env = make_environment(paths_for(content), validated, {})
+    assert env.from_string("{{ 1234567 | number }}").render() == "1\u202f234\u202f567"
+    # a count printed as Python writes it, as text (an attribute's value is for scripts: 1234)
+    raw = re.compile(r'(?<!=")\{\{ *[a-z_.]*(count|archived)[a-z_]* *\}\}')
+    for template in (ROOT / "templates").rglob("*.html"):
+        assert not raw.search(template.read_text("utf-8")), template
 
 
 def test_a_command_line_count_takes_the_english_plural_form():
