@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cards, export, model, search
+from . import cards, export, house_style, model, search
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml, unsafe_entry
 from .pipeline import BuildResult, Paths, Timings, build_date, collector_paused, logo_found
@@ -265,6 +265,7 @@ class DevBuild:
                 validation.published[kind][entry.item.id] = entry
         for kind, entry, _ in new_items:
             check_item_references(kind, entry, validation, problems)
+            house_style.check(kind, entry, validation.site.spellings, problems)
         result.failures = self._failing(problems)
         if result.failures:
             return set()

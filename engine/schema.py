@@ -66,6 +66,10 @@ Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_
                                         max_length=MAX_TEXT), AfterValidator(_visible_text)]
 Markdown = Annotated[str, StringConstraints(strict=True, max_length=200_000),
                      AfterValidator(_visible_text)]
+# A word or a short phrase, as house spellings give them: no quotation marks or line breaks.
+Word = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1,
+                                        max_length=80, pattern=r'^[^"“”\n]+$'),
+                 AfterValidator(_visible_text)]
 
 # Numbers a page can print: finite, and below a thousand million million. Up to there every
 # whole number is exact in a float (2**53 is about 9e15) and the compact forms the site shows
@@ -259,6 +263,9 @@ class Site(Strict):
         {}, description="overrides for interface strings; one that carries a count may give its "
         "plural forms (zero, one, two, few, many, other)")
     theme: Theme | None = Field(None, description="colours and logo (engine/theme.py)")
+    spellings: dict[Word, Word] = Field(
+        {}, description="house spellings, the word to avoid and the one to write (e.g. Uighur: "
+        "Uyghur): a warning wherever the newsroom's own words use the first (engine/house_style.py)")
     index_page_size: int = Field(200, ge=5, le=1_000_000, description="a list of claims, sources or entities "
                                  "longer than this is split into groups (topic, letter, kind) and pages")
     timeline_page_size: int = Field(60, ge=5, le=1_000_000, description="a timeline with more events than this is "

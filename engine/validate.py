@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from . import schema
+from . import house_style, schema
 from .citations import find_citations
 from .load import Document, RawContent, load_file
 from .problems import NOTICE, WARNING, Problems, did_you_mean, shown
@@ -325,9 +325,11 @@ def validate_all(raw: RawContent, problems: Problems, now: dt.date, drafts: bool
     validation = Validation(site, loaded, published, invalid, None)
     if site:
         published["site"] = {"site": _Loaded(site, raw.site.path, "site", raw.site)}
+    spellings = site.spellings if site else {}
     for kind, entries in published.items():
         for key, entry in sorted(entries.items()):
             check_item_references(kind, entry, validation, problems)
+            house_style.check(kind, entry, spellings, problems)
     _check_citations_used(published, problems)
     published.pop("site", None)
     if not problems.errors and site is not None:

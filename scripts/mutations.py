@@ -592,6 +592,16 @@ MUTATIONS = [
     Mutation("counts on pages are written as Python writes them", "engine/strings.py",
              "            values[\"n\"] = number_text(count, template.language)", "            pass",
              ["tests/test_editor_messages.py::test_a_page_count_writes_the_number_the_languages_way_and_leaves_years_alone"]),
+    # issue 17: house spellings
+    Mutation("quoted words are held to the house spelling", "engine/house_style.py",
+             "        if not any(start <= match.start() < end for start, end in quoted):", "        if True:",
+             ["tests/test_house_style.py::test_avoided_spellings_are_warned_at_their_place_in_the_newsrooms_own_words"]),
+    Mutation("a source's title as published is held to the house spelling", "engine/house_style.py",
+             'NOT_OURS_BY_KIND = {"sources": {"title"}, "corrections": {"wrong"}}', 'NOT_OURS_BY_KIND = {}',
+             ["tests/test_house_style.py::test_avoided_spellings_are_warned_at_their_place_in_the_newsrooms_own_words"]),
+    Mutation("the dev server does not check house spellings in an edit", "engine/incremental.py",
+             "            house_style.check(kind, entry, validation.site.spellings, problems)\n", "",
+             ["tests/test_house_style.py::test_strict_fails_on_a_house_spelling_and_the_dev_server_says_the_same"]),
 ]
 
 

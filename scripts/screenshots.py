@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Screenshots of a built site at phone and desktop widths, for looking at the design.
+"""Screenshots of a built site at phone and desktop widths, for looking at the design: the
+whole page (<path>-<width>.png) and its first screen (<path>-<width>-screen.png, 390x844 or
+1280x800).
 
     .venv/bin/python scripts/screenshots.py _site OUTDIR / claims/ timeline/
 """
@@ -21,19 +23,24 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"
 
 
 def main(site: str, out: str, *paths: str, base: str = "/") -> None:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=site)
-    handler.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=site)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Path(out).mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for width in (390, 1280):
-            page = browser.new_page(viewport={"width": width, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": 844 if width < 800 else 800})
             for path in paths or ("",):
-                page.goto(f"http://127.0.0.1:{server.server_port}{base}{path.lstrip('/')}")
-                name = (path.strip("/").replace("/", "_") or "home") + f"-{width}.png"
-                page.screenshot(path=str(Path(out) / name), full_page=True)
+                page.goto(f"http://127.0.0.1:{server.server_port}{base}{path.lstrip('/')}",
+                          wait_until="networkidle")
+                name = "".join(c if c.isalnum() or c in "-." else "_" for c in path.strip("/")) or "home"
+                page.screenshot(path=str(Path(out) / f"{name}-{width}-screen.png"))
+                page.screenshot(path=str(Path(out) / f"{name}-{width}.png"), full_page=True)
             page.close()
         browser.close()
     server.shutdown()
