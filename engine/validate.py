@@ -495,6 +495,13 @@ def check_item_references(kind: str, entry: _Loaded, validation: Validation, pro
     if kind in ("claims", "events") and not entry.item.sources:
         problems.add(entry.path, *entry.doc.position(("sources",)),
                      f"this {SINGULAR[kind]} cites no source: every fact needs at least one")
+    if kind == "events" and entry.item.disputed:
+        cited = {citation.source for citation in entry.item.sources}
+        for index, account in enumerate(entry.item.disputed.accounts):
+            if account.source not in cited:
+                problems.add(entry.path, *entry.doc.position(("disputed", "accounts", index, "source")),
+                             f'"{account.source}" gives an account but is not among this event\'s '
+                             f"sources: add `- source: {account.source}` under sources:", WARNING)
 
 
 def _check_citations_used(published, problems: Problems):

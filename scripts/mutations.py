@@ -602,6 +602,9 @@ MUTATIONS = [
     Mutation("the dev server does not check house spellings in an edit", "engine/incremental.py",
              "            house_style.check(kind, entry, validation.site.spellings, problems)\n", "",
              ["tests/test_house_style.py::test_strict_fails_on_a_house_spelling_and_the_dev_server_says_the_same"]),
+    Mutation("a disputed account may come from a source the event does not cite", "engine/validate.py",
+             "            if account.source not in cited:", "            if False:",
+             ["tests/test_errors.py::test_a_disputed_account_whose_source_the_event_does_not_cite_is_a_warning"]),
 ]
 
 

@@ -208,6 +208,12 @@ def test_an_unused_source_is_a_warning_and_strict_makes_it_fail(content, tmp_pat
     assert not (tmp_path / "strict").exists()
 
 
+def test_a_disputed_account_whose_source_the_event_does_not_cite_is_a_warning(content):
+    edit(content, "events/round-a.yaml", "  - source: wire\nclaims:", "claims:")
+    assert at("events/round-a.yaml:19:15: warning: \"wire\" gives an account but is not among this "
+              "event's sources: add `- source: wire` under sources:") in problems_of(content)
+
+
 def test_a_missing_archived_copy_is_a_notice_never_a_failure(content, tmp_path):
     notice = at("sources/wire.yaml:1:1: notice: no archived copy: `.venv/bin/python build.py archive` lists how to make one")
     assert notice in problems_of(content)
