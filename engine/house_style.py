@@ -1,4 +1,4 @@
-"""House style: the spellings a site prefers (site.yaml `spellings:`, e.g. `Uighur: Uyghur`),
+"""House style: the spellings a site prefers (site.yaml `spellings:`, e.g. `judgement: judgment`),
 checked in every text the newsroom writes, as warnings at the word's file:line:column, so that
 `--strict` (CI) holds the site to one spelling.
 
@@ -27,7 +27,7 @@ QUOTED = re.compile(r'"[^"\n]*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»|^
 
 @functools.lru_cache(maxsize=8)
 def _pattern(avoided: tuple[str, ...]) -> re.Pattern:
-    """Each avoided spelling at the start of a word ("Uighur" finds "Uighurs" too), longest
+    """Each avoided spelling at the start of a word ("judgement" finds "judgements" too), longest
     first so that the longer of two overlapping spellings is the one reported."""
     words = sorted(avoided, key=len, reverse=True)
     return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")")

@@ -264,8 +264,8 @@ class Site(Strict):
         "plural forms (zero, one, two, few, many, other)")
     theme: Theme | None = Field(None, description="colours and logo (engine/theme.py)")
     spellings: dict[Word, Word] = Field(
-        {}, description="house spellings, the word to avoid and the one to write (e.g. Uighur: "
-        "Uyghur): a warning wherever the newsroom's own words use the first (engine/house_style.py)")
+        {}, description="house spellings, the word to avoid and the one to write (e.g. judgement: "
+        "judgment): a warning wherever the newsroom's own words use the first (engine/house_style.py)")
     index_page_size: int = Field(200, ge=5, le=1_000_000, description="a list of claims, sources or entities "
                                  "longer than this is split into groups (topic, letter, kind) and pages")
     timeline_page_size: int = Field(60, ge=5, le=1_000_000, description="a timeline with more events than this is "

@@ -229,7 +229,7 @@ ACCOUNT = ("    - source: wire\n      says: The round closed a day later.\n"
 def test_a_bad_date_inside_a_dispute_is_reported_once_at_the_date(content):
     replace(content, "events/round-a.yaml", "date: 2018-04-10", "date: 2018-04-31")
     assert errors_of(content) == [
-        'content/events/round-a.yaml:21:13: disputed.accounts[2].date: "2018-04-31" is impossible: '
+        'content/events/round-a.yaml:22:13: disputed.accounts[2].date: "2018-04-31" is impossible: '
         "April 2018 has 30 days"]
 
 
@@ -237,17 +237,17 @@ def test_a_bad_date_in_the_only_account_is_not_first_a_too_short_list(content):
     replace(content, "events/round-a.yaml", ACCOUNT, "")
     replace(content, "events/round-a.yaml", "date: 2018-04-09\nadded", "date: 2018-04-31\nadded")
     assert errors_of(content) == [
-        'content/events/round-a.yaml:18:13: disputed.accounts[1].date: "2018-04-31" is impossible: '
+        'content/events/round-a.yaml:19:13: disputed.accounts[1].date: "2018-04-31" is impossible: '
         "April 2018 has 30 days"]
     replace(content, "events/round-a.yaml", "date: 2018-04-31\nadded", "date: 2018-04-30\nadded")
     assert errors_of(content) == [
-        "content/events/round-a.yaml:16:5: disputed.accounts: needs at least 2 entries"]
+        "content/events/round-a.yaml:17:5: disputed.accounts: needs at least 2 entries"]
 
 
 def test_a_nested_entry_of_the_wrong_shape_says_what_it_must_be(content):
     replace(content, "events/round-a.yaml", ACCOUNT, "    - wire\n")
     assert errors_of(content) == [
-        "content/events/round-a.yaml:19:7: disputed.accounts[2]: must be a mapping of names to "
+        "content/events/round-a.yaml:20:7: disputed.accounts[2]: must be a mapping of names to "
         'values (source, says, date), each on a line of its own as "name: value", not the text '
         '"wire"']
 

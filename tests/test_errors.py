@@ -98,7 +98,7 @@ CASES = {
         "no file content/sources/weekly-cpy.yaml"),
     "dangling claim": (
         "events/round-a.yaml", "claims: [round-size, valuation]", "claims: [round-size, valuations]",
-        'events/round-a.yaml:11:22: unknown claim "valuations" (did you mean "valuation"?): no file '
+        'events/round-a.yaml:12:22: unknown claim "valuations" (did you mean "valuation"?): no file '
         "content/claims/valuations.yaml"),
     "dangling entity": (
         "entities/big-fund.yaml", "    to: acme", "    to: acne",

@@ -47,7 +47,7 @@ def test_avoided_spellings_are_warned_at_their_place_in_the_newsrooms_own_words(
         warned("content/events/round-a.yaml", 1, 38, "Uighur", "Uyghur"),
         warned("content/events/round-a.yaml", 6, 24, "Big Fund", "BigFund"),
         warned("content/events/round-a.yaml", 7, 77, "Uighur", "Uyghur"),   # "Uighurs", not the quoted one
-        warned("content/events/round-a.yaml", 21, 17, "Uighur", "Uyghur"),   # an account's words are ours
+        warned("content/events/round-a.yaml", 22, 17, "Uighur", "Uyghur"),   # an account's words are ours
         warned("content/entities/big-fund.yaml", 1, 7, "Big Fund", "BigFund"),   # the name, not the alias
         warned("content/pages/about.md", 12, 37, "Uighur", "Uyghur"),   # link text; not its address
     ]

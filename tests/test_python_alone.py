@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -86,9 +87,14 @@ def test_make_serve_serves_the_real_site_with_python_alone(clone):
             lines.append(line)
             if line.startswith("Serving on http://127.0.0.1:"):
                 break
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
-            page = response.read().decode("utf-8")
-        assert response.status == 200 and "SenseTime" in page
+        page, status = None, None
+        while page is None and time.monotonic() < deadline:   # it says so just before it listens
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+                    page, status = response.read().decode("utf-8"), response.status
+            except urllib.error.URLError:
+                time.sleep(0.2)
+        assert status == 200 and "SenseTime" in page
         assert not (repo / "node_modules").exists()
         assert any("/admin/ (the browser editor site.yaml asks for) was left out" in line for line in lines)
     finally:
