@@ -1,6 +1,7 @@
 """The editors' web admin at /admin/: Decap CMS, from its pinned and verified npm tarball
-(engine/decap_bundle.py; never from a CDN), with a config.yml generated from engine/schema.py and site.yaml's vocabularies, so
-the form an editor fills in and the validation the build runs can never disagree.
+(engine/decap_bundle.py; never from a CDN), with a config.yml generated from engine/schema.py
+and site.yaml's vocabularies, so the form an editor fills in and the validation the build runs
+can never disagree.
 
 It is a site setting (`admin:` in site.yaml, with the Git backend the newsroom picks), not a
 build flag: the deployed site must carry it for editors, deploy previews should match
@@ -238,7 +239,8 @@ def left_out(site: schema.Site, root: Path) -> str | None:
         return None
     return (f"/admin/ (the browser editor site.yaml asks for) was left out: Decap CMS "
             f"{DECAP_VERSION} has not been fetched on this machine. To add it, run "
-            f"`{decap_bundle.FETCH_HINT}` (one download from npm, 16 MB), then build again.")
+            f"`{decap_bundle.FETCH_HINT}` (one download from npm, {decap_bundle.SIZE}), then "
+            "build again.")
 
 
 def all_field_paths(model: type, prefix: str = "") -> set[str]:

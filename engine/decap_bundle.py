@@ -30,6 +30,7 @@ TARBALL = f"decap-cms-{VERSION}.tgz"
 INTEGRITY = "sha512-hf+dPlCh7TJmWl8+6VRzHYOWhri5xgUknrZbDewaWe4s9B7xJ8PQugp2QHeSldMUKzav6+z0oIpwUYhUJDYtYw=="
 REGISTRY = "https://registry.npmjs.org/"
 MAX_BYTES = 32 * 1024 * 1024     # the tarball is 16.0 MB; a server sending more is not npm's
+SIZE = "16 MB"                    # as messages give it
 TIMEOUT = 30.0
 FETCH_HINT = "make admin-files"   # what an editor types (the Makefile runs build.py fetch-admin)
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -60,8 +61,7 @@ def published_name(name: str) -> bool:
     """The dist files the admin needs: decap-cms.js, its lazy chunks and wasm, and its licence.
     Not the source maps, nor the cms.js build (the same editor again, for bundlers)."""
     return (SAFE_NAME.fullmatch(name) is not None and not name.endswith(".map")
-            and name != "cms.css" and name != "cms.js" and not name.startswith("cms.js")
-            and not name.endswith(".cms.js"))
+            and not name.startswith("cms.") and not name.endswith(".cms.js"))
 
 
 def present(root: Path) -> bool:
@@ -121,6 +121,10 @@ def fetch(root: Path, registry: str = REGISTRY, log=print, fail=None) -> int:
     except BundleError as error:
         log(f"{location(root).relative_to(root)} {error}: fetching it again.")
     address = url(registry)
+    if not address.startswith(("https://", "http://")):   # urllib would also read file:// and ftp://
+        fail(f"{registry} is not a web address: give the registry as https://…, e.g. {REGISTRY}. "
+             "Nothing was changed.")
+        return 2
     try:
         request = urllib.request.Request(address, headers={"User-Agent": "investigation-engine"})
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:

@@ -349,10 +349,11 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
     host = host or DEFAULT_HOST
     from . import admin as web_admin
     if admin and not web_admin.decap_bundle.present(paths.root):
+        bundle = web_admin.decap_bundle
         print(f"serve --admin needs Decap CMS {web_admin.DECAP_VERSION}, the browser editor, which "
-              f"has not been fetched on this machine: run `make admin` (it fetches it, 16 MB "
-              f"from npm, then starts this server), or `{web_admin.decap_bundle.FETCH_HINT}` "
-              f"first.", file=sys.stderr)
+              f"has not been fetched on this machine: run `make admin` (it fetches it, "
+              f"{bundle.SIZE} from npm, then starts this server), or `{bundle.FETCH_HINT}` first.",
+              file=sys.stderr)
         return 2
     from .cache import open_folder
     key = open_folder(paths.root / ".cache")

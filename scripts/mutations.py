@@ -605,6 +605,9 @@ MUTATIONS = [
     Mutation("a disputed account may come from a source the event does not cite", "engine/validate.py",
              "            if account.source not in cited:", "            if False:",
              ["tests/test_errors.py::test_a_disputed_account_whose_source_the_event_does_not_cite_is_a_warning"]),
+    Mutation("fetch-admin reads a file:// registry", "engine/decap_bundle.py",
+             '    if not address.startswith(("https://", "http://")):', "    if False:",
+             ["tests/test_decap_bundle.py::test_a_registry_that_is_not_a_web_address_is_refused_before_anything_is_read"]),
 ]
 
 

@@ -263,6 +263,17 @@ def test_offline_the_fetch_says_so_within_seconds(tmp_path):
     assert not (tmp_path / ".cache").exists()
 
 
+def test_a_registry_that_is_not_a_web_address_is_refused_before_anything_is_read(tmp_path):
+    planted = tmp_path / "decap-cms" / "-" / "decap-cms-3.16.3.tgz"
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes(genuine())   # even the right bytes: a local file is not a registry
+    status, said, failed = fetch_into(tmp_path / "checkout", f"file://{tmp_path}/")
+    assert (status, said) == (2, [])
+    assert failed == [f"file://{tmp_path}/ is not a web address: give the registry as https://…, "
+                      "e.g. https://registry.npmjs.org/. Nothing was changed."]
+    assert not (tmp_path / "checkout").exists()
+
+
 def test_the_fetch_does_not_write_through_a_symlinked_cache_folder(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
