@@ -263,8 +263,9 @@ class Site(Strict):
         {}, description="overrides for interface strings; one that carries a count may give its "
         "plural forms (zero, one, two, few, many, other)")
     theme: Theme | None = Field(None, description="colours and logo (engine/theme.py)")
+    # capped: each spelling is one more branch tried at every character of every text
     spellings: dict[Word, Word] = Field(
-        {}, description="house spellings, the word to avoid and the one to write (e.g. judgement: "
+        {}, max_length=200, description="house spellings, the word to avoid and the one to write (e.g. judgement: "
         "judgment): a warning wherever the newsroom's own words use the first (engine/house_style.py)")
     index_page_size: int = Field(200, ge=5, le=1_000_000, description="a list of claims, sources or entities "
                                  "longer than this is split into groups (topic, letter, kind) and pages")

@@ -156,6 +156,9 @@ def _describe(error: dict, model: type[BaseModel], data: dict, doc: Document) ->
                      "single hyphens, e.g. series-c-2018"), False
     if kind in ("too_short",) and isinstance(value, (list, tuple)):
         return loc, f"{where}: needs at least {error['ctx']['min_length']} entries", False
+    if kind == "too_long" and isinstance(value, (list, tuple, dict)):
+        return loc, (f"{where}: has {len(value)} entries; at most {error['ctx']['max_length']} "
+                     "are allowed: keep the ones that matter"), False
     if kind == "string_too_short":
         return loc, f"{where}: must not be empty", False
     if kind in ("less_than", "greater_than") and isinstance(value, (int, float)) \

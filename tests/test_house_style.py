@@ -78,3 +78,11 @@ def test_the_longer_of_two_overlapping_spellings_is_the_one_reported(tmp_path):
     house_style.check("claims", _Loaded(item, path, "claims"), {"Big Fund": "BigFund",
                                                                "Big Fund Group": "BFG"}, problems)
     assert [(p.column, p.message.split('"')[3]) for p in problems.items] == [(16, "BFG"), (35, "BigFund")]
+
+
+def test_at_most_two_hundred_spellings_so_a_hostile_list_cannot_stall_the_build(content):
+    many = "".join(f"  word{n}: w{n}\n" for n in range(201))
+    (content / "site.yaml").write_text((content / "site.yaml").read_text("utf-8") + "\nspellings:\n" + many, "utf-8")
+    assert [line for line in problems_of(content) if "spellings" in line] == [
+        "content/site.yaml:41:3: spellings: has 201 entries; at most 200 are allowed: keep the "
+        "ones that matter"]
