@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: serve admin admin-files test-admin-files build check test browser clean untracked-only
+.PHONY: serve admin admin-files test-admin-files build check test test-fast browser clean untracked-only
 
 # Folders a checkout makes for itself and must never take from the repository: a committed
 # .venv/bin/python or .pth file would run before any of our code, a committed __pycache__/*.pyc
@@ -44,10 +44,27 @@ test-admin-files: $(VENV)/.runtime
 check: $(VENV)/.runtime
 	$(PY) build.py check --strict
 
-test: $(VENV)/.dev browser node_modules/.installed test-admin-files
+# Two groups of tests (tests/conftest.py marks them): the fast ones, and those that drive a
+# browser, the Nu checker or Lighthouse, or run long properties or whole fresh checkouts.
+FAST := not browser and not long
+SLOW := browser or long
+
+# The inner loop, under a minute: everything but the browser, vnu, Lighthouse and the long runs.
+# Needs no npm, Java or Chromium.
+test-fast: $(VENV)/.dev test-admin-files
 	$(PY) -m ruff check --select F,E9 build.py engine tests scripts bench
+	$(PY) -m pytest -n auto -q -m "$(FAST)" tests
+
+# Everything, in stages, as CI runs it (.ci/run).
+test: $(VENV)/.dev browser node_modules/.installed test-admin-files
+	@echo "== 1/4 lint (ruff)"
+	$(PY) -m ruff check --select F,E9 build.py engine tests scripts bench
+	@echo "== 2/4 the real site, built with --strict"
 	$(PY) build.py --strict --out .site-builds/test
-	$(PY) -m pytest -n auto --durations=15 tests
+	@echo "== 3/4 fast tests (make test-fast)"
+	$(PY) -m pytest -n auto -q -m "$(FAST)" tests
+	@echo "== 4/4 browser (axe, Lighthouse, Playwright), Nu checker, long property and checkout runs: a line per test"
+	$(PY) -m pytest -n auto -v -o console_output_style=count -m "$(SLOW)" --durations=10 tests
 
 $(VENV)/bin/python: | untracked-only
 	$(PYTHON) -m venv $(VENV)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,10 @@ class DevBuild:
     index_stale: bool = False
     data_stale: bool = False   # the /data/ files, refreshed with the index when in the background
     last: Rebuild | None = None   # what the last update did, for the dev server's log
+    # A full rebuild replaces the output folder, and the index refreshed in the background
+    # writes into it: one waits for the other, or the rebuild walks a folder that is changing
+    # under it and the index lands in the site being retired.
+    output_swap: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def _failing(self, problems: Problems) -> list:
         return problems.errors + (problems.warnings if self.strict else [])
@@ -154,7 +159,8 @@ class DevBuild:
         index = None if self.index_in_background else (lambda folder: result.timings.run(
             "search index", search.index_site, folder))
         try:
-            result.written = result.timings.run("write", publish, files, self.out, index=index)
+            with self.output_swap:
+                result.written = result.timings.run("write", publish, files, self.out, index=index)
         except search.SearchIndexError as error:
             result.failures = [Problem("search index", 1, 1, str(error))]
         result.timings.stages["write"] -= result.timings.stages.get("search index", 0)
@@ -163,8 +169,9 @@ class DevBuild:
 
     def refresh_search_index(self) -> None:
         """Indexes the output folder again (raises search.SearchIndexError)."""
-        self.index_stale = False
-        search.refresh_index(self.out)
+        with self.output_swap:
+            self.index_stale = False
+            search.refresh_index(self.out)
 
     def refresh_data(self) -> None:
         """The /data/ files of the whole dataset, when a rebuild left them for after the reload

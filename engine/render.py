@@ -25,6 +25,7 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, meta, nodes,
 from markupsafe import Markup
 
 from . import cards, export, schema, search, theme
+from .compiled_templates import COMPILED
 from .cite import meta_tags as citation_meta_tags, page_citation
 from .dates import DAY, MONTH, FuzzyDate
 from .formats import xml_text
@@ -165,7 +166,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         loader=FileSystemLoader([str(p) for p in paths.templates]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        keep_trailing_newline=True, bytecode_cache=COMPILED)
     url = _url_for(site.base_path)
     origin = site.base_url.split("://", 1)[0] + "://" + site.base_url.split("://", 1)[1].split("/", 1)[0]
 

@@ -14,8 +14,17 @@ MAX_PAGES_IN_FULL = 300
 SAMPLE_PER_KIND = 20
 
 
+# Under pytest, conftest sets this before each test: whether the test is marked browser. One that
+# drives Chromium unmarked would break `make test-fast`, which leaves the browser tests out and
+# may run where there is no browser. None outside pytest (scripts/, bench/).
+MARKED_BROWSER: bool | None = None
+
+
 def chromium_path() -> str:
     """The browser to drive. Missing is a failure, not a skip: these checks must run."""
+    if MARKED_BROWSER is False:
+        raise RuntimeError("this test drives Chromium: mark it @pytest.mark.browser "
+                           "(make test-fast leaves those out)")
     path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not Path(path).exists():
         raise RuntimeError(f"no Chromium at {path}: run `make test` (it installs Debian's "

@@ -31,6 +31,33 @@ FIXTURE = ROOT / "tests" / "fixtures" / "site"
 NOW = "2026-11-23"
 
 
+# --- groups: `make test-fast` leaves out the tests marked browser or long ---------------------------
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives Chromium, the Nu checker (Java) or Lighthouse, "
+                                       "installed by make test; left out of make test-fast")
+    config.addinivalue_line("markers", "long: a long property run or a run on a whole fresh checkout; "
+                                       "left out of make test-fast")
+
+
+# A test that asks for a browser is a browser test, however deep in its fixtures the request is.
+BROWSER_FIXTURES = {"browser", "served"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BROWSER_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.browser)
+    # The long ones first, so that two workers share them instead of one finishing alone.
+    items.sort(key=lambda item: not (item.get_closest_marker("browser") or item.get_closest_marker("long")))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    import browser   # before the test's fixtures, which may start Chromium
+    browser.MARKED_BROWSER = item.get_closest_marker("browser") is not None
+
+
 def paths_for(content: Path, overrides: Path | None = None) -> Paths:
     return Paths(root=ROOT, content=content, overrides=overrides or content.parent / "overrides")
 

@@ -83,5 +83,5 @@ def serve(folder: Path, base_path: str = "/", headers: bool = True,
                                                                if post_app else None}),
                                 directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()   # shutdown() waits one poll
     return server, f"http://127.0.0.1:{server.server_port}{base_path}"

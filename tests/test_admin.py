@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import NOW, ROOT, build, copy_fixture, paths_for
 from site_server import netlify_headers, serve
@@ -193,6 +194,7 @@ def _wait_for_change(path: Path, before: str) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.browser
 def test_an_editor_changes_a_claim_in_the_browser_and_the_rebuilt_site_shows_it(tmp_path):
     from browser import ARGS, chromium_path
     from playwright.sync_api import sync_playwright
@@ -287,7 +289,7 @@ def test_serve_admin_adds_the_local_backend_only_in_the_dev_servers_responses(co
         return body
 
     with_admin(content)
-    plain = DevSite(paths_for(content), tmp_path / "_site", NOW, drafts=False)
+    plain = DevSite(paths_for(content), tmp_path / "_plain", NOW, drafts=False)   # a server of its own
     plain.rebuild()
     editing = DevSite(paths_for(content), tmp_path / "_site", NOW, drafts=False, admin=True)
     editing.rebuild()

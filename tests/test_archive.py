@@ -54,7 +54,7 @@ class LocalServer:
         handler.log_message = lambda *args: None
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()   # shutdown() waits one poll
 
     def close(self):
         self.server.shutdown()
@@ -437,7 +437,7 @@ def test_an_interrupted_check_resumes_asking_only_about_the_rest(per_source, mon
     def interrupt(n):   # the fifth request: a and b are answered (two agreeing answers each)
         if n == 5:
             run.send_signal(signal.SIGINT)
-            threading.Event().wait(5)   # Ctrl+C arrives while the answer is awaited
+            threading.Event().wait(1.5)   # Ctrl+C arrives while the answer is awaited
     server.on_request = interrupt
     run = subprocess.Popen(check_cli(server.url, content), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)

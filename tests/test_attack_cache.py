@@ -365,6 +365,7 @@ def test_an_untouched_copy_of_the_honest_cache_is_used(two_caches, clean, capsys
     assert tree(base / "untouched") == clean
 
 
+@pytest.mark.long
 @settings(max_examples=12)
 @given(st.lists(st.sampled_from(TAMPERING), min_size=1, max_size=3), st.integers(0, 50))
 def test_a_tampered_cache_gives_exactly_a_clean_build(two_caches, clean, ways, n):

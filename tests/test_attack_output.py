@@ -222,7 +222,7 @@ with outfolder.locked(Path({out!r}), "build"):
 
 def test_a_second_build_waits_for_the_first_and_both_succeed(repo):
     out = repo / "_site"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD.format(root=str(repo), out=str(out), seconds=3)],
+    holder = subprocess.Popen([sys.executable, "-c", HOLD.format(root=str(repo), out=str(out), seconds=1.5)],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline() == "held\n"
@@ -233,7 +233,7 @@ def test_a_second_build_waits_for_the_first_and_both_succeed(repo):
         holder.wait(timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"waiting for another build (process {holder.pid}) writing to {out}…\n")
-    assert waited >= 2 and holder.returncode == 0
+    assert waited >= 1 and holder.returncode == 0   # it waited for the holder, not only for itself
     assert (out / "index.html").is_file() and outfolder.is_ours(out)
 
 

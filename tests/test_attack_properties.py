@@ -307,6 +307,7 @@ PER_KIND = settings(max_examples=15, deadline=None, phases=[Phase.explicit, Phas
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("kind", list(FIELDS))
 def test_hostile_values_in_every_field_give_well_formed_outputs_or_positioned_errors(kind, fast_builds):
     @PER_KIND

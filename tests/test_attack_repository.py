@@ -129,6 +129,7 @@ def clean_site(tmp_path_factory):
     return files_of(repo / "_site")
 
 
+@pytest.mark.long
 def test_a_fresh_clone_with_a_hostile_cache_builds_exactly_the_clean_site(tmp_path, clean_site):
     import pickle
     repo = fresh_clone(tmp_path)

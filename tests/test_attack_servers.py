@@ -173,6 +173,7 @@ def test_live_reload_accepts_only_its_own_origin(server):
     assert _handshake(server, "http://evil.example", host=f"evil.example:{server.port}") == 421
 
 
+@pytest.mark.long
 def test_live_reload_tells_pages_site_urls_never_local_paths(server):
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect

@@ -7,6 +7,8 @@ import pytest
 
 from browser import pages_to_visit, same_origin
 
+pytestmark = pytest.mark.browser
+
 CSP_LISTENER = """window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
 

@@ -69,6 +69,7 @@ def test_rendered_markdown_is_kept_between_builds_and_changes_nothing(tmp_path, 
     assert pipeline.build(paths_for(content), tmp_path / "again", NOW, False, workers=1, cache=cache) == 0
 
 
+@pytest.mark.long
 @settings(max_examples=15)
 @given(st.lists(st.sampled_from(OPERATIONS), min_size=1, max_size=5))
 def test_pages_from_the_cache_give_exactly_a_clean_build_after_any_change(tmp_path_factory, steps):

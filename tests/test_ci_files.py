@@ -2,6 +2,7 @@
 runners are not this machine) and the pre-commit hook's command really checks the content."""
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -68,3 +69,25 @@ def test_the_pre_commit_hook_checks_the_content():
     result = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0 and result.stdout.startswith("OK:"), result.stderr
+
+
+def test_a_test_that_drives_chromium_unmarked_is_stopped():
+    """make test-fast leaves out the tests marked browser; one that is not marked and starts
+    Chromium (or Lighthouse, which asks the same function) fails at once, naming the mark."""
+    import pytest
+
+    from browser import chromium_path
+    with pytest.raises(RuntimeError, match=r"mark it @pytest.mark.browser"):
+        chromium_path()
+
+
+def test_the_two_test_commands_split_the_suite_between_them():
+    """make test runs the fast group, then the rest; make test-fast the fast group alone."""
+    makefile = (ROOT / "Makefile").read_text()
+    fast = re.search(r"^FAST := (.+)$", makefile, re.M)[1]
+    slow = re.search(r"^SLOW := (.+)$", makefile, re.M)[1]
+    assert (fast, slow) == ("not browser and not long", "browser or long")
+    test = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    fast_run = makefile.split("\ntest-fast:", 1)[1].split("\n\n", 1)[0]
+    assert '-m "$(FAST)" tests' in test and '-m "$(SLOW)"' in test and '-m "$(FAST)" tests' in fast_run
+    assert test.count("@echo \"== ") == 4   # a stage line before each group

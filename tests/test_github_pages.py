@@ -55,6 +55,7 @@ def test_the_meta_policy_follows_netlifys_order_of_header_blocks(tmp_path):
     assert headers_for("/search/", config) == {"Content-Security-Policy": "default-src 'self'"}
 
 
+@pytest.mark.browser
 def test_served_without_headers_under_a_sub_path_the_meta_policy_is_enforced(pages_site):
     server, base = serve(pages_site, base_path="/acme-files/", headers=False)
     try:

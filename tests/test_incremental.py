@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import NOW, copy_fixture, paths_for
@@ -117,6 +118,7 @@ def tree(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+@pytest.mark.long
 @settings(max_examples=20)
 @given(st.lists(st.sampled_from(OPERATIONS), min_size=1, max_size=6))
 def test_incremental_output_equals_a_clean_build_after_every_step(tmp_path_factory, steps):
@@ -238,3 +240,61 @@ def test_the_dev_server_says_which_file_changed_how_many_pages_and_what_was_refr
     site.rebuild()
     assert re.fullmatch(rf"content/site\.yaml changed: full rebuild, {total} pages \(load .*\)\n",
                         capsys.readouterr().out)
+
+
+def test_a_full_rebuild_waits_for_the_index_being_refreshed_in_the_background(content, tmp_path,
+                                                                              monkeypatch):
+    """The dev server indexes after the reload, in another thread, inside the output folder; a
+    full rebuild replaces that folder. Started while the index is refreshed, it must wait for it:
+    otherwise it walks a folder that changes under it, and the index lands in the retired site."""
+    import threading
+
+    from engine import incremental, search
+    out = tmp_path / "_site"
+    builder = DevBuild(paths_for(content), out, NOW, index_in_background=True)
+    assert builder.full().ok
+    indexing, go_on = threading.Event(), threading.Event()
+    refresh = search.refresh_index
+
+    def slow_refresh(site):
+        indexing.set()
+        assert go_on.wait(30)
+        refresh(site)
+    monkeypatch.setattr(search, "refresh_index", slow_refresh)
+    rebuilder_reached: list[str] = []   # what the rebuilding thread came to first
+    reached = threading.Event()
+    lock = builder.output_swap
+
+    class Watched:
+        def __enter__(self):
+            if threading.current_thread().name == "rebuild":
+                rebuilder_reached.append("the lock")
+                reached.set()
+            return lock.__enter__()
+
+        def __exit__(self, *exc):
+            return lock.__exit__(*exc)
+    builder.output_swap = Watched()
+    publish = incremental.publish
+
+    def watched_publish(*args, **kwargs):
+        rebuilder_reached.append("writing")
+        reached.set()
+        return publish(*args, **kwargs)
+    monkeypatch.setattr(incremental, "publish", watched_publish)
+
+    indexer = threading.Thread(target=builder.refresh_search_index)
+    indexer.start()
+    assert indexing.wait(30)
+    results = []
+    rebuilder = threading.Thread(target=lambda: results.append(builder.full()), name="rebuild")
+    rebuilder.start()
+    assert reached.wait(60)
+    assert rebuilder_reached == ["the lock"]   # not "writing": it waits while the index is made
+    go_on.set()
+    indexer.join(60)
+    rebuilder.join(60)
+    assert rebuilder_reached == ["the lock", "writing"]
+    assert results and results[0].ok, results and results[0].failures
+    assert (out / search.INDEX_FOLDER).is_dir() or builder.index_stale
+    assert not list(out.glob(".pagefind-*"))

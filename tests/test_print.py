@@ -8,6 +8,8 @@ from playwright.sync_api import sync_playwright
 from browser import ARGS, chromium_path
 from site_server import serve
 
+pytestmark = pytest.mark.browser
+
 AFTER = "(a) => getComputedStyle(a, '::after').content"
 DISPLAY = "(element) => getComputedStyle(element).display"
 

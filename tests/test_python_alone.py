@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+# Each starts from a fresh clone and a new virtual environment.
+pytestmark = pytest.mark.long
+
 # What the Makefile's site targets and build.py call, and nothing from npm or Java.
 TOOLS = ("sh", "make", "git", "head", "touch", "env", "dirname", "id", "cat", "rm", "mkdir", "ls")
 

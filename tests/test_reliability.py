@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import example, given, strategies as st
 
@@ -45,6 +46,7 @@ def bulk_content(base: Path, claims: int, day: int) -> Path:
     return content
 
 
+@pytest.mark.long
 def test_a_build_killed_half_way_leaves_the_previous_site_whole(tmp_path):
     content = bulk_content(tmp_path, 600, day=1)
     out = tmp_path / "_site"
@@ -82,6 +84,7 @@ def _is_complete_build(now: dict[str, str], previous: dict[str, str]) -> bool:
         now[k] != previous[k] for k in now if k.startswith("claims/bulk-"))
 
 
+@pytest.mark.long
 def test_builds_are_byte_identical_across_time_zones_locales_hash_seeds_and_paths(tmp_path):
     outputs = []
     for index, env in enumerate([{"TZ": "UTC", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"},
@@ -118,6 +121,7 @@ def assert_site_or_positioned_errors(content: Path, out: Path):
             assert problem.path and problem.message
 
 
+@pytest.mark.long
 @given(file=st.sampled_from(FILES), at=st.integers(0, 2000), cut=st.integers(0, 60), noise=YAML_NOISE)
 @example(file="claims/round-size.yaml", at=0, cut=0, noise="0[")  # found by this test: a key with "["
 def test_mutated_content_files_give_a_site_or_errors_never_a_traceback(tmp_path_factory, file, at, cut, noise):

@@ -113,6 +113,7 @@ def real_names_and_ids() -> tuple[set[str], set[str]]:
     return names, ids
 
 
+@pytest.mark.long
 def test_the_scaffold_shows_nothing_of_the_real_content(scaffolds):
     names, ids = real_names_and_ids()
     assert {"SenseTime", "Alibaba"} <= names and "claims/valuation-april-2018" in ids
@@ -307,12 +308,14 @@ def test_contrast_matches_the_wcag_formula():
 
 # --- in the browser: axe stays clean, and Arabic mirrors ---------------------------------------------
 
+@pytest.mark.browser
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_axe_finds_no_violation_on_the_scaffold(scaffolds, language):
     site = scaffolds[language] / "_site"
     assert axe_violations(site, every_page(site)) == {}
 
 
+@pytest.mark.browser
 def test_arabic_pages_mirror_on_a_phone(scaffolds):
     """Right to left: the title starts at the right edge, a source's rule is on its right."""
     server, base = serve(scaffolds["ar"] / "_site")

@@ -3,6 +3,7 @@ included), the Nu Html Checker finds no error, and every internal link and fragm
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -36,23 +37,47 @@ def every_page(site: Path) -> list[str]:
     return urls
 
 
+# In the dark scheme only colours change (dark_changes_only_colours checks it on the built CSS), so
+# there axe runs only the rules that read colours; structure, names and sizes are the light run's.
+COLOUR_RULES = {"runOnly": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]},
+                "resultTypes": ["violations"]}
+
+
+def dark_changes_only_colours(site: Path) -> bool:
+    """Every rule inside a prefers-color-scheme block of the site's CSS sets a custom property
+    (the palette) and nothing else: no layout, visibility or content differs in the dark."""
+    for css in site.rglob("*.css"):
+        text = re.sub(r"/\*.*?\*/", "", css.read_text("utf-8"), flags=re.S)
+        for match in re.finditer(r"@media[^{]*prefers-color-scheme[^{]*\{", text):
+            depth, end = 1, match.end()
+            while depth:
+                depth += {"{": 1, "}": -1}.get(text[end], 0)
+                end += 1
+            block = text[match.end():end - 1]
+            declarations = re.findall(r"([^{};]+):[^;{}]*(?:;|})", block)
+            if any(not name.strip().startswith("--") for name in declarations):
+                return False
+    return True
+
+
 def axe_violations(site: Path, paths: list[str]) -> dict[str, list[str]]:
     """axe-core on each page of `site` at phone width, in the light and the dark scheme:
     "scheme path" -> the violations found (rule id and the first targets)."""
     assert AXE.is_file(), "axe-core is missing: run `make test` (npm install)"
+    dark_options = COLOUR_RULES if dark_changes_only_colours(site) else AXE_OPTIONS
     server, base = serve(site)
     found = {}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
-            for scheme in ("light", "dark"):
+            for scheme, options in (("light", AXE_OPTIONS), ("dark", dark_options)):
                 context = browser.new_context(bypass_csp=True, color_scheme=scheme,
                                               viewport={"width": 390, "height": 900})
+                context.add_init_script(path=AXE)   # in every page before its own scripts
                 page = context.new_page()
                 for path in paths:
                     page.goto(base + path)
-                    page.add_script_tag(content=AXE.read_text("utf-8"))
-                    result = page.evaluate("o => axe.run(document, o)", AXE_OPTIONS)
+                    result = page.evaluate("o => axe.run(document, o)", options)
                     for violation in result["violations"]:
                         targets = [n["target"] for n in violation["nodes"]][:3]
                         found.setdefault(f"{scheme} {path}", []).append(f"{violation['id']}: {targets}")
@@ -63,11 +88,22 @@ def axe_violations(site: Path, paths: list[str]) -> dict[str, list[str]]:
     return found
 
 
+def test_the_dark_scheme_is_checked_in_full_when_it_changes_more_than_colours(tmp_path):
+    (tmp_path / "a.css").write_text("@media (prefers-color-scheme: dark) {\n  :root { --ink: #fff;"
+                                    " --paper: #000 }\n}\n/* { display: none } */ p { margin: 0 }")
+    assert dark_changes_only_colours(tmp_path)
+    (tmp_path / "b.css").write_text("@media screen and (prefers-color-scheme: dark) { :root { --a: 1 }"
+                                    " .chart text { display: none; } }")
+    assert not dark_changes_only_colours(tmp_path)
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_axe_finds_no_violations_on_any_page(real_site, chunk):
     assert axe_violations(real_site, every_page(real_site)[chunk::CHUNKS]) == {}
 
 
+@pytest.mark.browser
 def test_the_nu_checker_finds_no_error_on_any_page(real_site, tmp_path):
     assert VNU.is_file(), "vnu.jar is missing: run `make test` (npm install)"
     java = shutil.which("java")
