@@ -22,7 +22,6 @@ import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
 from pathlib import Path
 
-import jinja2
 import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
@@ -249,32 +248,11 @@ def assert_refused_with_positions(result, out: Path, root: Path) -> None:
 
 # --- the builds -------------------------------------------------------------------------------
 
-class _Templates(jinja2.BytecodeCache):
-    """Compiled templates kept between this module's builds (keyed by their source)."""
-
-    def __init__(self):
-        self.stored: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.stored:
-            bucket.bytecode_from_string(self.stored[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.stored[bucket.key] = bucket.bytecode_to_string()
-
-
 @pytest.fixture(scope="module")
 def fast_builds():
-    """Builds without cards and search index, with templates compiled once; the tags a clean
-    build's pages use."""
-    templates = _Templates()
-
-    class Environment(jinja2.Environment):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, bytecode_cache=templates, **kwargs)
-
+    """Builds without cards and search index (templates are compiled once per process anyway:
+    engine/compiled_templates.py); the tags a clean build's pages use."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "Environment", Environment)
         patch.setattr(render.Renderer, "card_batches", lambda self, *args, **kwargs: iter(()))
         patch.setattr(pipeline.SearchIndex, "finish", lambda self, folder: None)
         with tempfile.TemporaryDirectory() as folder:
