@@ -62,17 +62,28 @@ def template_closure(env: Environment, name: str, known: dict | None = None) -> 
     known = {} if known is None else known
     if name not in known:
         known[name] = frozenset({name})   # a template that includes itself stops here
-        tree = env.parse(env.loader.get_source(env, name)[0])
-        children = set(meta.find_referenced_templates(tree))
-        children |= {PARTIAL_FUNCTIONS[call.node.name] for call in tree.find_all(nodes.Call)
-                     if isinstance(call.node, nodes.Name) and call.node.name in PARTIAL_FUNCTIONS}
         found = {name}
-        for child in sorted(children, key=str):
+        for child in sorted(referenced_templates(env.loader.get_source(env, name)[0]), key=str):
             if child is None:
                 raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
             found |= template_closure(env, child, known)
         known[name] = frozenset(found)
     return known[name]
+
+
+# Whitespace options change no template reference, so one plain environment parses for all.
+_SYNTAX = Environment()
+
+
+@functools.lru_cache(maxsize=512)
+def referenced_templates(source: str) -> frozenset[str | None]:
+    """The templates a template's text names (None for a name computed at render time). Kept
+    per text: every build of a process, and every test, asks again about the same templates."""
+    tree = _SYNTAX.parse(source)
+    children = set(meta.find_referenced_templates(tree))
+    children |= {PARTIAL_FUNCTIONS[call.node.name] for call in tree.find_all(nodes.Call)
+                 if isinstance(call.node, nodes.Name) and call.node.name in PARTIAL_FUNCTIONS}
+    return frozenset(children)
 
 
 class Formatter:

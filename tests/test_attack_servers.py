@@ -88,7 +88,7 @@ class DevServer:
                 if self.request("GET", "/")[0] in (200, 302):
                     return
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.05)
         raise AssertionError("the dev server did not start: " + self.output())
 
     def request(self, method: str, path: str, host: str | None = None, body: bytes | None = None,

@@ -37,7 +37,7 @@ def wait_for(url: str, condition, timeout: float = 20.0) -> tuple[int, str]:
                 return last
         except OSError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {url}; last response: {last[0]} {last[1][:300]}")
 
 
