@@ -611,6 +611,17 @@ MUTATIONS = [
     Mutation("site.yaml may list any number of spellings", "engine/schema.py",
              "        {}, max_length=200, description=", "        {}, description=",
              ["tests/test_house_style.py::test_at_most_two_hundred_spellings_so_a_hostile_list_cannot_stall_the_build"]),
+    Mutation("a full dev rebuild replaces the output while the background index writes into it",
+             "engine/incremental.py",
+             "            with self.output_swap:\n                result.written = result.timings.run(\"write\", publish, files, self.out, index=index)",
+             "            if True:\n                result.written = result.timings.run(\"write\", publish, files, self.out, index=index)",
+             ["tests/test_incremental.py::test_a_full_rebuild_waits_for_the_index_being_refreshed_in_the_background"]),
+    Mutation("every build compiles every template again", "engine/render.py",
+             "keep_trailing_newline=True, bytecode_cache=COMPILED)", "keep_trailing_newline=True)",
+             ["tests/test_compiled_templates.py::test_a_second_build_compiles_no_template"]),
+    Mutation("a test may drive Chromium without the browser mark", "tests/browser.py",
+             "    if MARKED_BROWSER is False:\n", "    if False:\n",
+             ["tests/test_ci_files.py::test_a_test_that_drives_chromium_unmarked_is_stopped"]),
 ]
 
 
