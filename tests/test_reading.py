@@ -68,3 +68,30 @@ def test_no_sideways_scroll(tab, served, event_path, width, scale):
             tab.locator(".site-menu > summary").click() if width < 1152 else None
             extra = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert extra <= 0, (path, width, scale, "menu open", extra)
+
+
+LINE_TOPS = """p => {
+  const tops = new Set();
+  const walk = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (n.parentElement.closest('.note-ref')) continue;
+    const r = document.createRange(); r.selectNodeContents(n);
+    for (const b of r.getClientRects()) if (b.width > 0) tops.add(Math.round(b.top));
+  }
+  return {tops: [...tops].sort((a, b) => a - b), height: p.getBoundingClientRect().height,
+          lh: parseFloat(getComputedStyle(p).lineHeight)};
+}"""
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_marks_keep_the_line_height(tab, served, width):
+    """Lines that carry a note mark are as tall as lines that do not."""
+    tab.set_viewport_size({"width": width, "height": 800})
+    tab.goto(served + "story/")
+    paragraphs = tab.locator("main p:has(.note-ref)")
+    assert paragraphs.count() > 3
+    for i in range(paragraphs.count()):
+        got = paragraphs.nth(i).evaluate(LINE_TOPS)
+        gaps = [b - a for a, b in zip(got["tops"], got["tops"][1:])]
+        assert all(abs(g - got["lh"]) <= 1.01 for g in gaps), (i, got)
+        assert abs(got["height"] - len(got["tops"]) * got["lh"]) <= 1.5, (i, got)
