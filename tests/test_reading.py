@@ -1,0 +1,97 @@
+"""Issue 16 (frame): the reader's frame measured in Chromium: a one-row phone header, no
+sideways scrolling at 100% and 200% text, and note marks that keep the line."""
+import pytest
+
+WIDTHS = (320, 390, 768, 1280)
+PAGES = ("", "story/", "claims/valuation-april-2018/", "events/", "timeline/", "entities/sensetime/",
+         "sources/abacus-2018/", "claims/", "search/", "no-such-page/")
+
+
+@pytest.fixture(scope="module")
+def event_path(real_site):
+    first = sorted(p.name for p in (real_site / "events").iterdir() if p.is_dir())[0]
+    return f"events/{first}/"
+
+
+def pages_to_check(event_path):
+    return [event_path if p == "events/" else p for p in PAGES]
+
+
+@pytest.fixture(scope="module")
+def tab(browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("width", (320, 390))
+def test_phone_header_is_one_row(tab, served, width):
+    tab.set_viewport_size({"width": width, "height": 800})
+    for path in ("", "story/", "claims/valuation-april-2018/", "search/"):
+        tab.goto(served + path)
+        height = tab.locator(".site-header").evaluate("e => e.getBoundingClientRect().height")
+        assert height <= 64, (path, width, height)
+        # the menu and the search entry are on that row and work without JavaScript
+        assert tab.locator(".site-menu > summary").is_visible()
+        if path != "search/":
+            assert tab.locator(".search-link").get_attribute("href").endswith("search/")
+    tab.goto(served + "story/")
+    tab.locator(".site-menu > summary").click()
+    assert tab.locator(".site-header nav a", has_text="Timeline").is_visible()
+
+
+@pytest.mark.parametrize("width", (768, 1280))
+def test_title_never_wraps(tab, served, width):
+    tab.set_viewport_size({"width": width, "height": 800})
+    tab.goto(served + "story/")
+    lines = tab.locator(".site-title a").evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }")
+    assert lines == 1
+    if width == 1280:
+        assert tab.locator(".site-header nav a", has_text="Timeline").is_visible()
+        assert tab.locator("#site-search").is_visible()
+        assert tab.locator(".site-header").evaluate("e => e.getBoundingClientRect().height") <= 64
+
+
+@pytest.mark.parametrize("scale", ("100%", "200%"))
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_sideways_scroll(tab, served, event_path, width, scale):
+    tab.set_viewport_size({"width": width, "height": 800})
+    for path in pages_to_check(event_path):
+        tab.goto(served + path)
+        tab.evaluate("s => { document.documentElement.style.fontSize = s; }", scale)
+        extra = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert extra <= 0, (path, width, scale, extra)
+        if path == "story/":  # with the menu open too
+            tab.locator(".site-menu > summary").click() if width < 1152 else None
+            extra = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert extra <= 0, (path, width, scale, "menu open", extra)
+
+
+LINE_TOPS = """p => {
+  const tops = new Set();
+  const walk = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (n.parentElement.closest('.note-ref')) continue;
+    const r = document.createRange(); r.selectNodeContents(n);
+    for (const b of r.getClientRects()) if (b.width > 0) tops.add(Math.round(b.top));
+  }
+  return {tops: [...tops].sort((a, b) => a - b), height: p.getBoundingClientRect().height,
+          lh: parseFloat(getComputedStyle(p).lineHeight)};
+}"""
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_marks_keep_the_line_height(tab, served, width):
+    """Lines that carry a note mark are as tall as lines that do not."""
+    tab.set_viewport_size({"width": width, "height": 800})
+    tab.goto(served + "story/")
+    paragraphs = tab.locator("main p:has(.note-ref)")
+    assert paragraphs.count() > 3
+    for i in range(paragraphs.count()):
+        got = paragraphs.nth(i).evaluate(LINE_TOPS)
+        gaps = [b - a for a, b in zip(got["tops"], got["tops"][1:])]
+        assert all(abs(g - got["lh"]) <= 1.01 for g in gaps), (i, got)
+        assert abs(got["height"] - len(got["tops"]) * got["lh"]) <= 1.5, (i, got)
