@@ -49,7 +49,7 @@ check: $(VENV)/.runtime
 FAST := not browser and not long
 SLOW := browser or long
 
-# The inner loop, under a minute: everything but the browser, vnu, Lighthouse and the long runs.
+# The inner loop, about a minute: everything but the browser, vnu, Lighthouse and the long runs.
 # Needs no npm, Java or Chromium.
 test-fast: $(VENV)/.dev test-admin-files
 	$(PY) -m ruff check --select F,E9 build.py engine tests scripts bench
