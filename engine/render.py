@@ -63,7 +63,8 @@ def template_closure(env: Environment, name: str, known: dict | None = None) -> 
     if name not in known:
         known[name] = frozenset({name})   # a template that includes itself stops here
         found = {name}
-        for child in sorted(referenced_templates(env.loader.get_source(env, name)[0]), key=str):
+        source, filename, _ = env.loader.get_source(env, name)
+        for child in sorted(referenced_templates(source, name, filename), key=str):
             if child is None:
                 raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
             found |= template_closure(env, child, known)
@@ -76,10 +77,11 @@ _SYNTAX = Environment()
 
 
 @functools.lru_cache(maxsize=512)
-def referenced_templates(source: str) -> frozenset[str | None]:
+def referenced_templates(source: str, name: str, filename: str | None) -> frozenset[str | None]:
     """The templates a template's text names (None for a name computed at render time). Kept
-    per text: every build of a process, and every test, asks again about the same templates."""
-    tree = _SYNTAX.parse(source)
+    per text: every build of a process, and every test, asks again about the same templates.
+    The name and file only place a syntax error."""
+    tree = _SYNTAX.parse(source, name, filename)
     children = set(meta.find_referenced_templates(tree))
     children |= {PARTIAL_FUNCTIONS[call.node.name] for call in tree.find_all(nodes.Call)
                  if isinstance(call.node, nodes.Name) and call.node.name in PARTIAL_FUNCTIONS}

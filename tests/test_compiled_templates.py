@@ -67,3 +67,18 @@ def test_the_cache_keeps_the_most_recently_used_within_its_bound():
     stale = Bucket(env, "a", "another checksum")
     cache.load_bytecode(stale)
     assert stale.code is None          # a changed text never runs the old code
+
+
+def test_a_syntax_error_in_an_included_template_names_its_file_and_line(tmp_path):
+    """Template references are read once per text (render.referenced_templates); the error of a
+    broken partial still names the partial's file, not "templates"."""
+    content = copy_fixture(tmp_path)
+    partials = tmp_path / "overrides" / "templates" / "partials"
+    partials.mkdir(parents=True)
+    original = (ROOT / "templates" / "partials" / "citation.html").read_text("utf-8")
+    (partials / "citation.html").write_text("{# a theme's partial #}\n{% if %}\n" + original, "utf-8")
+    result = build(content, tmp_path / "_site")
+    assert not result.ok
+    [failure] = result.failures
+    assert failure.path.endswith("overrides/templates/partials/citation.html"), failure
+    assert failure.line == 2 and "template error" in failure.message
