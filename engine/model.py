@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from . import charts, schema
+from . import charts, claim_view, schema
 from .strings import fill, strings_for
 from .validate import Content, markdown_citations
 
@@ -403,7 +403,8 @@ def _figure_rows(claim: schema.Claim, content: Content) -> list[dict]:
 
 
 def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel:
-    rows = [{"cited": cited, "source": content.sources[cited.source]} for cited in claim.sources]
+    rows = claim_view.evidence_rows([{"cited": cited, "source": content.sources[cited.source]}
+                                     for cited in claim.sources])
     figures = _figure_rows(claim, content)
     differ = len({(f["figure"].value, f["figure"].measures, f["figure"].comparator)
                   for f in figures}) > 1
@@ -425,7 +426,7 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
                      status=statuses[claim.status].label, statement=claim.statement,
                      claimant=claim.claimant), keys=keys,
                  claim=claim, status=statuses[claim.status], rows=rows, figures=figures,
-                 figures_differ=differ,
+                 figures_differ=differ, figure_groups=claim_view.grouped_figures(figures),
                  history=[(change, statuses[change.status]) for change in claim.history],
                  events=_by_date(content.events, event_ids),
                  entities=[content.entities[e] for e in claim.entities],

@@ -374,6 +374,8 @@ class StatusChange(Strict):
 
 class Claim(Item):
     statement: Text = Field(description="one sentence")
+    headline: Text | None = Field(None, description="a short headline (about 8 words) restating the "
+                                                    "statement, for long statements; no new facts")
     topic: Slug = Field(description="a topic id from site.yaml")
     status: Slug = Field(description="a status id from site.yaml: how well the sources support it")
     claimant: Text = Field(description="who asserts it")

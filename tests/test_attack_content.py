@@ -187,7 +187,7 @@ def test_nesting_up_to_the_limit_is_read(tmp_path):
     content = copy_fixture(tmp_path)
     _edit(content / "claims/valuation.yaml", "added:", "extra: " + "[" * 31 + "]" * 31 + "\nadded:")
     assert _errors(content, CLAIM) == [f'{CLAIM}:24:1: unknown key "extra"; allowed here: id, added, '
-                                       "updated, draft, publish_after, old_ids, statement, topic, "
+                                       "updated, draft, publish_after, old_ids, statement, headline, topic, "
                                        "status, claimant, date, sources, figures_differ_because, "
                                        "note, history, events, entities"]
 
