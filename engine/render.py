@@ -20,12 +20,12 @@ from pathlib import PurePosixPath
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
 from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
-from jinja2 import (Environment, FileSystemLoader, StrictUndefined, meta, nodes, pass_context,
+from jinja2 import (Environment, FileSystemLoader, StrictUndefined, pass_context,
                     select_autoescape)
 from markupsafe import Markup
 
 from . import cards, export, schema, search, theme
-from .compiled_templates import COMPILED
+from .compiled_templates import COMPILED, PARTIAL_FUNCTIONS, SYNTAX_OPTIONS, TEXTS, SiteEnvironment
 from .cite import meta_tags as citation_meta_tags, page_citation
 from .dates import DAY, MONTH, FuzzyDate
 from .formats import xml_text
@@ -52,7 +52,6 @@ class Output:
 
 # Partials rendered through a function, once per build for each argument, because they are
 # repeated on many pages: a citation for every note, a card for every listed claim.
-PARTIAL_FUNCTIONS = {"citation": "partials/citation.html", "claim_card": "partials/claim_card.html"}
 NO_CONTENT_DATE = dt.date(1970, 1, 1)   # the feed's date when the site lists nothing at all
 
 
@@ -64,28 +63,12 @@ def template_closure(env: Environment, name: str, known: dict | None = None) -> 
         known[name] = frozenset({name})   # a template that includes itself stops here
         found = {name}
         source, filename, _ = env.loader.get_source(env, name)
-        for child in sorted(referenced_templates(source, name, filename), key=str):
+        for child in sorted(TEXTS.referenced(source, name, filename), key=str):
             if child is None:
                 raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
             found |= template_closure(env, child, known)
         known[name] = frozenset(found)
     return known[name]
-
-
-# Whitespace options change no template reference, so one plain environment parses for all.
-_SYNTAX = Environment()
-
-
-@functools.lru_cache(maxsize=512)
-def referenced_templates(source: str, name: str, filename: str | None) -> frozenset[str | None]:
-    """The templates a template's text names (None for a name computed at render time). Kept
-    per text: every build of a process, and every test, asks again about the same templates.
-    The name and file only place a syntax error."""
-    tree = _SYNTAX.parse(source, name, filename)
-    children = set(meta.find_referenced_templates(tree))
-    children |= {PARTIAL_FUNCTIONS[call.node.name] for call in tree.find_all(nodes.Call)
-                 if isinstance(call.node, nodes.Name) and call.node.name in PARTIAL_FUNCTIONS}
-    return frozenset(children)
 
 
 class Formatter:
@@ -175,11 +158,10 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
     site = content.site
     strings = strings_for(site)
     formatter = Formatter(site.language, strings)
-    env = Environment(
+    env = SiteEnvironment(
         loader=FileSystemLoader([str(p) for p in paths.templates]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
-        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, bytecode_cache=COMPILED)
+        undefined=StrictUndefined, bytecode_cache=COMPILED, **SYNTAX_OPTIONS)
     url = _url_for(site.base_path)
     origin = site.base_url.split("://", 1)[0] + "://" + site.base_url.split("://", 1)[1].split("/", 1)[0]
 

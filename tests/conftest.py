@@ -96,6 +96,20 @@ def build(content: Path, out: Path, now: str = NOW, strict: bool = False, drafts
                       workers=workers)
 
 
+_PARSED: dict[tuple, BeautifulSoup] = {}
+
+
+def parsed_html(path: Path) -> BeautifulSoup:
+    """A page's parse, shared by the tests of a process that read the same built page (several
+    walk all of the real site's pages). Keyed by the file's identity and change time, so a page
+    rebuilt in place is parsed again. Callers only read it."""
+    stat = path.stat()
+    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = BeautifulSoup(path.read_bytes().decode("utf-8"), "html.parser")
+    return _PARSED[key]
+
+
 def page(out: Path, url_path: str) -> BeautifulSoup:
     path = out / url_path
     if url_path.endswith("/") or url_path == "":

@@ -25,6 +25,7 @@ from engine import outfolder
 from engine.load import load_content
 from engine.problems import Problems
 from engine.write import StagedSite, publish
+from engine.pipeline import build_site
 
 REFUSED = ", and a build replaces its folder whole: give a new folder of its own, e.g. --out _site\n"
 
@@ -367,18 +368,28 @@ def test_a_full_disk_without_root_is_simulated_and_still_one_line(tmp_path, monk
     assert sorted(p.name for p in tmp_path.iterdir()) == ["._site.lock", "_site", "content"]
 
 
+EPOCH_PROBLEM = ("SOURCE_DATE_EPOCH:1:1: this environment variable is not a build date: set it to the "
+                 "seconds since 1970-01-01 UTC, digits only (e.g. `date +%s`, or `git log -1 "
+                 "--format=%ct`), or unset it")
+
+
+@pytest.mark.parametrize("epoch", ["soon", "1.5e9", "-86400", "99999999999999999999", "253402300800",
+                                   "１７９８７６１６００"])
+def test_an_unusable_source_date_epoch_is_one_problem_and_writes_nothing(tmp_path, monkeypatch, epoch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = build_site(paths_for(copy_fixture(tmp_path)), tmp_path / "_site", None)
+    assert [f"{Path(p.path).name}:{p.line}:{p.column}: {p.message}" for p in result.failures] == [EPOCH_PROBLEM]
+    assert not (tmp_path / "_site").exists()
+
+
 def test_an_unusable_source_date_epoch_is_one_problem_never_a_traceback(repo):
+    """Each command that reads the date, run as an editor would; the values are tried above."""
     assert run_build(repo, "--now", NOW).returncode == 0
     before = tree(repo / "_site")
-    epochs = ["soon", "1.5e9", "-86400", "99999999999999999999", "253402300800", "１７９８７６１６００"]
-    runs = [([], epoch) for epoch in epochs] + [(["check"], "soon"), (["bundle", "--out", "_bundle"], "-1")]
-    for command, epoch in runs:
+    for command, epoch in [([], "soon"), (["check"], "1.5e9"), (["bundle", "--out", "_bundle"], "-1")]:
         result = run_build(repo, *command, env={"SOURCE_DATE_EPOCH": epoch})
         assert result.returncode == 1 and "Traceback" not in result.stderr, (command, epoch)
-        assert result.stderr.splitlines()[0] == (
-            "SOURCE_DATE_EPOCH:1:1: this environment variable is not a build date: set it to the "
-            "seconds since 1970-01-01 UTC, digits only (e.g. `date +%s`, or `git log -1 "
-            "--format=%ct`), or unset it")
+        assert result.stderr.splitlines()[0] == EPOCH_PROBLEM
     assert tree(repo / "_site") == before and not (repo / "_bundle").exists()
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gzip
 
-from bs4 import BeautifulSoup
+from conftest import parsed_html
 
 HTML_BUDGET = 30 * 1024
 CSS_BUDGET = 5 * 1024
@@ -45,7 +45,7 @@ def test_the_stylesheet_and_our_javascript_are_within_5_kb_gzipped(real_site):
 def test_no_web_fonts_and_every_image_is_sized_and_lazy(real_site):
     assert not [p for p in real_site.rglob("*") if p.suffix in (".woff", ".woff2", ".ttf", ".otf")]
     for path in public_pages(real_site):
-        soup = BeautifulSoup(path.read_text("utf-8"), "html.parser")
+        soup = parsed_html(path)
         for image in soup.find_all("img"):
             assert image.get("width") and image.get("height"), path
             assert image.get("loading") == "lazy" or image.find_parent("header"), path
@@ -53,6 +53,6 @@ def test_no_web_fonts_and_every_image_is_sized_and_lazy(real_site):
 
 def test_no_script_is_needed_to_read_a_page(real_site):
     for path in public_pages(real_site):
-        soup = BeautifulSoup(path.read_text("utf-8"), "html.parser")
+        soup = parsed_html(path)
         for script in soup.find_all("script", src=True):
             assert script.has_attr("defer") or script.has_attr("async"), path

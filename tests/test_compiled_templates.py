@@ -3,11 +3,12 @@ compiles nothing, an edited template is compiled again and shows the edit, and t
 in memory and within its bound."""
 from __future__ import annotations
 
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader
 from jinja2.bccache import Bucket
+from jinja2.parser import Parser
 
 from conftest import ROOT, build, copy_fixture, page
-from engine.compiled_templates import COMPILED, CompiledTemplates
+from engine.compiled_templates import COMPILED, SYNTAX_OPTIONS, TEXTS, CompiledTemplates, SiteEnvironment
 
 
 def counting_compiles(monkeypatch) -> list[str]:
@@ -70,7 +71,7 @@ def test_the_cache_keeps_the_most_recently_used_within_its_bound():
 
 
 def test_a_syntax_error_in_an_included_template_names_its_file_and_line(tmp_path):
-    """Template references are read once per text (render.referenced_templates); the error of a
+    """Template references are read once per text (compiled_templates.TemplateTexts); the error of a
     broken partial still names the partial's file, not "templates"."""
     content = copy_fixture(tmp_path)
     partials = tmp_path / "overrides" / "templates" / "partials"
@@ -82,3 +83,45 @@ def test_a_syntax_error_in_an_included_template_names_its_file_and_line(tmp_path
     [failure] = result.failures
     assert failure.path.endswith("overrides/templates/partials/citation.html"), failure
     assert failure.line == 2 and "template error" in failure.message
+
+
+def counting_parses(monkeypatch) -> list[str]:
+    parsed: list[str] = []
+    original = Parser.parse
+
+    def parse(self):
+        parsed.append(self.name)
+        return original(self)
+    monkeypatch.setattr(Parser, "parse", parse)
+    return parsed
+
+
+def test_a_fresh_process_parses_each_template_once(tmp_path, monkeypatch):
+    """A build with nothing compiled yet (a CLI build) reads each template's text into a syntax
+    tree once: the tree read for its references is the one compiled."""
+    COMPILED.clear()
+    TEXTS.clear()
+    parsed = counting_parses(monkeypatch)
+    compiled = counting_compiles(monkeypatch)
+    assert build(copy_fixture(tmp_path), tmp_path / "_site").ok
+    assert len(compiled) > 10
+    assert sorted(parsed) == sorted(set(parsed)) and set(compiled) <= set(parsed)
+
+
+def test_a_tree_is_compiled_once_and_bound_to_the_site_environment(tmp_path):
+    """Compiling rewrites a tree (constant folding through the site's own filters), so a tree is
+    handed over once, bound to the environment that compiles it, and never read again."""
+    source = '{% include "b.html" %}{{ "x" | shout }}\n'
+    (tmp_path / "a.html").write_text(source, "utf-8")
+    (tmp_path / "b.html").write_text("b", "utf-8")
+    env = SiteEnvironment(loader=FileSystemLoader(str(tmp_path)), **SYNTAX_OPTIONS)
+    env.filters["shout"] = lambda text: text.upper() + "!"
+    filename = str(tmp_path / "a.html")
+    assert TEXTS.referenced(source, "a.html", filename) == {"b.html"}
+    tree = TEXTS.trees.get((source, "a.html", filename))
+    assert env.get_template("a.html").render() == "bX!\n"
+    assert tree.environment is env
+    assert TEXTS.trees.get((source, "a.html", filename)) is None     # handed over, then forgotten
+    again = SiteEnvironment(loader=FileSystemLoader(str(tmp_path)), **SYNTAX_OPTIONS)
+    again.filters["shout"] = lambda text: text.lower() + "?"
+    assert again.get_template("a.html").render() == "bx?\n"    # parsed afresh, its own filter

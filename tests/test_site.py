@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import build, copy_fixture, page, problems_of
+from conftest import build, copy_fixture, page, parsed_html, problems_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -210,7 +210,7 @@ def test_404_page_offers_the_main_indexes(site):
 def internal_links(out: Path, base_path: str) -> list[tuple[Path, str]]:
     found = []
     for path in html_pages(out):
-        soup = BeautifulSoup(path.read_text("utf-8"), "html.parser")
+        soup = parsed_html(path)
         for tag in soup.find_all(["a", "link", "script", "img"]):
             url = tag.get("href") or tag.get("src")
             if url and not urlsplit(url).scheme and not url.startswith("mailto:"):
@@ -238,7 +238,7 @@ def test_every_internal_link_and_fragment_resolves_also_under_a_sub_folder(tmp_p
             target = target / "index.html"
         assert target.is_file(), (source, url)
         if parts.fragment and target.suffix == ".html":
-            soup = BeautifulSoup(target.read_text("utf-8"), "html.parser")
+            soup = parsed_html(target)
             assert soup.find(id=parts.fragment) is not None, (source, url)
     canonical = page(out, "claims/valuation/").find("link", rel="canonical")["href"]
     assert canonical == f"{base_url}claims/valuation/"

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from browser import ARGS, chromium_path
-from conftest import ROOT
+from conftest import ROOT, parsed_html
 from site_server import serve
 from test_site import internal_links
 
@@ -138,8 +138,7 @@ def test_no_broken_internal_links_or_fragments(real_site):
             continue
         if parts.fragment and target.suffix == ".html":
             if target not in documents:
-                from bs4 import BeautifulSoup
-                soup = BeautifulSoup(target.read_text("utf-8"), "html.parser")
+                soup = parsed_html(target)
                 documents[target] = {tag["id"] for tag in soup.find_all(id=True)}
             if parts.fragment not in documents[target]:
                 broken.append((str(source.relative_to(real_site)), url))
