@@ -9,8 +9,7 @@ Only in memory, never on disk: compiled code read back from a file in the checko
 whatever anyone who can write that file put there.
 
 A fresh process (every CLI build) needs each template's syntax tree twice: to compile it, and to
-learn the templates it names (render.template_closure). TemplateTexts parses each text once for
-both.
+learn the templates it names (render.template_closure). One parse serves both.
 """
 from __future__ import annotations
 
@@ -58,85 +57,60 @@ class CompiledTemplates(BytecodeCache):
 COMPILED = CompiledTemplates()
 
 
-# The options that change how a template's text is cut into a syntax tree: one set for the site's
-# environments and for reading references, so a tree read for one serves the other.
-SYNTAX_OPTIONS = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
-
 # Functions the site's templates call that render a partial (render.make_environment).
 PARTIAL_FUNCTIONS = {"citation": "partials/citation.html", "claim_card": "partials/claim_card.html"}
 
 
-class _Bounded:
-    """A dict of at most `most` entries, oldest dropped first, safe across threads."""
-
-    def __init__(self, most: int) -> None:
-        self.most, self._items, self._lock = most, OrderedDict(), threading.Lock()
-
-    def get(self, key, pop: bool = False):
-        with self._lock:
-            return self._items.pop(key, None) if pop else self._items.get(key)
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.most:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-class TemplateTexts:
-    """What each template text (with its name and file) names, and its syntax tree until it is
-    compiled. Whichever comes first, reading references or compiling, parses the text; the other
-    uses that parse. A tree is handed to a compile once and then forgotten: compiling rewrites
-    parts of it (constant folding), so it is never read again."""
+class TemplateReferences:
+    """The templates each template text (with its name and file) names, at most `most` texts,
+    oldest dropped. Read from the tree the site's environment parses to compile the text, before
+    compiling rewrites it (constant folding); parsed here only for a text not compiled in this
+    process. Whitespace options change no reference, so a plain environment parses for all."""
 
     def __init__(self, most: int = MOST) -> None:
-        self.syntax = Environment(**SYNTAX_OPTIONS)
-        self.references = _Bounded(most)
-        self.trees = _Bounded(most)
+        self.most = most
+        self.syntax = Environment()
+        self._found: OrderedDict[tuple, frozenset[str | None]] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def referenced(self, source: str, name: str | None, filename: str | None) -> frozenset[str | None]:
+    def of(self, source: str, name: str | None, filename: str | None) -> frozenset[str | None]:
         """The templates a text names (None for a name computed at render time). The name and
         file only place a syntax error, raised here."""
-        key = (source, name, filename)
-        found = self.references.get(key)
+        with self._lock:
+            found = self._found.get((source, name, filename))
         if found is None:
-            tree = self.syntax.parse(source, name, filename)
-            found = self.remember(key, tree)
-            self.trees.put(key, tree)
+            found = self.remember((source, name, filename), self.syntax.parse(source, name, filename))
         return found
+
+    def known(self, key: tuple) -> bool:
+        with self._lock:
+            return key in self._found
 
     def remember(self, key: tuple, tree: nodes.Template) -> frozenset[str | None]:
         children = set(meta.find_referenced_templates(tree))
         children |= {PARTIAL_FUNCTIONS[call.node.name] for call in tree.find_all(nodes.Call)
                      if isinstance(call.node, nodes.Name) and call.node.name in PARTIAL_FUNCTIONS}
         found = frozenset(children)
-        self.references.put(key, found)
+        with self._lock:
+            self._found[key] = found
+            while len(self._found) > self.most:
+                self._found.popitem(last=False)
         return found
 
     def clear(self) -> None:
-        self.references.clear()
-        self.trees.clear()
+        with self._lock:
+            self._found.clear()
 
 
-TEXTS = TemplateTexts()
+REFERENCES = TemplateReferences()
 
 
 class SiteEnvironment(Environment):
-    """The site's Jinja environment: compiles from the tree already read for the text's
-    references when there is one (bound to this environment, whose filters fold constants),
-    else parses and notes the references before the compile rewrites the tree."""
+    """The site's Jinja environment: notes what each text it parses names, so finding a
+    template's dependencies (render.template_closure) parses nothing again."""
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        key = (source, name, filename)
-        tree = TEXTS.trees.get(key, pop=True)
-        if tree is not None:
-            tree.set_environment(self)
-            return tree
         tree = super()._parse(source, name, filename)
-        if TEXTS.references.get(key) is None:
-            TEXTS.remember(key, tree)
+        if not REFERENCES.known((source, name, filename)):
+            REFERENCES.remember((source, name, filename), tree)
         return tree

@@ -25,7 +25,7 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from . import cards, export, schema, search, theme
-from .compiled_templates import COMPILED, PARTIAL_FUNCTIONS, SYNTAX_OPTIONS, TEXTS, SiteEnvironment
+from .compiled_templates import COMPILED, PARTIAL_FUNCTIONS, REFERENCES, SiteEnvironment
 from .cite import meta_tags as citation_meta_tags, page_citation
 from .dates import DAY, MONTH, FuzzyDate
 from .formats import xml_text
@@ -63,7 +63,7 @@ def template_closure(env: Environment, name: str, known: dict | None = None) -> 
         known[name] = frozenset({name})   # a template that includes itself stops here
         found = {name}
         source, filename, _ = env.loader.get_source(env, name)
-        for child in sorted(TEXTS.referenced(source, name, filename), key=str):
+        for child in sorted(REFERENCES.of(source, name, filename), key=str):
             if child is None:
                 raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
             found |= template_closure(env, child, known)
@@ -161,7 +161,8 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
     env = SiteEnvironment(
         loader=FileSystemLoader([str(p) for p in paths.templates]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
-        undefined=StrictUndefined, bytecode_cache=COMPILED, **SYNTAX_OPTIONS)
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, bytecode_cache=COMPILED)
     url = _url_for(site.base_path)
     origin = site.base_url.split("://", 1)[0] + "://" + site.base_url.split("://", 1)[1].split("/", 1)[0]
 

@@ -8,7 +8,7 @@ from jinja2.bccache import Bucket
 from jinja2.parser import Parser
 
 from conftest import ROOT, build, copy_fixture, page
-from engine.compiled_templates import COMPILED, SYNTAX_OPTIONS, TEXTS, CompiledTemplates, SiteEnvironment
+from engine.compiled_templates import COMPILED, REFERENCES, CompiledTemplates, SiteEnvironment
 
 
 def counting_compiles(monkeypatch) -> list[str]:
@@ -71,7 +71,7 @@ def test_the_cache_keeps_the_most_recently_used_within_its_bound():
 
 
 def test_a_syntax_error_in_an_included_template_names_its_file_and_line(tmp_path):
-    """Template references are read once per text (compiled_templates.TemplateTexts); the error of a
+    """Template references are read once per text (compiled_templates.TemplateReferences); the error of a
     broken partial still names the partial's file, not "templates"."""
     content = copy_fixture(tmp_path)
     partials = tmp_path / "overrides" / "templates" / "partials"
@@ -100,7 +100,7 @@ def test_a_fresh_process_parses_each_template_once(tmp_path, monkeypatch):
     """A build with nothing compiled yet (a CLI build) reads each template's text into a syntax
     tree once: the tree read for its references is the one compiled."""
     COMPILED.clear()
-    TEXTS.clear()
+    REFERENCES.clear()
     parsed = counting_parses(monkeypatch)
     compiled = counting_compiles(monkeypatch)
     assert build(copy_fixture(tmp_path), tmp_path / "_site").ok
@@ -108,20 +108,17 @@ def test_a_fresh_process_parses_each_template_once(tmp_path, monkeypatch):
     assert sorted(parsed) == sorted(set(parsed)) and set(compiled) <= set(parsed)
 
 
-def test_a_tree_is_compiled_once_and_bound_to_the_site_environment(tmp_path):
-    """Compiling rewrites a tree (constant folding through the site's own filters), so a tree is
-    handed over once, bound to the environment that compiles it, and never read again."""
-    source = '{% include "b.html" %}{{ "x" | shout }}\n'
+def test_references_are_the_same_whether_a_template_was_compiled_first_or_not(tmp_path):
+    """A dev rebuild and a clean build must find the same dependencies: the references noted from
+    a compile's parse are those of a plain parse (taken before compiling folds constants: a name
+    joined from two strings is a name computed at render time either way)."""
+    source = '{% include "b" ~ ".html" %}{% include "c.html" %}{{ citation(x) }}\n'
     (tmp_path / "a.html").write_text(source, "utf-8")
-    (tmp_path / "b.html").write_text("b", "utf-8")
-    env = SiteEnvironment(loader=FileSystemLoader(str(tmp_path)), **SYNTAX_OPTIONS)
-    env.filters["shout"] = lambda text: text.upper() + "!"
     filename = str(tmp_path / "a.html")
-    assert TEXTS.referenced(source, "a.html", filename) == {"b.html"}
-    tree = TEXTS.trees.get((source, "a.html", filename))
-    assert env.get_template("a.html").render() == "bX!\n"
-    assert tree.environment is env
-    assert TEXTS.trees.get((source, "a.html", filename)) is None     # handed over, then forgotten
-    again = SiteEnvironment(loader=FileSystemLoader(str(tmp_path)), **SYNTAX_OPTIONS)
-    again.filters["shout"] = lambda text: text.lower() + "?"
-    assert again.get_template("a.html").render() == "bx?\n"    # parsed afresh, its own filter
+    expected = {None, "c.html", "partials/citation.html"}
+    REFERENCES.clear()
+    assert REFERENCES.of(source, "a.html", filename) == expected
+    REFERENCES.clear()
+    SiteEnvironment(loader=FileSystemLoader(str(tmp_path))).get_template("a.html")
+    assert REFERENCES.known((source, "a.html", filename))
+    assert REFERENCES.of(source, "a.html", filename) == expected
