@@ -2,14 +2,29 @@
 
 Pure functions from a claim's cited rows to what the template shows: the figures grouped so
 that one table row stands for every outlet that gave the same figure ("about $3bn — 8 outlets"),
-and the evidence list in which each source appears once.
+and the evidence list in which each source appears once, with every citation of it.
 """
 from __future__ import annotations
 
+from .dates import YEAR, FuzzyDate, parse_fuzzy_date
+
+
+def as_of_month(as_of: FuzzyDate | None) -> FuzzyDate | None:
+    """The month (or the year, when only the year is known) a figure holds at. Outlets that
+    report the same valuation on 9, 10 and 11 April state one fact, as of April; a valuation as
+    of 2017 and the same number as of 2018 are two."""
+    if as_of is None or as_of.end or as_of.qualifier:   # a span or "early 2018": as written
+        return as_of
+    start = as_of.start
+    return parse_fuzzy_date(str(start.year) if start.precision == YEAR else f"{start.year:04d}-{start.month:02d}")
+
 
 def figure_key(figure) -> tuple:
-    """Figures that read the same to a reader: same value, comparator, currency, unit, measure."""
-    return (figure.measures, figure.value, figure.comparator, figure.currency, figure.unit)
+    """Figures that state the same fact: same value, comparator, currency, unit, measure, and
+    the same month they hold at."""
+    month = as_of_month(figure.as_of)
+    return (figure.measures, figure.value, figure.comparator, figure.currency, figure.unit,
+            str(month) if month else "")
 
 
 def grouped_figures(figure_rows: list[dict]) -> list[dict]:
@@ -18,7 +33,8 @@ def grouped_figures(figure_rows: list[dict]) -> list[dict]:
     groups: dict[tuple, dict] = {}
     for row in figure_rows:
         group = groups.setdefault(figure_key(row["figure"]),
-                                  {"figure": row["figure"], "sources": [], "rows": []})
+                                  {"figure": row["figure"], "as_of": as_of_month(row["figure"].as_of),
+                                   "sources": [], "rows": []})
         if all(s.id != row["source"].id for s in group["sources"]):
             group["sources"].append(row["source"])
             group["rows"].append(row)
@@ -28,11 +44,14 @@ def grouped_figures(figure_rows: list[dict]) -> list[dict]:
 
 
 def evidence_rows(rows: list[dict]) -> list[dict]:
-    """Each source once, in the claim's order; a source cited twice keeps its first citation."""
-    seen: set[str] = set()
-    out = []
+    """Each source once, in the order the claim first cites it, with every citation of it in the
+    claim's order (a source cited twice, for two figures or two passages, keeps both), and
+    the stance that colours the row."""
+    by_source: dict[str, dict] = {}
     for row in rows:
-        if row["source"].id not in seen:
-            seen.add(row["source"].id)
-            out.append(row)
-    return out
+        entry = by_source.setdefault(row["source"].id, {"source": row["source"], "citations": []})
+        entry["citations"].append(row["cited"])
+    for entry in by_source.values():   # the row's colour: its one stance, or "mixed"
+        stances = {cited.stance for cited in entry["citations"]}
+        entry["stance"] = stances.pop() if len(stances) == 1 else "mixed"
+    return list(by_source.values())

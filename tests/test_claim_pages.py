@@ -1,63 +1,91 @@
-"""Issue 16 (pages): claim pages answer first. Model-level checks on the real site's build."""
-import subprocess
-import sys
-from collections import Counter
-from pathlib import Path
+"""Issue 16: claim pages answer first. The order of the page, each source once with every citation
+of it, and the figures grouped by the fact they state (engine/claim_view.py)."""
+from __future__ import annotations
 
-import pytest
-from bs4 import BeautifulSoup
+from types import SimpleNamespace as N
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("claim-pages")
-    subprocess.run([sys.executable, "build.py", "--strict", "--out", str(out)], cwd=ROOT, check=True,
-                   capture_output=True)
-    return out
+from conftest import build, copy_fixture, page, parsed_html
+from engine import claim_view
+from engine.dates import parse_fuzzy_date
 
 
 def _claim_pages(site):
-    return sorted(p for p in (site / "claims").glob("*/index.html") if p.parent.name not in ("topic",))
+    return sorted(p for p in (site / "claims").glob("*/index.html") if (p.parent / "index.html").is_file()
+                  and parsed_html(p).select_one(".claim-status") is not None)
 
 
-def test_sections_answer_first(site):
-    soup = BeautifulSoup((site / "claims/valuation-april-2018/index.html").read_text(), "html.parser")
+def test_the_verdict_comes_before_the_figures_and_the_evidence(real_site):
+    soup = parsed_html(real_site / "claims/valuation-april-2018/index.html")
     ids = [h.get("id") for h in soup.select("article h2")]
     assert ids.index("note-heading") < ids.index("figures-heading") < ids.index("sources-say")
 
 
-def test_each_source_once_in_evidence(site):
-    pages = [p for p in _claim_pages(site) if "source-rows" in p.read_text()]
-    assert pages
-    for page in pages:
-        soup = BeautifulSoup(page.read_text(), "html.parser")
-        heads = [li.get("id") for li in soup.select(".source-rows > li")]
-        assert len(heads) == len(set(heads)), page
+def test_every_claim_page_lists_each_source_once_with_all_its_citations(real_site):
+    pages = _claim_pages(real_site)
+    assert len(pages) > 50
+    cited_twice = 0
+    for path in pages:
+        soup = parsed_html(path)
+        rows = soup.select(".source-rows > li")
+        ids = [li["id"] for li in rows]
+        assert len(ids) == len(set(ids)), path
+        # every citation keeps its own note mark: as many marks in the evidence as citations
+        for li in rows:
+            citations = li.select(".citation-row")
+            assert citations and len(li.select(".citation-row sup.note-ref")) == len(citations), (path, li["id"])
+            cited_twice += len(citations) > 1
+    assert cited_twice >= 1    # the real site has sources cited for more than one figure
 
 
-def test_grouped_figure_counts(site):
-    from engine import claim_view
-    soup = BeautifulSoup((site / "claims/valuation-april-2018/index.html").read_text(), "html.parser")
-    rows = soup.select(".figure-groups tbody tr")
-    counts = [int(r.select_one(".figure-count").get_text()) for r in rows]
-    figures_in_evidence = soup.select(".source-rows .figure-value")
-    assert sum(counts) == len(figures_in_evidence)
-    assert len(rows) == len({f.get_text() for f in figures_in_evidence}) < len(figures_in_evidence)
-    for row, count in zip(rows, counts):
-        assert len(row.select("td:last-child a")) == count
-    assert claim_view.evidence_rows  # the module the page model uses
+def test_a_source_cited_twice_keeps_both_figures_and_locators(tmp_path):
+    content = copy_fixture(tmp_path)
+    claim = content / "claims" / "valuation.yaml"
+    claim.write_text(claim.read_text("utf-8").replace(
+        "  - source: daily-report\n",
+        "  - source: wire\n    stance: supports\n    locator: paragraph 9\n"
+        "    figure: {value: 50000000, comparator: more-than, currency: USD, measures: valuation, as_of: 2017-06}\n"
+        "  - source: daily-report\n", 1), "utf-8")
+    assert build(content, tmp_path / "_site").ok
+    soup = page(tmp_path / "_site", "claims/valuation/")
+    [wire] = soup.select("#evidence-wire")
+    heads = [c.select_one(".citation-row-head").get_text() for c in wire.select(".citation-row")]
+    assert heads[0].startswith("supports · more than $50M (as of April 2018)")
+    assert heads[1].startswith("supports · more than $50M (as of June 2017)")
+    assert "Where: paragraph 9" in wire.select(".citation-row")[1].get_text(" ", strip=True)
+    assert len(soup.select(".source-rows > li")) == 2
+    # the same number as of another year is another fact: its own row in the table
+    table = [[td.get_text(" ", strip=True) for td in tr.find_all("td")]
+             for tr in soup.select(".figure-groups tbody tr")]
+    assert table == [["more than $50M", "valuation", "April 2018", "1 : Wire Service"],
+                     ["more than $50M", "valuation", "June 2017", "1 : Wire Service"],
+                     ["about $30M", "valuation", "April 2018", "1 : The Daily"]]
 
 
-def test_grouping_counts_a_source_once():
-    from types import SimpleNamespace as N
-    from engine import claim_view
-    fig = N(measures="valuation", value=3, comparator="about", currency="USD", unit=None)
-    other = N(measures="valuation", value=4, comparator="about", currency="USD", unit=None)
+def _figure(value, as_of=None, comparator="about"):
+    return N(measures="valuation", value=value, comparator=comparator, currency="USD", unit=None,
+             as_of=parse_fuzzy_date(as_of) if as_of else None)
+
+
+def test_figures_group_by_value_and_month_and_count_each_source_once():
+    a, b, c = N(id="a"), N(id="b"), N(id="c")
+    rows = [{"figure": _figure(3, "2018-04-09"), "source": a}, {"figure": _figure(3, "2018-04"), "source": a},
+            {"figure": _figure(3, "2018-04-11"), "source": b}, {"figure": _figure(3, "2017"), "source": c},
+            {"figure": _figure(4, "2018-04"), "source": b}, {"figure": _figure(3, "2018-04", "more-than"), "source": c}]
+    groups = claim_view.grouped_figures(rows)
+    assert [(g["figure"].value, str(g["as_of"]), [s.id for s in g["sources"]], g["count"]) for g in groups] == [
+        (3, "2018-04", ["a", "b"], 2), (3, "2017", ["c"], 1), (4, "2018-04", ["b"], 1), (3, "2018-04", ["c"], 1)]
+
+
+def test_a_span_or_a_qualified_date_is_grouped_as_written():
+    assert str(claim_view.as_of_month(parse_fuzzy_date("2021-01/2021-06"))) == "2021-01/2021-06"
+    assert str(claim_view.as_of_month(parse_fuzzy_date("early 2018"))) == "early 2018"
+    assert claim_view.as_of_month(None) is None
+
+
+def test_evidence_keeps_every_citation_under_its_source_in_order():
     a, b = N(id="a"), N(id="b")
-    groups = claim_view.grouped_figures([{"figure": fig, "source": a}, {"figure": fig, "source": a},
-                                         {"figure": fig, "source": b}, {"figure": other, "source": b}])
-    assert [g["count"] for g in groups] == [2, 1]
-    assert Counter(r["source"].id for r in claim_view.evidence_rows(
-        [{"source": a}, {"source": a}, {"source": b}])) == {"a": 1, "b": 1}
+    one, two, three = N(stance="supports"), N(stance="contradicts"), N(stance="supports")
+    rows = claim_view.evidence_rows([{"source": a, "cited": one}, {"source": b, "cited": three},
+                                     {"source": a, "cited": two}])
+    assert [(r["source"].id, r["citations"], r["stance"]) for r in rows] == [
+        ("a", [one, two], "mixed"), ("b", [three], "supports")]

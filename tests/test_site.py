@@ -70,8 +70,8 @@ def test_claim_page_shows_disagreeing_figures_side_by_side_with_their_sources(si
     assert status.get_text(" ", strip=True) == "≠ Disputed"
     rows = soup.find("table", class_="figures").tbody.find_all("tr")
     cells = [[td.get_text(" ", strip=True) for td in row.find_all("td")] for row in rows]
-    assert cells == [["more than $50M", "valuation", "1 : Wire Service"],
-                     ["about $30M", "valuation", "1 : The Daily"]]
+    assert cells == [["more than $50M", "valuation", "April 2018", "1 : Wire Service"],
+                     ["about $30M", "valuation", "April 2018", "1 : The Daily"]]
     rows = soup.find(class_="source-rows").find_all("li", recursive=False)
     assert [r.find(class_="source-row-head").a.get_text() for r in rows] == ["Wire Service", "The Daily"]
     history = [li.get_text(" ", strip=True) for li in soup.find(class_="history").find_all("li")]
