@@ -17,6 +17,7 @@ from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .citations import Scanner, without_citations
+from .note_marks import bind_to_previous, merged_mark
 from .smartquotes import smartquotes
 
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -62,28 +63,29 @@ class NoteCollector:
         note.backlinks.append(backlink)
         return note, backlink
 
-    def cite(self, source_id: str, locator: str | None = None) -> Markup:
+    def cite_ref(self, source_id: str, locator: str | None = None) -> tuple[Note, str]:
         locator = (locator or "").strip() or None
-        note, backlink = self._note(("source", source_id, locator), source_id=source_id,
-                                    locator=locator)
-        return _note_ref(note, backlink)
+        return self._note(("source", source_id, locator), source_id=source_id, locator=locator)
 
-    def footnote(self, document: int, footnote_id: int, render_body) -> Markup:
+    def cite(self, source_id: str, locator: str | None = None) -> Markup:
+        return merged_mark([self.cite_ref(source_id, locator)])
+
+    def cite_all(self, cited: list) -> Markup:
+        """One mark for a list of citations (objects with .source and .locator), as a template
+        lists an item's sources."""
+        return merged_mark([self.cite_ref(c.source, c.locator) for c in cited]) if cited else Markup("")
+
+    def footnote_ref(self, document: int, footnote_id: int, render_body) -> tuple[Note, str]:
         """A [^label] footnote; its body is rendered once, after its number is taken."""
         note, backlink = self._note(("footnote", document, footnote_id))
         if note.html is None:
             note.html = Markup("")
             note.html = render_body()
-        return _note_ref(note, backlink)
+        return note, backlink
 
     def new_document(self) -> int:
         self._documents += 1
         return self._documents
-
-
-def _note_ref(note: Note, backlink: str) -> Markup:
-    return Markup('<sup class="note-ref"><a href="#{0}" id="{1}" role="doc-noteref">{2}</a></sup>'
-                  ).format(note.id, backlink, note.number)
 
 
 def _citation_rule(state: StateInline, silent: bool) -> bool:
@@ -202,16 +204,23 @@ class Fragment:
     def _bind(self, notes: NoteCollector, document: int) -> Markup:
         if not self.calls:
             return Markup(self.html)
+        # text and marks alternate: a run is marks with nothing but spaces between them
         parts = self.html.split("\x00")
+        out, run = [parts[0]], []
         for index in range(1, len(parts), 2):
-            call = self.calls[int(parts[index])]
-            if call[0] == "cite":
-                parts[index] = notes.cite(call[1], call[2])
-            else:
-                body = call[2] or Fragment("")
-                parts[index] = notes.footnote(document, call[1],
-                                              lambda body=body: body._bind(notes, document))
-        return Markup("".join(parts))
+            run.append(self._ref(notes, document, self.calls[int(parts[index])]))
+            after = parts[index + 1]
+            if after.strip(" \t\r\n") or index + 2 >= len(parts):
+                out[-1] = bind_to_previous(out[-1])
+                out += [merged_mark(run), after]
+                run = []
+        return Markup("".join(out))
+
+    def _ref(self, notes: NoteCollector, document: int, call: tuple) -> tuple[Note, str]:
+        if call[0] == "cite":
+            return notes.cite_ref(call[1], call[2])
+        body = call[2] or Fragment("")
+        return notes.footnote_ref(document, call[1], lambda: body._bind(notes, document))
 
 
 _FRAGMENTS: dict[tuple[str, bool], Fragment] = {}

@@ -184,6 +184,10 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
     def cite(context, source_id: str, locator: str | None = None) -> Markup:
         return context["notes"].cite(source_id, locator)
 
+    @pass_context
+    def cite_all(context, cited: list) -> Markup:
+        return context["notes"].cite_all(cited)
+
     env.globals.update(
         site=site, t=t, plural_forms=plural_forms, url=url, asset=lambda name: url(assets[name]), abs_url=lambda path="": origin + url(path),
         item_url=lambda kind, item_id: url(item_url(kind, item_id)),
@@ -195,7 +199,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
                             key=lambda p: (p.order, p.title)),
         pages_by_slug={p.slug: p for p in content.pages.values()},
         original_link=original_link_attributes, archived_link=archived_link_attributes,
-        cite=cite, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
+        cite=cite, cite_all=cite_all, foreign=lambda language: language if language.split("-")[0] != site.language.split("-")[0] else "",
         text_direction=Locale.parse(site.language.replace("-", "_")).text_direction,
         theme_stylesheet=theme.STYLESHEET if theme.STYLESHEET in assets else None,
         logo=site.theme.logo if site.theme else None)

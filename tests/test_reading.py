@@ -95,3 +95,50 @@ def test_marks_keep_the_line_height(tab, served, width):
         gaps = [b - a for a, b in zip(got["tops"], got["tops"][1:])]
         assert all(abs(g - got["lh"]) <= 1.01 for g in gaps), (i, got)
         assert abs(got["height"] - len(got["tops"]) * got["lh"]) <= 1.5, (i, got)
+
+
+LINE_STARTS = """el => {
+  const whole = document.createRange(); whole.selectNodeContents(el);
+  const rects = [...whole.getClientRects()].filter(b => b.width > 0);
+  const left = Math.min(...rects.map(b => b.left));
+  const bad = [];
+  for (const mark of el.querySelectorAll('.note-ref')) {
+    const b = mark.getClientRects()[0];
+    if (b && b.left - left < 1) bad.push('mark ' + mark.textContent);
+  }
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    for (let i = 0; i < n.data.length; i++) {
+      if (!'.,;:!?)'.includes(n.data[i])) continue;
+      const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+      const b = r.getClientRects()[0];
+      if (b && b.left - left < 1) bad.push('punctuation ' + JSON.stringify(n.data.slice(Math.max(0, i - 20), i + 5)));
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize("width", (320, 390, 1280))
+def test_no_line_starts_with_a_mark_or_a_lone_punctuation_mark(tab, served, event_path, width):
+    tab.set_viewport_size({"width": width, "height": 800})
+    checked = 0
+    for path in ("story/", "claims/valuation-april-2018/", event_path, "entities/sensetime/"):
+        tab.goto(served + path)
+        blocks = tab.locator("main p:has(.note-ref), main li:has(.note-ref)")
+        for i in range(blocks.count()):
+            assert blocks.nth(i).evaluate(LINE_STARTS) == [], (path, width, i)
+            checked += 1
+    assert checked > 20
+
+
+def test_adjacent_marks_read_as_one(tab, served):
+    """The story's first sentence cites three sources in a row: one mark, "[1–3]"; notes 1 to 3
+    each keep a reference the notes list links back to."""
+    tab.goto(served + "story/")
+    first = tab.locator("main .prose p .note-ref, main p .note-ref").first
+    assert first.evaluate("e => getComputedStyle(e, '::before').content + e.textContent + "
+                          "getComputedStyle(e, '::after').content") == '"["1–3"]"'
+    for number in (1, 2, 3):
+        assert tab.locator(f"#note-{number}-ref-1").count() == 1
+        assert tab.locator(f"#note-{number} a[href='#note-{number}-ref-1']").count() == 1

@@ -1,0 +1,66 @@
+"""Note marks as a reader meets them: bound to the word before them, and adjacent marks merged
+into one ("[1–3]", "[1, 6]").
+
+A mark is a superscript link to its note. Editors write `start-up [@a] [@b].`; printed as is, a
+line could break before a mark (a mark or a lone full stop then opens the next line) and the
+marks would stand in a bracketed cluster. Here the space before a run of marks becomes a word
+joiner (no line break on either side), the marks of a run become one, and a range of three or
+more consecutive notes shows its first and last numbers: the notes between keep their
+reference ids (the notes list links back to them) on the dash.
+"""
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+WORD_JOINER = "\u2060"
+DASH = "\u2013"
+_TRAILING_SPACE = re.compile(r"[ \t\r\n]+$")
+
+
+def runs(numbers: list[int]) -> list[list[int]]:
+    """Ascending numbers, duplicates dropped, cut into runs of consecutive numbers."""
+    out: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if out and number == out[-1][-1] + 1:
+            out[-1].append(number)
+        else:
+            out.append([number])
+    return out
+
+
+def _link(note, backlink: str) -> str:
+    return f'<a href="#{escape(note.id)}" id="{escape(backlink)}" role="doc-noteref">{note.number}</a>'
+
+
+def _joined(pieces: list[str]) -> str:
+    """Pieces joined by ", ", each comma kept on its piece's line (a link here is an inline box,
+    and a line may otherwise break on either side of one); a long run may wrap after a comma."""
+    return " ".join([f'<span class="note-sep">{piece},</span>' for piece in pieces[:-1]] + pieces[-1:])
+
+
+def merged_mark(refs: list[tuple]) -> Markup:
+    """One superscript for the (note, backlink id) pairs of a run of marks, in the reader's order
+    of numbers. Each note of the run keeps an element with its backlink id."""
+    by_number: dict[int, list[tuple]] = {}
+    for note, backlink in refs:
+        by_number.setdefault(note.number, []).append((note, backlink))
+    pieces = []
+    for run in runs(list(by_number)):
+        # a note cited twice in one run: its later backlink ids on empty elements
+        extra = "".join(f'<span id="{escape(b)}"></span>' for n in run for _, b in by_number[n][1:])
+        if len(run) > 2:
+            middle = "".join(f'<span id="{escape(b)}"></span>' for n in run[1:-1] for _, b in by_number[n])
+            pieces.append(f'<span class="note-sep">{_link(*by_number[run[0]][0])}{middle}{DASH}'
+                          f'{_link(*by_number[run[-1]][0])}{extra}</span>')
+        else:
+            pieces.extend(_link(*by_number[n][0]) for n in run)
+            pieces[-1] += extra
+    return Markup(WORD_JOINER + '<sup class="note-ref">' + _joined(pieces) + "</sup>")
+
+
+def bind_to_previous(text: str) -> str:
+    """The text before a run of marks without its trailing space (the mark brings a word
+    joiner: no line break between the word and its mark)."""
+    return _TRAILING_SPACE.sub("", text)
