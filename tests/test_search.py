@@ -248,9 +248,20 @@ def test_search_works_under_a_sub_path(browser, tmp_path):
 
 def test_without_javascript_the_search_page_leads_to_the_indexes(visit):
     search_page = visit(javascript=False).open("search/?q=Alibaba")
+    # it says why the words were not searched, before the lists it offers instead
+    notice = search_page.locator(".search-nojs")
+    assert notice.is_visible() and "JavaScript" in notice.inner_text()
+    assert notice.evaluate("n => n.compareDocumentPosition(document.getElementById('browse-heading')) "
+                           "& Node.DOCUMENT_POSITION_FOLLOWING")
     assert search_page.locator(".search-browse a").count() > 8
     assert search_page.locator("[data-search-filters]").is_hidden()
     assert search_page.locator(".search-results li").count() == 0
+
+
+def test_with_javascript_the_search_page_does_not_say_it_is_missing(visit):
+    search_page = visit().open("search/?q=Alibaba")
+    results(search_page)
+    assert search_page.locator(".search-nojs").count() == 0 or search_page.locator(".search-nojs").is_hidden()
 
 
 def test_axe_finds_no_violations_on_the_search_page_with_results(browser, served):
