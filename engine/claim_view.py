@@ -55,3 +55,25 @@ def evidence_rows(rows: list[dict]) -> list[dict]:
         stances = {cited.stance for cited in entry["citations"]}
         entry["stance"] = stances.pop() if len(stances) == 1 else "mixed"
     return list(by_source.values())
+
+
+def index_order(claim) -> tuple:
+    """A topic's claims in the order the story met them: by the date each claim was made
+    (undated last), then by statement."""
+    dated = claim.date is not None
+    return (not dated, claim.date.sort_key() if dated else (), claim.statement.lower(), claim.id)
+
+
+def status_summary(claims, statuses, current: str | None = None) -> list[dict]:
+    """Counts by status, in the site's order of statuses, each with the address of its own
+    list; statuses no claim has are left out."""
+    counts: dict[str, int] = {}
+    for claim in claims:
+        counts[claim.status] = counts.get(claim.status, 0) + 1
+    return [{"status": status, "count": counts[status.id], "url": status_url(status.id),
+             "current": status.id == current}
+            for status in statuses if counts.get(status.id)]
+
+
+def status_url(status_id: str) -> str:
+    return f"claims/status/{status_id}/"

@@ -386,15 +386,27 @@ def event_page(content: Content, links: Links, event: schema.Event) -> PageModel
 
 
 def claims_index(content: Content, links: Links) -> list[PageModel]:
+    """The claims by topic, then a list of its own for each status (claims/status/<id>/)."""
+    strings, claims = strings_for(content.site), list(content.claims.values())
+    pages = _claims_by_topic(content, claims, url="claims/", title=strings["claims"], current=None,
+                             description=fill(strings["description_claims"], title=content.site.title))
+    for status in content.site.statuses:
+        chosen = [c for c in claims if c.status == status.id]
+        if chosen:
+            pages += _claims_by_topic(content, chosen, url=claim_view.status_url(status.id), current=status.id,
+                                      title=f'{strings["claims"]}: {status.label}', description=status.description)
+    return pages
+
+
+def _claims_by_topic(content: Content, claims: list, *, url: str, current: str | None, **fields) -> list[PageModel]:
     groups = [Group(topic.id, topic, topic.label,
-                    sorted((c for c in content.claims.values() if c.topic == topic.id),
-                           key=lambda c: (c.statement.lower(), c.id)))
+                    sorted((c for c in claims if c.topic == topic.id), key=claim_view.index_order))
               for topic in content.site.topics]
-    return _index(content, url="claims/", group_dir="topic/", groups=groups, item_kind="claims",
-                  size=content.site.index_page_size,
-                  template="claims.html", kind="index", title=strings_for(content.site)["claims"],
-                  description=fill(strings_for(content.site)["description_claims"], title=content.site.title),
-                  keys=_listed_keys("claims", content.claims), item_keys=_listed_keys)
+    return _index(content, url=url, group_dir="topic/", groups=groups, item_kind="claims",
+                  size=content.site.index_page_size, template="claims.html", kind="index",
+                  keys=_listed_keys("claims", content.claims), item_keys=_listed_keys,
+                  status_summary=claim_view.status_summary(content.claims.values(), content.site.statuses, current),
+                  claims_total=len(content.claims), status_current=current, **fields)
 
 
 def _figure_rows(claim: schema.Claim, content: Content) -> list[dict]:

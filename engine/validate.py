@@ -21,7 +21,7 @@ from .problems import NOTICE, WARNING, Problems, did_you_mean, shown
 from .strings import check_overrides
 
 # Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
-RESERVED_IDS = {"claims": {"topic"}, "sources": {"letter"}, "entities": {"kind"}}
+RESERVED_IDS = {"claims": {"topic", "status"}, "sources": {"letter"}, "entities": {"kind"}}
 # The modules that write into the output folder; each declares the top-level names it writes
 # in TOP_LEVEL, and a test checks a full build writes no other (tests/test_attack_content.py).
 OUTPUT_MODULES = ("model", "render", "export", "cards", "search", "admin")

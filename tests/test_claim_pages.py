@@ -89,3 +89,57 @@ def test_evidence_keeps_every_citation_under_its_source_in_order():
                                      {"source": a, "cited": two}])
     assert [(r["source"].id, r["citations"], r["stance"]) for r in rows] == [
         ("a", [one, two], "mixed"), ("b", [three], "supports")]
+
+
+# --- the claims index: counts by status, a list per status, topic then date ----------------------
+
+def _listed(soup) -> list[str]:
+    return [a["href"].strip("/").split("/")[-1] for a in soup.select(".claim-list .claim-card > a")]
+
+
+def test_the_status_summary_counts_the_real_claims_and_each_status_lists_exactly_its_own(real_site):
+    import yaml
+    from conftest import ROOT
+    statuses = {}
+    for path in (ROOT / "content/claims").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text("utf-8"))
+        if not data.get("draft") and not data.get("embargo"):
+            statuses[path.stem] = data["status"]
+    index = parsed_html(real_site / "claims/index.html")
+    summary = {a["href"].rstrip("/").split("/")[-1]: int(a.select_one(".count").get_text().replace(",", ""))
+               for a in index.select(".status-summary a")}
+    assert summary.pop("claims") == len(statuses) == len(_listed(index))
+    assert summary == {s: list(statuses.values()).count(s) for s in set(statuses.values())}
+    for status, count in summary.items():
+        soup = parsed_html(real_site / f"claims/status/{status}/index.html")
+        listed = _listed(soup)
+        assert sorted(listed) == sorted(c for c, s in statuses.items() if s == status)
+        assert soup.select_one(f'.status-summary a[aria-current="page"][href$="/status/{status}/"]')
+
+
+def test_claims_are_listed_by_topic_then_by_the_date_they_were_made(real_site):
+    from engine.dates import parse_fuzzy_date
+    import yaml
+    from conftest import ROOT
+    index = parsed_html(real_site / "claims/index.html")
+    topics = [s.h2.get_text() for s in index.select("section[aria-labelledby^=group-]")]
+    assert len(topics) > 2
+    for section in index.select("section[aria-labelledby^=group-]"):
+        ids = _listed(section)
+        dates = []
+        for claim_id in ids:
+            data = yaml.safe_load((ROOT / f"content/claims/{claim_id}.yaml").read_text("utf-8"))
+            dates.append(parse_fuzzy_date(str(data["date"])).sort_key() if data.get("date") else None)
+        dated = [d for d in dates if d is not None]
+        assert dated == sorted(dated) and dates[:len(dated)] == dated, section.h2.get_text()
+
+
+def test_index_order_and_status_summary_are_pure_functions_of_the_claims():
+    status = lambda id: N(id=id)  # noqa: E731
+    claims = [N(id="b", status="x", date=parse_fuzzy_date("2019"), statement="B"),
+              N(id="a", status="y", date=None, statement="A"),
+              N(id="c", status="x", date=parse_fuzzy_date("2018-05"), statement="C")]
+    assert [c.id for c in sorted(claims, key=claim_view.index_order)] == ["c", "b", "a"]
+    summary = claim_view.status_summary(claims, [status("y"), status("z"), status("x")], current="x")
+    assert [(e["status"].id, e["count"], e["url"], e["current"]) for e in summary] == [
+        ("y", 1, "claims/status/y/", False), ("x", 2, "claims/status/x/", True)]

@@ -64,7 +64,8 @@ def test_two_pages_for_one_output_path_are_an_error_never_an_overwrite(tmp_path)
     validated, _ = load_and_validate(paths_for(content), "2026-11-23")
     twin = PageModel(url="claims/", template="claims.html", kind="index", title="x", description="x",
                      updated=dt.date(2026, 11, 1), depends_on=frozenset({"claims/valuation"}),
-                     context={"groups": [], "overview": None, "pagination": None})
+                     context={"groups": [], "overview": None, "pagination": None, "status_summary": [],
+                              "claims_total": 0, "status_current": None})
     from engine.model import build_pages
     with pytest.raises(ContentError) as caught:
         render_site(build_pages(validated) + [twin], validated, paths_for(content))

@@ -353,12 +353,13 @@ def test_long_indexes_split_into_groups_and_pages_with_stable_addresses(tmp_path
     assert letters == [f"/sources/letter/{x}/" for x in ("a", "b", "t", "w", "z")]
 
 
-def test_index_addresses_are_reserved(tmp_path):
+@pytest.mark.parametrize("name", ["topic", "status"])
+def test_index_addresses_are_reserved(tmp_path, name):
     content = copy_fixture(tmp_path)
-    (content / "claims/topic.yaml").write_text(
+    (content / f"claims/{name}.yaml").write_text(
         "statement: x.\ntopic: funding\nstatus: confirmed\nclaimant: Acme\n"
         "sources:\n  - source: wire\n    stance: reports\nadded: 2026-11-01\nupdated: 2026-11-01\n")
-    assert ('content/claims/topic.yaml:1:1: the id "topic" is taken by the claims index pages: '
+    assert (f'content/claims/{name}.yaml:1:1: the id "{name}" is taken by the claims index pages: '
             "rename the file") in problems_of(content)
 
 
