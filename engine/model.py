@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from . import charts, claim_view, schema
+from . import charts, claim_view, entity_view, schema
 from .strings import fill, strings_for
 from .validate import Content, markdown_citations
 
@@ -547,7 +547,8 @@ def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageMo
     return _page(content, url=item_url("entities", entity.id), template="entity.html",
                  kind="entity", title=entity.name,
                  description=_summary(entity.description, entity.name), keys=keys,
-                 entity=entity, outgoing=outgoing, incoming=incoming, claims=claims, events=events,
+                 entity=entity, relation_groups=entity_view.relation_groups(outgoing, incoming),
+                 claims=entity_view.capped(claims), events=entity_view.capped(events),
                  structured_data={"@context": "https://schema.org",
                                   "@type": "Person" if entity.kind == "person" else "Organization",
                                   "name": entity.name, "alternateName": list(entity.aliases),

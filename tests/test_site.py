@@ -142,8 +142,9 @@ def test_markdown_table_alignment_becomes_classes(site):
 
 def test_entity_page_shows_relations_both_ways(site):
     acme = page(site, "entities/acme/")
+    assert acme.find(class_="relation-group").get_text(" ", strip=True) == "investors 1"
     relation = acme.find(class_="relations").li.get_text(" ", strip=True)
-    assert relation.startswith("investors: Big Fund , since April 2018")
+    assert relation.startswith("Big Fund , since April 2018")
     assert "Acme Ltd" in acme.find(class_="aliases").get_text()
     fund = page(site, "entities/big-fund/")
     assert fund.find(class_="relations").find("a", href="/entities/acme/") is not None
