@@ -143,3 +143,20 @@ def test_index_order_and_status_summary_are_pure_functions_of_the_claims():
     summary = claim_view.status_summary(claims, [status("y"), status("z"), status("x")], current="x")
     assert [(e["status"].id, e["count"], e["url"], e["current"]) for e in summary] == [
         ("y", 1, "claims/status/y/", False), ("x", 2, "claims/status/x/", True)]
+
+
+def test_on_a_phone_every_claim_page_starts_its_verdict_on_the_first_screen(browser, served, real_site):
+    """390x844, as the issue measures: the site's note ("Our note") begins above the fold."""
+    claims = sorted(p.parent.name for p in _claim_pages(real_site))
+    tab = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        late = {}
+        for claim in claims:
+            tab.goto(f"{served}claims/{claim}/")
+            verdict = tab.locator(".claim-verdict")
+            top = verdict.evaluate("e => e.getBoundingClientRect().top") if verdict.count() else None
+            if top is None or top >= 844:
+                late[claim] = top
+        assert late == {} and len(claims) > 50
+    finally:
+        tab.close()

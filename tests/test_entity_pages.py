@@ -14,7 +14,7 @@ def _rel(kind, to):
 
 
 def test_relations_group_by_kind_and_side_and_a_symmetric_pair_shows_once():
-    me, a, b, c = N(id="me", name="Me"), N(id="a", name="Alpha"), N(id="b", name="beta"), N(id="c", name="Gamma")
+    a, b, c = N(id="a", name="Alpha"), N(id="b", name="beta"), N(id="c", name="Gamma")
     outgoing = [(_rel("investor-in", "b"), b), (_rel("competitor-of", "a"), a), (_rel("investor-in", "a"), a)]
     incoming = [(_rel("investor-in", "me"), c), (_rel("competitor-of", "me"), a), (_rel("competitor-of", "me"), c)]
     groups = entity_view.relation_groups(outgoing, incoming)

@@ -1,0 +1,31 @@
+"""Issue 16: article-like pages (the story and other pages, claims, events) open with a masthead:
+headline, a dek where the content has one, a byline from site.yaml's authors, and the dates the
+content gives (never the day of the build)."""
+from __future__ import annotations
+
+import yaml
+
+from conftest import ROOT, parsed_html
+
+
+def _front_matter(path):
+    return yaml.safe_load(path.read_text("utf-8").split("---")[1])
+
+
+def test_the_real_story_claims_and_events_carry_the_byline_and_their_own_dates(real_site):
+    site = yaml.safe_load((ROOT / "content/site.yaml").read_text("utf-8"))
+    byline = "By " + ", ".join(a["name"] for a in site["authors"])
+    story = _front_matter(ROOT / "content/pages/story.md")
+    claim = yaml.safe_load((ROOT / "content/claims/valuation-april-2018.yaml").read_text("utf-8"))
+    event_path = sorted((ROOT / "content/events").glob("*.yaml"))[0]
+    event = yaml.safe_load(event_path.read_text("utf-8"))
+    for url, item in (("story/", story), ("claims/valuation-april-2018/", claim), (f"events/{event_path.stem}/", event)):
+        soup = parsed_html(real_site / url / "index.html")
+        header_bits = soup.select_one("main h1").find_all_next(class_=["byline", "item-dates"], limit=2)
+        assert header_bits[0].get_text(strip=True) == byline, url
+        times = [t["datetime"] for t in header_bits[1].find_all("time")]
+        expected = [str(item["added"])] + ([str(item["updated"])] if item["updated"] != item["added"] else [])
+        assert times == expected, url
+    dek = parsed_html(real_site / "story/index.html").select_one(".masthead .dek").get_text(strip=True)
+    assert dek == " ".join(story["summary"].split())
+
