@@ -246,6 +246,8 @@ class Theme(Strict):
 class Site(Strict):
     title: Text
     description: Text
+    headline: Text | None = Field(None, description="the home page's headline, about the story; "
+                                  "the site's title when left out")
     intro: Markdown = Field("", description="the story in brief for the home page: about three "
                                             "sentences, with [@source] citations")
     base_url: WebURL = Field(description="where the site lives; its path may be a sub-folder")

@@ -29,3 +29,11 @@ def test_the_real_story_claims_and_events_carry_the_byline_and_their_own_dates(r
     dek = parsed_html(real_site / "story/index.html").select_one(".masthead .dek").get_text(strip=True)
     assert dek == " ".join(story["summary"].split())
 
+
+
+def test_the_home_page_leads_with_a_headline_about_the_story(real_site, site):
+    site_yaml = yaml.safe_load((ROOT / "content/site.yaml").read_text("utf-8"))
+    home = parsed_html(real_site / "index.html")
+    assert home.h1.get_text(strip=True) == site_yaml["headline"] != site_yaml["title"]
+    # a site that names no headline keeps its title there (the fixture has none)
+    assert parsed_html(site / "index.html").h1.get_text(strip=True) == "The Acme Files"
