@@ -37,3 +37,22 @@ def test_the_home_page_leads_with_a_headline_about_the_story(real_site, site):
     assert home.h1.get_text(strip=True) == site_yaml["headline"] != site_yaml["title"]
     # a site that names no headline keeps its title there (the fixture has none)
     assert parsed_html(site / "index.html").h1.get_text(strip=True) == "The Acme Files"
+
+
+def _accessible_name(link) -> str:
+    return " ".join((link.get("aria-label") or link.get_text(" ")).split())
+
+
+def test_links_that_go_to_different_places_have_different_names(real_site):
+    """WCAG 2.4.4: "original", "archived" and "Source" links each name their source (hidden
+    words after the visible one, so the visible word still starts the name)."""
+    for url in ("story/", "claims/valuation-april-2018/", "sources/abacus-2018/", "events/"):
+        path = real_site / url / "index.html"
+        if url == "events/":
+            path = sorted((real_site / "events").glob("*/index.html"))[0]
+        soup = parsed_html(path)
+        targets: dict[str, set[str]] = {}
+        for link in soup.select("main a[href]"):
+            targets.setdefault(_accessible_name(link), set()).add(link["href"])
+        shared = {name: hrefs for name, hrefs in targets.items() if len(hrefs) > 1}
+        assert shared == {}, (url, list(shared)[:3])
