@@ -35,9 +35,14 @@ def _link(note, backlink: str) -> str:
 
 
 def _joined(pieces: list[str]) -> str:
-    """Pieces joined by ", ", each comma kept on its piece's line (a link here is an inline box,
-    and a line may otherwise break on either side of one); a long run may wrap after a comma."""
-    return " ".join([f'<span class="note-sep">{piece},</span>' for piece in pieces[:-1]] + pieces[-1:])
+    """Pieces in brackets, joined by ", ". Each piece, with its comma or bracket, is kept on one
+    line (a link here is an inline box, and a line may otherwise break on either side of one);
+    a long run may wrap at the space after a comma. The brackets are real text, so a copied
+    passage keeps them, and hidden from screen readers, which read the links."""
+    opening, closing = '<span class="note-bracket" aria-hidden="true">[</span>', '<span class="note-bracket" aria-hidden="true">]</span>'
+    last = len(pieces) - 1
+    return " ".join(f'<span class="note-sep">{opening if i == 0 else ""}{piece}{closing if i == last else ","}</span>'
+                    for i, piece in enumerate(pieces))
 
 
 def merged_mark(refs: list[tuple]) -> Markup:
@@ -52,8 +57,7 @@ def merged_mark(refs: list[tuple]) -> Markup:
         extra = "".join(f'<span id="{escape(b)}"></span>' for n in run for _, b in by_number[n][1:])
         if len(run) > 2:
             middle = "".join(f'<span id="{escape(b)}"></span>' for n in run[1:-1] for _, b in by_number[n])
-            pieces.append(f'<span class="note-sep">{_link(*by_number[run[0]][0])}{middle}{DASH}'
-                          f'{_link(*by_number[run[-1]][0])}{extra}</span>')
+            pieces.append(f'{_link(*by_number[run[0]][0])}{middle}{DASH}{_link(*by_number[run[-1]][0])}{extra}')
         else:
             pieces.extend(_link(*by_number[n][0]) for n in run)
             pieces[-1] += extra
