@@ -61,7 +61,8 @@ def merged_mark(refs: list[tuple]) -> Markup:
         else:
             pieces.extend(_link(*by_number[n][0]) for n in run)
             pieces[-1] += extra
-    return Markup(WORD_JOINER + '<sup class="note-ref">' + _joined(pieces) + "</sup>")
+    # kept out of the search index: a number is not a word a reader searches for
+    return Markup(WORD_JOINER + '<sup class="note-ref" data-pagefind-ignore>' + _joined(pieces) + "</sup>")
 
 
 def bind_to_previous(text: str) -> str:

@@ -242,7 +242,8 @@ def _encode(value) -> bytes:
 # --- what each page tells the index ---------------------------------------------------------------
 
 def page_fields(page, topics_by_id: dict, strings: dict[str, str], fuzzy, day) -> dict | None:
-    """The kind, date and topic a page shows in search results; None for pages left out.
+    """The kind, date, topic and (for a claim) status a page shows in search results; None for
+    pages left out.
     The date is the item's own (when a claim was made, an event happened, a source was
     published), else when the page was last updated."""
     if page.kind not in INDEXED_KINDS:
@@ -251,6 +252,8 @@ def page_fields(page, topics_by_id: dict, strings: dict[str, str], fuzzy, day) -
     own_date = getattr(item, "published" if page.kind == "source" else "date", None) \
         if page.kind in ("claim", "event", "source") else None
     topic = topics_by_id.get(getattr(item, "topic", None))
+    status = page.context.get("status") if page.kind == "claim" else None
     return {"kind": strings[INDEXED_KINDS[page.kind]],
             "date": fuzzy(own_date) if own_date else day(page.updated),
-            "topic": topic.label if topic else None}
+            "topic": topic.label if topic else None,
+            "status": f"{status.symbol} {status.label}" if status else None}

@@ -55,6 +55,11 @@
     var about = item.appendChild(document.createElement("p"));
     about.className = "search-about";
     about.appendChild(document.createElement("strong")).textContent = data.meta.kind || "";
+    if (data.meta.status) {   // a claim's status, as its page shows it
+      var verdict = about.appendChild(document.createElement("span"));
+      verdict.className = "search-verdict";
+      verdict.textContent = " · " + data.meta.status;
+    }
     [data.meta.date, data.meta.topic].forEach(function (text) {
       if (text) { about.appendChild(document.createTextNode(" · " + text)); }
     });

@@ -304,11 +304,11 @@ def unlocked(files: dict) -> dict:
 
 
 def _fill(folder: Path) -> None:
-    with open(folder / "filler", "wb") as stream:
+    # unbuffered: a write cut short by the full disk leaves nothing for close() to flush (and fail on)
+    with open(folder / "filler", "wb", buffering=0) as stream:
         with contextlib.suppress(OSError):
             while True:
                 stream.write(b"\0" * 65536)
-                stream.flush()
 
 
 def _edit(repo: Path) -> None:

@@ -56,3 +56,14 @@ def test_links_that_go_to_different_places_have_different_names(real_site):
             targets.setdefault(_accessible_name(link), set()).add(link["href"])
         shared = {name: hrefs for name, hrefs in targets.items() if len(hrefs) > 1}
         assert shared == {}, (url, list(shared)[:3])
+
+
+def test_search_reads_the_text_not_the_labels(site):
+    """What Pagefind may index (data-pagefind-ignore marks the rest): no field label of a source,
+    no note number, no list of other items; a claim carries its status for its result."""
+    source = parsed_html(sorted((site / "sources").glob("*/index.html"))[0])
+    assert source.select("dl.facts dt") and all(dt.has_attr("data-pagefind-ignore") for dt in source.select("dl.facts dt"))
+    claim = parsed_html(site / "claims/valuation/index.html")
+    assert claim.find("meta", attrs={"name": "search-status"})["content"] == "≠ Disputed"
+    marks = claim.select("main sup.note-ref")
+    assert marks and all(m.has_attr("data-pagefind-ignore") for m in marks)

@@ -333,3 +333,23 @@ def test_the_result_count_takes_the_plural_form_of_the_page_language(visit):
             "document.querySelector('[data-search-status]').textContent)", arg=expected)
         assert re.fullmatch(expected.strip("^$"), status.inner_text())
     assert_clean(v)
+
+
+def test_results_read_cleanly_and_show_a_claims_status(visit):
+    """Issue 16: excerpts carry no field labels or note numbers; a claim's result shows its
+    status."""
+    v = visit()
+    search_page = v.open("search/?q=Alibaba")
+    found = results(search_page)
+    assert any(r["href"].endswith("/entities/alibaba/") for r in found[:3]), found[:3]
+    claims = search_page.locator(".search-results li:has(.search-about strong:text-is('Claim'))")
+    assert claims.count() > 0
+    for i in range(claims.count()):
+        assert claims.nth(i).locator(".search-verdict").inner_text().strip(" ·")
+    for query in ("Horwitz", "Alibaba", "Xu Li"):
+        search_page = v.open(f"search/?q={query.replace(' ', '+')}")
+        results(search_page)
+        for excerpt in search_page.locator(".search-excerpt").all_inner_texts():
+            for label in ("Authors", "Archived", "Original", "not verified", "Cited by", "[1", "Mentioned in"):
+                assert label not in excerpt, (query, label, excerpt)
+    assert_clean(v)

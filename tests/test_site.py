@@ -111,7 +111,7 @@ def test_a_citation_note_gives_outlet_authors_title_date_and_archived_copy(site)
 
 def test_repost_and_unverified_fields_are_shown(site):
     soup = page(site, "sources/weekly-copy/")
-    text = soup.get_text(" ", strip=True)
+    text = soup.get_text()
     assert "byline not verified" in text
     assert "late April 2018 (not verified)" in text
     original = soup.find("a", href="/sources/daily-report/")
