@@ -69,6 +69,32 @@ def test_a_stale_staging_folder_from_a_killed_build_is_removed(tmp_path):
     assert not stale.exists() and os.listdir(tmp_path) == ["_site"]
 
 
+def test_a_killed_builds_folder_is_removed_though_its_number_now_belongs_to_another_process(tmp_path):
+    """Process numbers are reused: a live process that started after the folder last changed
+    is not the build that left it (a long test run saw exactly this)."""
+    import subprocess
+    import time
+    out = tmp_path / "_site"
+    stale = tmp_path / "._site.staging-PID-0"
+    (stale / "claims").mkdir(parents=True)
+    (stale / ".build-output").write_text("marked as every staging folder is")
+    past = time.time() - 30
+    os.utime(stale, (past, past))                      # the killed build's last write, 30 s ago
+    newcomer = subprocess.Popen(["sleep", "30"])       # started now, under some number
+    try:
+        reused = stale.rename(tmp_path / f"._site.staging-{newcomer.pid}-0")
+        os.utime(reused, (past, past))
+        owned = tmp_path / f"._site.staging-{os.getppid()}-0"   # a process older than its folder
+        (owned / "x").mkdir(parents=True)
+        (owned / ".build-output").write_text("marked")
+        publish(files({"index.html": "x"}), out)
+        assert not reused.exists()
+        assert owned.exists()                          # a running build's folder is left alone
+    finally:
+        newcomer.kill()
+        newcomer.wait()
+
+
 def test_a_staged_site_left_uncommitted_leaves_the_output_as_it_was(tmp_path):
     out = tmp_path / "_site"
     publish(files({"index.html": "good"}), out)
