@@ -349,6 +349,7 @@ def test_results_read_cleanly_and_show_a_claims_status(visit):
         search_page = v.open(f"search/?q={query.replace(' ', '+')}")
         results(search_page)
         for excerpt in search_page.locator(".search-excerpt").all_inner_texts():
-            for label in ("Authors", "Archived", "Original", "not verified", "Cited by", "[1", "Mentioned in"):
+            for label in ("Authors", "Archived", "Original", "not verified", "Cited by", "[1", "Mentioned in",
+                          "✓ Confirmed", "~ Reported"):
                 assert label not in excerpt, (query, label, excerpt)
     assert_clean(v)
