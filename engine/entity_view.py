@@ -1,5 +1,5 @@
 """Page-model helpers for the entity page (issue 16): relations grouped under a subhead each,
-with counts, a symmetric relation shown once, and "mentioned in" capped with a full list.
+with counts, a symmetric relation shown once, and "mentioned in" capped, the rest one click away.
 
 Pure functions of the relations and mentions the page model has already looked up.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 # Relations that read the same from either side: "A competitor of B" is "B competitor of A".
 SYMMETRIC = frozenset({"partner-of", "competitor-of"})
-MENTIONS_SHOWN = 10   # claims and events each, on the entity page; the rest on its mentions page
+MENTIONS_SHOWN = 10   # claims and events each, at once; the rest behind a disclosure
 
 
 def relation_groups(outgoing: list[tuple], incoming: list[tuple]) -> list[dict]:

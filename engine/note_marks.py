@@ -6,7 +6,7 @@ line could break before a mark (a mark or a lone full stop then opens the next l
 marks would stand in a bracketed cluster. Here the space before a run of marks becomes a word
 joiner (no line break on either side), the marks of a run become one, and a range of three or
 more consecutive notes shows its first and last numbers: the notes between keep their
-reference ids (the notes list links back to them) on the dash.
+reference ids (the notes list links back to them) on empty elements beside the dash.
 """
 from __future__ import annotations
 
@@ -53,8 +53,10 @@ def merged_mark(refs: list[tuple]) -> Markup:
         by_number.setdefault(note.number, []).append((note, backlink))
     pieces = []
     for run in runs(list(by_number)):
-        # a note cited twice in one run: its later backlink ids on empty elements
-        extra = "".join(f'<span id="{escape(b)}"></span>' for n in run for _, b in by_number[n][1:])
+        # a note cited twice in one run: its later backlink ids on empty elements (the notes
+        # inside a range have all of theirs there already)
+        shown = run if len(run) <= 2 else (run[0], run[-1])
+        extra = "".join(f'<span id="{escape(b)}"></span>' for n in shown for _, b in by_number[n][1:])
         if len(run) > 2:
             middle = "".join(f'<span id="{escape(b)}"></span>' for n in run[1:-1] for _, b in by_number[n])
             pieces.append(f'{_link(*by_number[run[0]][0])}{middle}{DASH}{_link(*by_number[run[-1]][0])}{extra}')

@@ -101,3 +101,12 @@ def test_a_lone_mark_and_a_note_cited_twice_in_one_run():
     assert [m.get_text() for m in marks] == ["[1]", "[1]"]
     assert notes.notes[0].backlinks == ["note-1-ref-1", "note-1-ref-2", "note-1-ref-3"]
     assert all(soup.find(id=b) for b in notes.notes[0].backlinks)
+
+
+def test_a_note_cited_twice_inside_a_range_gives_each_reference_id_once():
+    notes = NoteCollector()
+    html = str(render_markdown("A [@a] [@b] [@c]. B [@a] [@b] [@b] [@c].", notes))
+    soup = BeautifulSoup(html, "html.parser")
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)) == sum(len(n.backlinks) for n in notes.notes) == 7
+    assert [m.get_text() for m in soup.find_all("sup", class_="note-ref")] == ["[1–3]", "[1–3]"]
