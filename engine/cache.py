@@ -240,13 +240,33 @@ def unchanged(cache: Path, out: Path, inputs: str, key: CacheKey) -> bool:
     return isinstance(saved, str) and hmac.compare_digest(saved, _record_seal(out, inputs, key))
 
 
+# Output folders whose last build is remembered: the most recently built ones. Each build into a
+# new folder (a test, a preview) adds a record, and the folder's name cannot be read back from it.
+LAST_BUILDS = 32
+
+
 def remember(cache: Path, out: Path, inputs: str, key: CacheKey) -> None:
     record = _record(cache, out, key)
     try:   # a cache that cannot be written (read-only, full) only makes the next build slower
         cache.mkdir(parents=True, exist_ok=True)
         write_atomic(cache, record.name, json.dumps({"seal": _record_seal(out, inputs, key)}).encode())
+        _prune_records(cache, keep=record)
     except OSError:
         pass
+
+
+def _prune_records(cache: Path, keep: Path) -> None:
+    """Deletes all but the LAST_BUILDS newest records (never `keep`, the one just written)."""
+    records = []
+    for path in cache.glob("last-build-*.json"):
+        try:
+            records.append((path.lstat().st_mtime_ns, path.name, path))
+        except OSError:
+            continue
+    records.sort(reverse=True)
+    for _, _, path in records[LAST_BUILDS:]:
+        if path != keep:
+            path.unlink(missing_ok=True)
 
 
 def forget(cache: Path, out: Path, key: CacheKey) -> None:
@@ -296,6 +316,50 @@ def save_fragments(cache: Path, used: set, key: CacheKey) -> None:
         cache.mkdir(parents=True, exist_ok=True)
         write_atomic(cache, target.name, key.seal("markdown", body).hex().encode() + b"\n" + body)
         for old in cache.glob("markdown-*"):   # older versions, and the pickles of old engines
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+# --- the templates each template names, kept between builds ---------------------------------------
+
+def _references_file(cache: Path, key: CacheKey) -> Path:
+    """One file per version of Jinja and of the code that reads the references."""
+    import jinja2
+    code = hashlib.sha256((ENGINE / "compiled_templates.py").read_bytes()).hexdigest()[:16]
+    return cache / f"templates-{key.name('templates', f'{ENGINE_VERSION}-{jinja2.__version__}-{code}')}.json"
+
+
+def load_template_references(cache: Path, key: CacheKey) -> int:
+    """Fills compiled_templates.REFERENCES from the last build; how many texts it brought back.
+    The file is its seal (hex) on the first line, then JSON (TemplateReferences.entries)."""
+    from .compiled_templates import REFERENCES
+    data = read_regular(_references_file(cache, key))
+    if data is None:
+        return 0
+    seal, _, body = data.partition(b"\n")
+    try:
+        if not key.verify(bytes.fromhex(seal.decode("ascii")), "templates", body):
+            return 0
+        return REFERENCES.restore(json.loads(body))
+    except (ValueError, TypeError, RecursionError):
+        return 0
+
+
+def save_template_references(cache: Path, key: CacheKey) -> None:
+    """Keeps what this process knows (at most compiled_templates.MOST texts), atomically; writes
+    nothing when the file already says it."""
+    from .compiled_templates import REFERENCES
+    body = json.dumps(REFERENCES.entries(), separators=(",", ":")).encode()
+    target = _references_file(cache, key)
+    record = key.seal("templates", body).hex().encode() + b"\n" + body
+    if read_regular(target) == record:
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache, target.name, record)
+        for old in cache.glob("templates-*"):   # older versions of Jinja or of the engine
             if old != target:
                 old.unlink(missing_ok=True)
     except OSError:

@@ -9,10 +9,13 @@ Only in memory, never on disk: compiled code read back from a file in the checko
 whatever anyone who can write that file put there.
 
 A fresh process (every CLI build) needs each template's syntax tree twice: to compile it, and to
-learn the templates it names (render.template_closure). One parse serves both.
+learn the templates it names (render.template_closure). One parse serves both. The names found
+are plain data, so the command line keeps them between builds (engine/cache.py, sealed like
+every entry there): a build whose pages all come from the page cache then parses no template.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 
@@ -61,11 +64,17 @@ COMPILED = CompiledTemplates()
 PARTIAL_FUNCTIONS = {"citation": "partials/citation.html", "claim_card": "partials/claim_card.html"}
 
 
+def text_key(source: str, name: str | None, filename: str | None) -> tuple[str, str | None, str | None]:
+    """A template text's identity: the hash of its text, with its name and file."""
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest(), name, filename
+
+
 class TemplateReferences:
     """The templates each template text (with its name and file) names, at most `most` texts,
     oldest dropped. Read from the tree the site's environment parses to compile the text, before
-    compiling rewrites it (constant folding); parsed here only for a text not compiled in this
-    process. Whitespace options change no reference, so a plain environment parses for all."""
+    compiling rewrites it (constant folding); parsed here only for a text neither compiled in
+    this process nor brought back from the last build (`restore`). Whitespace options change no
+    reference, so a plain environment parses for all."""
 
     def __init__(self, most: int = MOST) -> None:
         self.most = most
@@ -76,10 +85,11 @@ class TemplateReferences:
     def of(self, source: str, name: str | None, filename: str | None) -> frozenset[str | None]:
         """The templates a text names (None for a name computed at render time). The name and
         file only place a syntax error, raised here."""
+        key = text_key(source, name, filename)
         with self._lock:
-            found = self._found.get((source, name, filename))
+            found = self._found.get(key)
         if found is None:
-            found = self.remember((source, name, filename), self.syntax.parse(source, name, filename))
+            found = self.remember(key, self.syntax.parse(source, name, filename))
         return found
 
     def known(self, key: tuple) -> bool:
@@ -90,12 +100,36 @@ class TemplateReferences:
         children = set(meta.find_referenced_templates(tree))
         children |= {PARTIAL_FUNCTIONS[call.node.name] for call in tree.find_all(nodes.Call)
                      if isinstance(call.node, nodes.Name) and call.node.name in PARTIAL_FUNCTIONS}
-        found = frozenset(children)
+        return self._keep(key, frozenset(children))
+
+    def _keep(self, key: tuple, found: frozenset[str | None]) -> frozenset[str | None]:
         with self._lock:
             self._found[key] = found
+            self._found.move_to_end(key)
             while len(self._found) > self.most:
                 self._found.popitem(last=False)
         return found
+
+    def entries(self) -> list[list]:
+        """What is known, as plain data: [[text hash, name, file, [names...]], ...], sorted."""
+        with self._lock:
+            found = list(self._found.items())
+        return sorted([*key, sorted(children, key=lambda child: (child is not None, child or ""))]
+                      for key, children in found)
+
+    def restore(self, entries: list[list]) -> int:
+        """Brings back what `entries` gave; how many entries. Anything not of that shape is
+        refused (ValueError or TypeError) before any of it is kept."""
+        kept = []
+        for entry in entries:
+            digest, name, filename, children = entry
+            if not (isinstance(digest, str) and len(digest) == 64 and isinstance(children, list)
+                    and all(isinstance(text, (str, type(None))) for text in (name, filename, *children))):
+                raise ValueError("not a template reference")
+            kept.append(((digest, name, filename), frozenset(children)))
+        for key, children in kept[-self.most:]:
+            self._keep(key, children)
+        return len(kept)
 
     def clear(self) -> None:
         with self._lock:
@@ -111,6 +145,7 @@ class SiteEnvironment(Environment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
-        if not REFERENCES.known((source, name, filename)):
-            REFERENCES.remember((source, name, filename), tree)
+        key = text_key(source, name, filename)
+        if not REFERENCES.known(key):
+            REFERENCES.remember(key, tree)
         return tree

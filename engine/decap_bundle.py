@@ -18,8 +18,6 @@ import os
 import re
 import sys
 import tarfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +123,8 @@ def fetch(root: Path, registry: str = REGISTRY, log=print, fail=None) -> int:
         fail(f"{registry} is not a web address: give the registry as https://…, e.g. {REGISTRY}. "
              "Nothing was changed.")
         return 2
+    import urllib.error   # here: every build imports this module, and only a fetch needs these
+    import urllib.request
     try:
         request = urllib.request.Request(address, headers={"User-Agent": "investigation-engine"})
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:

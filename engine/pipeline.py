@@ -379,6 +379,7 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
                 return 0
         build_cache.forget(cache, out, key)
         build_cache.load_fragments(cache, key)
+        build_cache.load_template_references(cache, key)
         from .cards import use_cache_folder
         use_cache_folder(cache / "cards", key)
     page_cache = build_cache.PageCache(cache, key) if cache is not None else None
@@ -398,6 +399,7 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     if inputs is not None:
         from .markdown import used_fragments
         build_cache.save_fragments(cache, used_fragments(), key)
+        build_cache.save_template_references(cache, key)
         from .cards import CACHE
         CACHE.prune_folder()
         build_cache.remember(cache, out, inputs, key)

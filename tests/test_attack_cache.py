@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import pickle
 import re
@@ -24,15 +25,17 @@ from hypothesis import given, settings, strategies as st
 from conftest import NOW, ROOT, copy_fixture, paths_for
 from engine import ENGINE_VERSION, cards, markdown, pipeline
 from engine import cache as build_cache
+from engine.compiled_templates import REFERENCES
 from test_incremental import tree
 
 
 @contextlib.contextmanager
 def machine(home: Path):
     """Builds inside run on a machine whose user cache (and so cache key) is `home`, each one
-    as a new process would: no Markdown fragment, no card in memory."""
+    as a new process would: no Markdown fragment, no card and no template reference in memory."""
     saved = os.environ.get("XDG_CACHE_HOME"), markdown._FRAGMENTS, cards.CACHE
     os.environ["XDG_CACHE_HOME"] = str(home)
+    REFERENCES.clear()
     try:
         yield
     finally:
@@ -46,6 +49,7 @@ def machine(home: Path):
 def cached_build(paths, out: Path, cache: Path) -> int:
     markdown._FRAGMENTS = {}
     cards.CACHE = cards.CardCache()
+    REFERENCES.clear()
     return pipeline.build(paths, out, NOW, False, workers=1, cache=cache)
 
 
@@ -126,6 +130,7 @@ def rewrite_rows(cache: Path, change) -> None:
     [store] = cache.glob("pages-*.sqlite")
     with contextlib.closing(sqlite3.connect(store)) as db, db:
         for key, html, seal in db.execute("SELECT key, html, seal FROM pages").fetchall():
+            html = html.encode("utf-8", "surrogateescape") if isinstance(html, str) else html   # an earlier "html as text"
             db.execute("UPDATE pages SET html = ?, seal = ? WHERE key = ?", (*change(html, seal), key))
 
 
@@ -164,6 +169,36 @@ def test_a_forged_markdown_store_is_not_used(honest, tmp_path, clean):
     assert tree(tmp_path / "_site") == clean
 
 
+def test_a_forged_template_reference_store_is_not_used(honest, tmp_path, clean):
+    """Were a store saying "base.html names no template" used, an edit of a partial would not
+    reach the pages the page cache keeps: the seal has to hold for a changed list too."""
+    paths, cache, home = honest
+    [store] = cache.glob("templates-*.json")
+    seal, _, body = store.read_bytes().partition(b"\n")
+    forged = json.dumps([[*entry[:3], []] for entry in json.loads(body)]).encode()
+    assert forged != body and b"partials/citation.html" in body
+    store.write_bytes(seal + b"\n" + forged)
+    with machine(home):
+        assert build_cache.load_template_references(cache, build_cache.CacheKey.load(cache)) == 0
+        assert REFERENCES.entries() == []
+        assert cached_build(paths, tmp_path / "_site", cache) == 0
+    assert tree(tmp_path / "_site") == clean
+    assert b"partials/citation.html" in store.read_bytes()            # written again, honestly
+
+
+def test_a_stored_reference_list_of_the_wrong_shape_is_refused_whole():
+    good = ["0" * 64, "a.html", "/t/a.html", [None, "b.html"]]
+    for bad in ([good, ["0" * 63, "a.html", "/t/a.html", []]], [good, [*good[:3], "b.html"]],
+                [good, [*good[:3], [1]]], [good, good[:3]], {"a": 1}):
+        REFERENCES.clear()
+        with pytest.raises((ValueError, TypeError)):
+            REFERENCES.restore(bad)
+        assert REFERENCES.entries() == []
+    assert REFERENCES.restore([good]) == 1
+    assert REFERENCES.entries() == [good]
+    REFERENCES.clear()
+
+
 # --- the last-build record ---------------------------------------------------------------------------
 
 def test_a_record_this_machine_did_not_seal_never_makes_a_build_skip(tmp_path, monkeypatch):
@@ -182,6 +217,26 @@ def test_a_record_this_machine_did_not_seal_never_makes_a_build_skip(tmp_path, m
         record.write_text('{"seal": "%s"}' % ("0" * 64))
         assert cached_build(paths, out, cache) == 0 and len(calls) == 3   # a forged seal
         assert cached_build(paths, out, cache) == 0 and len(calls) == 3   # its own record: skipped
+
+
+def test_only_the_newest_build_records_are_kept(tmp_path):
+    """A record per output folder ever built (every test, every preview folder) would pile up
+    for ever: the newest LAST_BUILDS stay, and nothing else in the folder is touched."""
+    cache = tmp_path / ".cache"
+    cache.mkdir()
+    (cache / "last-build-notes.txt").write_text("an editor's file")
+    with machine(tmp_path / "xdg"):
+        key = build_cache.CacheKey.load(cache)
+        outs = [tmp_path / f"out-{n}" for n in range(build_cache.LAST_BUILDS + 5)]
+        for n, out in enumerate(outs):
+            build_cache.remember(cache, out, "inputs", key)
+            os.utime(build_cache._record(cache, out, key), ns=(n * 10**9, n * 10**9))
+        build_cache.remember(cache, outs[0], "inputs", key)         # built again: the newest
+        kept = {path.name for path in cache.glob("last-build-*.json")}
+        assert kept == {build_cache._record(cache, out, key).name
+                        for out in [outs[0], *outs[-build_cache.LAST_BUILDS + 1:]]}
+        assert build_cache.unchanged(cache, outs[-1], "inputs", key)
+        assert (cache / "last-build-notes.txt").read_text() == "an editor's file"
 
 
 # --- file names, folders and reads ------------------------------------------------------------------
@@ -313,6 +368,13 @@ def tamper(name: str, cache: Path, other: Path, n: int) -> None:
         contents = [path.read_bytes() for path in pngs]
         for path, other_png in zip(pngs, contents[n % len(pngs):] + contents[:n % len(pngs)]):
             path.write_bytes(other_png)
+    elif name == "flip template references":
+        [references] = cache.glob("templates-*.json")
+        references.write_bytes(flip(references.read_bytes(), n * 613))
+    elif name == "template references from the other key":
+        [references] = cache.glob("templates-*.json")
+        [theirs] = other.glob("templates-*.json")
+        shutil.copy(theirs, references)
     elif name == "whole cache from the other key":
         shutil.rmtree(cache)
         shutil.copytree(other, cache)
@@ -322,6 +384,7 @@ TAMPERING = ["flip html bytes", "html rows from the other key", "html as text", 
              "truncate pages", "pages from the other key", "replace a card", "flip card bytes",
              "truncate cards", "cards from the other key", "flip markdown bytes", "truncate markdown",
              "markdown from the other key", "markdown replaced by a pickle", "cards swapped",
+             "flip template references", "template references from the other key",
              "whole cache from the other key"]
 
 
@@ -347,6 +410,9 @@ def two_caches(tmp_path_factory):
         [store] = live.glob("markdown-*.json")
         body = store.read_bytes().partition(b"\n")[2].replace(b"Acme", b"<script>alert(1)</script>")
         store.write_bytes(build_cache.CacheKey.load(live).seal("markdown", body).hex().encode() + b"\n" + body)
+        [references] = live.glob("templates-*.json")   # "no template names another"
+        body = json.dumps([[*entry[:3], []] for entry in json.loads(references.read_bytes().partition(b"\n")[2])]).encode()
+        references.write_bytes(build_cache.CacheKey.load(live).seal("templates", body).hex().encode() + b"\n" + body)
     shutil.move(live, base / "other")
     with machine(base / "xdg-mine"):
         assert cached_build(paths, base / "out-mine", live) == 0

@@ -8,7 +8,8 @@ from jinja2.bccache import Bucket
 from jinja2.parser import Parser
 
 from conftest import ROOT, build, copy_fixture, page
-from engine.compiled_templates import COMPILED, REFERENCES, CompiledTemplates, SiteEnvironment
+from engine.compiled_templates import (COMPILED, REFERENCES, CompiledTemplates, SiteEnvironment,
+                                      text_key)
 
 
 def counting_compiles(monkeypatch) -> list[str]:
@@ -120,5 +121,32 @@ def test_references_are_the_same_whether_a_template_was_compiled_first_or_not(tm
     assert REFERENCES.of(source, "a.html", filename) == expected
     REFERENCES.clear()
     SiteEnvironment(loader=FileSystemLoader(str(tmp_path))).get_template("a.html")
-    assert REFERENCES.known((source, "a.html", filename))
+    assert REFERENCES.known(text_key(source, "a.html", filename))
     assert REFERENCES.of(source, "a.html", filename) == expected
+
+
+def test_a_new_process_whose_pages_are_all_cached_parses_no_template(tmp_path, monkeypatch):
+    """The command line keeps what each template names between builds (engine/cache.py): a
+    build that takes every page from the page cache reads no template into a syntax tree. An
+    edited template is read again, and what it now names counts."""
+    from conftest import paths_for
+    from test_attack_cache import cached_build, machine
+    paths = paths_for(copy_fixture(tmp_path))
+    cache = tmp_path / ".cache"
+    with machine(tmp_path / "xdg"):
+        assert cached_build(paths, tmp_path / "first", cache) == 0
+        COMPILED.clear()
+        parsed, compiled = counting_parses(monkeypatch), counting_compiles(monkeypatch)
+        assert cached_build(paths, tmp_path / "second", cache) == 0    # cached_build: a new process
+        # only what is written on every build (sitemap, feed, redirects...) is parsed, to compile it
+        assert sorted(parsed) == sorted(compiled) and "claim.html" not in parsed
+
+        overrides = tmp_path / "overrides" / "templates"
+        (overrides / "partials").mkdir(parents=True)
+        (overrides / "partials" / "extra.html").write_text("<p id=extra>theme</p>\n", "utf-8")
+        base = (ROOT / "templates" / "base.html").read_text("utf-8")
+        (overrides / "base.html").write_text(
+            base.replace("</body>", '{% include "partials/extra.html" %}</body>'), "utf-8")
+        assert cached_build(paths, tmp_path / "third", cache) == 0   # every page rendered again
+        assert {"base.html", "partials/extra.html"} <= set(parsed)
+        assert page(tmp_path / "third", "claims/valuation/").find(id="extra") is not None
