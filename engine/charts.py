@@ -14,8 +14,13 @@ from dataclasses import dataclass
 from .strings import fill, number_text
 
 CHAR_WIDTH = 0.6      # average width of a character of the sans stack, in font sizes
-FONT = 11             # label size in viewBox units; the charts are drawn about 1:1 on a phone
-LINE = 14             # the height of one line of labels
+BOLD = 1.22           # a bold line is about this much wider
+# Sizes in viewBox units. A chart is drawn 340 or 360 units wide into a column 358 px wide on a
+# 390 px phone (13 px text there), and at most 28rem (static/style.css) on a wide screen.
+FONT = 13             # labels; static/style.css sets the same on the <svg>
+HEAD = 14             # headings (.c-head)
+LINE = 16             # the height of one line of labels
+BESIDE = 8            # from a mark to the label written beside it
 
 
 def text_width(text: str, size: float = FONT) -> float:
@@ -69,6 +74,24 @@ def label_box(label: Label, size: float = FONT) -> Box:
     width = text_width(label.text, size)
     start = {"start": label.x, "middle": label.x - width / 2, "end": label.x - width}[label.anchor]
     return (start, label.y - size, width, size * 1.3)
+
+
+def place_beside(items: list[tuple[float, str]], left: float, right: float) -> list[tuple[int, float, str]]:
+    """Labels for the marks of one lane, (x, text) in x order: the last mark's label beside it on
+    the marks' own line (line 0) when it fits before `right`, and the first mark's beside it on
+    the left when that fits after `left`, so neither crosses another mark; every other label
+    (and one that fits on neither side) goes under the marks, from line 1, by place_labels.
+    Returns (line, x, anchor) per item."""
+    placed: list[tuple[int, float, str] | None] = [None] * len(items)
+    (first, first_text), (last, last_text) = items[0], items[-1]
+    if last + BESIDE + text_width(last_text) <= right:
+        placed[-1] = (0, _r(last + BESIDE), "start")
+    if placed[0] is None and first - BESIDE - text_width(first_text) >= left:
+        placed[0] = (0, _r(first - BESIDE), "end")
+    rest = [i for i, place in enumerate(placed) if place is None]
+    for i, (line, x, anchor) in zip(rest, place_labels([items[i] for i in rest], left, right)):
+        placed[i] = (line + 1, x, anchor)
+    return placed   # type: ignore[return-value]
 
 
 def place_labels(items: list[tuple[float, str]], left: float, right: float,
@@ -165,6 +188,7 @@ class FundingChart:
     title: str
     desc: str
     axes: tuple[Axis, ...]
+    axes_again: tuple[Axis, ...]     # the same scales under a long chart: () for a short one
     rounds: tuple[Round, ...]
     figures: tuple[FundingFigure, ...]
 
@@ -189,8 +213,12 @@ def funding_figures(content, formatter, events: set[str] | None = None,
     return found
 
 
+# A chart with more rounds than this repeats its scales at the bottom (about two phone screens).
+ROUNDS_BEFORE_SCALE_AGAIN = 4
+
+
 def funding_chart(content, formatter, strings: dict[str, str], figures: list[FundingFigure],
-                  width: float = 360) -> FundingChart | None:
+                  width: float = 340) -> FundingChart | None:
     """Rounds top to bottom in date order (a time axis that stays readable on a phone, where
     rounds weeks apart would collide on a horizontal one); in each round one lane per measure,
     each on a scale shared by every round so growth over time shows. Where sources give
@@ -231,32 +259,36 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                 return list(zip(values, texts))
         return [(0.0, "0"), (top, formatter_number(top, key[1]))]
 
-    y = 4.0
-    axes = []
-    for key in lane_keys:
-        y += LINE
-        axes.append(Axis(key=f"{key[0]}-{key[1]}",
-                         label=Label(lane_name(key), 0, y), y=_r(y + 4),
-                         ticks=tuple((x_of(key, v), Label(text, x_of(key, v), _r(y),
-                                                          "end" if v == scale_max[key] else "middle" if v else "start"))
-                                     for v, text in ticks_of(key))))
-        y += 8
+    def scales(y: float) -> tuple[list[Axis], float]:
+        """Each lane's scale, one under the other from `y`; and the y under them."""
+        axes = []
+        for key in lane_keys:
+            y += LINE
+            axes.append(Axis(key=f"{key[0]}-{key[1]}",
+                             label=Label(lane_name(key), 0, _r(y)), y=_r(y + 5),
+                             ticks=tuple((x_of(key, v), Label(text, x_of(key, v), _r(y),
+                                                              "end" if v == scale_max[key] else "middle" if v else "start"))
+                                         for v, text in ticks_of(key))))
+            y += 9
+        return axes, y
+
+    axes, y = scales(4.0)
     rounds = []
     for event_id in events:
         event = content.events[event_id]
-        y += 12
+        y += 14
         date_text = formatter.fuzzy(event.date)
         heading = []
-        for line in wrap(f"{date_text} · {event.title}", width - 4, 12):
+        for line in wrap(f"{date_text} · {event.title}", width - 4, HEAD * BOLD):
             y += LINE + 1
-            heading.append(Label(line, 0, _r(y)))
+            heading.append(Label(line, 2, _r(y)))   # 2: a bold "J" reaches left of its x
         round_y = y
         lanes = []
         for key in lane_keys:
             mine = in_lane.get((event_id, *key), [])
             if not mine:
                 continue
-            y += 14
+            y += LINE + 2
             baseline = _r(y)
             values = sorted({f.value for f in mine})
             marks_input = []
@@ -269,13 +301,15 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                 value_text = formatter_number(value, key[1])
                 count = fill(strings["chart_reports"], n=len(at_value))
                 marks_input.append((value, value_text, f"{value_text} ({count})", claim, tuple(at_value)))
-            placed = place_labels([(x_of(key, v), label) for v, _, label, _, _ in marks_input],
-                                  left=gutter - 4, right=width)
-            lines = 1 + max(line for line, _, _ in placed)
+            placed = place_beside([(x_of(key, v), label) for v, _, label, _, _ in marks_input],
+                                  left=gutter, right=width)
+            lines_under = max(line for line, _, _ in placed)
             marks = []
             for (value, value_text, label, claim, at_value), (line, lx, anchor) in zip(marks_input, placed):
                 tooltip = "; ".join(f"{f.text}: {f.outlet}" for f in at_value)
-                text = Label(label, _r(lx), _r(baseline + 16 + line * LINE), anchor)
+                # beside the mark: centred on its line; under it: a line each, clear of that one
+                text_y = baseline + FONT * 0.35 if line == 0 else baseline + 8 + FONT + (line - 1) * LINE
+                text = Label(label, _r(lx), _r(text_y), anchor)
                 marks.append(ValueMark(
                     x=x_of(key, value), y=baseline, shape="square" if key[0] == "raised" else "circle",
                     label=text, claim=claim, figures=at_value, tooltip=tooltip,
@@ -289,10 +323,13 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
                                                          high=formatter_number(values[-1], key[1]))
                 if disagree else None,
                 marks=tuple(marks)))
-            y = baseline + 6 + lines * LINE
+            y = baseline + 10 + lines_under * LINE
         rounds.append(Round(event=event_id, date=event.date, title=event.title,
                             heading=tuple(heading), y=_r(round_y), lanes=tuple(lanes),
-                            hit=hit_box(*(label_box(line, 12 * 1.1) for line in heading))))
+                            hit=hit_box(*(label_box(line, HEAD * BOLD) for line in heading))))
+    axes_again: list[Axis] = []
+    if len(rounds) > ROUNDS_BEFORE_SCALE_AGAIN:
+        axes_again, y = scales(y + 10)
     disagreements = [f"{r.title}: {lane.label.text.lower()} {lane.range_text}"
                      for r in rounds for lane in r.lanes if lane.range_text]
     desc = fill(strings["chart_funding_desc"], 
@@ -303,7 +340,8 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
     ordered = sorted(figures, key=lambda f: (events.index(f.event), lane_keys.index((f.lane, f.currency)),
                                              f.value, f.outlet.lower(), f.source, f.claim))
     return FundingChart(width=width, height=_r(y + 8), title=strings["chart_funding_title"],
-                        desc=desc, axes=tuple(axes), rounds=tuple(rounds), figures=tuple(ordered))
+                        desc=desc, axes=tuple(axes), axes_again=tuple(axes_again), rounds=tuple(rounds),
+                        figures=tuple(ordered))
 
 
 # --- the timeline at a glance: events per topic and year ------------------------------------------
@@ -348,7 +386,7 @@ class TopicStrip:
 
 
 def topic_strip(events: list, topics: list, place, strings: dict[str, str],
-                width: float = 360, language: str = "en") -> TopicStrip | None:
+                width: float = 340, language: str = "en") -> TopicStrip | None:
     """One row per topic, one bar per year (height by number of events, the number written
     above it); each bar links to the first of its events on the timeline. `events` come in
     date order; `place(event)` is the address of the event on its timeline page."""
@@ -359,7 +397,7 @@ def topic_strip(events: list, topics: list, place, strings: dict[str, str],
         by_cell.setdefault((event.topic, event.date.year), []).append(event)
     topics = [t for t in topics if any(topic == t.id for topic, _ in by_cell)]
     years = tuple(range(min(y for _, y in by_cell), max(y for _, y in by_cell) + 1))
-    gutter = _r(min(110.0, max(text_width(t.label, 12 * 1.1) for t in topics) + 8))
+    gutter = _r(min(110.0, max(text_width(t.label, HEAD * BOLD) for t in topics) + 8))
     column = (width - gutter) / len(years)
     tallest = max(len(found) for found in by_cell.values())
     bar_width, bar_height, row_height = _r(min(column * 0.6, 18)), 22.0, 40.0
@@ -385,8 +423,14 @@ def topic_strip(events: list, topics: list, place, strings: dict[str, str],
                              total=sum(c.count for c in cells)))
     axis_y = 4 + len(topics) * row_height + LINE + 2
     every = 1 if column >= text_width("2000") + 4 else 2
-    year_labels = tuple(Label(str(year), _r(gutter + column * (i + 0.5)), _r(axis_y), "middle")
-                        for i, year in enumerate(years) if i % every == 0)
+    def year_label(i: int, year: int) -> Label:
+        """Under its column; the last one ends at the edge rather than run past it."""
+        centre = gutter + column * (i + 0.5)
+        if centre + text_width(str(year)) / 2 > width:
+            return Label(str(year), _r(width), _r(axis_y), "end")
+        return Label(str(year), _r(centre), _r(axis_y), "middle")
+
+    year_labels = tuple(year_label(i, year) for i, year in enumerate(years) if i % every == 0)
     per_year = {year: sum(len(found) for (_, y), found in by_cell.items() if y == year) for year in years}
     busiest = max(years, key=lambda year: (per_year[year], -year))
     desc = fill(strings["chart_strip_desc"], 
@@ -498,7 +542,7 @@ def central_entity(entities: dict) -> str | None:
 
 def _legend(kinds: list[str], strings: dict[str, str], width: float) -> tuple[list, float]:
     """A key of marker shapes, wrapped into as many lines as the width needs; and its height."""
-    legend, x, y = [], 0.0, 12.0
+    legend, x, y = [], 0.0, 14.0
     for kind in kinds:
         text = strings[f"entity_{kind}"]
         if x and x + 14 + text_width(text) > width:
@@ -551,19 +595,19 @@ def network(entities: dict, strings: dict[str, str], width: float = 360) -> Netw
         direction, kind = key
         word = strings[f"relation_{kind}_inverse"] if direction == "in" else strings[f"relation_{kind}"]
         heading_text = word[:1].upper() + word[1:] if direction == "in" else f"{centre.name} {word}"
-        heading_lines = wrap(heading_text, column_width, 12 * 1.1)
-        heading = tuple(Label(line, text_x, _r(y + 11 + i * LINE), anchor) for i, line in enumerate(heading_lines))
+        heading_lines = wrap(heading_text, column_width, HEAD * BOLD)
+        heading = tuple(Label(line, text_x, _r(y + FONT + i * LINE), anchor) for i, line in enumerate(heading_lines))
         y += LINE * len(heading_lines) + 4
         nodes = []
         for member in sorted(groups_of[key], key=lambda e: (entities[e].kind, entities[e].name.lower(), e)):
             entity = entities[member]
             lines = wrap(entity.name, column_width - 4)
-            labels = tuple(Label(line, text_x, _r(y + 11 + i * 13), anchor) for i, line in enumerate(lines))
+            labels = tuple(Label(line, text_x, _r(y + FONT + i * (LINE - 1)), anchor) for i, line in enumerate(lines))
             words = list(dict.fromkeys(strings[f"relation_{k}"] for (_, k), _ in related[member]))
             detail_lines = wrap(", ".join(words), column_width - 4) if len(words) > 1 else []
-            details = tuple(Label(line, text_x, _r(y + 11 + (len(lines) + i) * 13), anchor)
+            details = tuple(Label(line, text_x, _r(y + FONT + (len(lines) + i) * (LINE - 1)), anchor)
                             for i, line in enumerate(detail_lines))
-            connector_y = _r(y + 7)
+            connector_y = _r(y + FONT * 0.6)
             connector = (marker_x + 6, bar_x) if side == "left" else (bar_x + bar_width, marker_x - 6)
             nodes.append(NetNode(
                 entity=member, kind=entity.kind, side=side, lines=labels, details=details,
@@ -571,7 +615,7 @@ def network(entities: dict, strings: dict[str, str], width: float = 360) -> Netw
                 connector=(_r(connector[0]), _r(connector[1])),
                 relations=tuple(c for _, c in related[member]),
                 hit=hit_box((marker_x - 6, connector_y - 6, 12, 12), *map(label_box, labels + details))))
-            y += (len(lines) + len(details)) * 13 + 6
+            y += (len(lines) + len(details)) * (LINE - 1) + 6
         ends[side] = y
         groups.append(NetGroup(key=f"{direction}-{kind}", side=side, heading=heading, nodes=tuple(nodes)))
     bottom = max(ends.values()) + 4

@@ -322,10 +322,10 @@ def _chart_text(content: Content):
     here: render imports this module)."""
     from .render import Formatter
     strings = strings_for(content.site)
-    key = (content.site.language, tuple(sorted(strings.items())))
+    key = (content.site.language, content.site.money.model_dump_json(), tuple(sorted(strings.items())))
     if key not in _CHART_FORMATTERS:
         _CHART_FORMATTERS.clear()
-        _CHART_FORMATTERS[key] = Formatter(content.site.language, strings)
+        _CHART_FORMATTERS[key] = Formatter(content.site.language, strings, content.site.money)
     return strings, _CHART_FORMATTERS[key]
 
 

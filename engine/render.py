@@ -19,7 +19,8 @@ from pathlib import PurePosixPath
 
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
-from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
+from babel.numbers import (format_compact_currency, format_compact_decimal, format_decimal,
+                           get_currency_symbol)
 from jinja2 import (Environment, FileSystemLoader, StrictUndefined, pass_context,
                     select_autoescape)
 from markupsafe import Markup
@@ -71,12 +72,19 @@ def template_closure(env: Environment, name: str, known: dict | None = None) -> 
     return known[name]
 
 
+# Amounts of money in site.yaml's `money` style: "compact" is the locale's own short form (CLDR:
+# "US$3B" in English, "3 Md $US" in French); "short" is a newsroom's ("$3bn", "$410m"), with
+# the words of the site's language (money_billion, money_million in engine/translations).
+MONEY_STEPS = ((1_000_000_000, "money_billion"), (1_000_000, "money_million"))
+
+
 class Formatter:
     """Dates and numbers as text in the site's language."""
 
-    def __init__(self, language: str, strings: dict[str, str]):
+    def __init__(self, language: str, strings: dict[str, str], money: schema.Money = schema.Money()):
         self.locale = Locale.parse(language.replace("-", "_"))
         self.strings = strings
+        self.money = money
         # Babel is slow and a site repeats the same few hundred dates: remember each answer.
         self.day = functools.lru_cache(maxsize=None)(self.day)
         self.fuzzy = functools.lru_cache(maxsize=None)(self.fuzzy)
@@ -114,6 +122,8 @@ class Formatter:
         return text
 
     def number(self, value: float, currency: str | None) -> str:
+        if currency and self.money.style == "short":
+            return self._money_short(value, currency)
         if currency:
             if abs(value) >= 1_000_000:
                 return format_compact_currency(value, currency, locale=self.locale, fraction_digits=2)
@@ -122,6 +132,14 @@ class Formatter:
             return format_compact_decimal(value, format_type="long", locale=self.locale,
                                           fraction_digits=2)
         return format_decimal(value, locale=self.locale)
+
+    def _money_short(self, value: float, currency: str) -> str:
+        symbol = self.money.symbols.get(currency) or get_currency_symbol(currency, locale=self.locale)
+        for size, key in MONEY_STEPS:
+            if abs(value) >= size:
+                amount = format_decimal(value / size, format="#,##0.##", locale=self.locale)
+                return fill(self.strings[key], symbol=symbol, amount=amount)
+        return fill(self.strings["money_units"], symbol=symbol, amount=format_decimal(value, locale=self.locale))
 
     def figure(self, figure: schema.Figure) -> str:
         text = self.number(figure.value, figure.currency)
@@ -157,7 +175,7 @@ def asset_paths(static: dict[str, bytes], fingerprint: bool) -> dict[str, str]:
 def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> Environment:
     site = content.site
     strings = strings_for(site)
-    formatter = Formatter(site.language, strings)
+    formatter = Formatter(site.language, strings, site.money)
     env = SiteEnvironment(
         loader=FileSystemLoader([str(p) for p in paths.templates]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),

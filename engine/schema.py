@@ -243,6 +243,20 @@ class Theme(Strict):
         None, description="an image in static/ or overrides/static/ shown in the header, e.g. logo.svg")
 
 
+Currency = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
+
+
+class Money(Strict):
+    style: Literal["compact", "short"] = Field(
+        "compact", description='in figures, charts, tables and cards: compact, the language\'s own '
+        'short form ("US$3B"), or short, a newsroom\'s ("$3bn", "$410m"); write the same in your '
+        'own text')
+    symbols: dict[Currency, Annotated[str, StringConstraints(strict=True, min_length=1, max_length=8,
+                                                           pattern=r"^[^\s<>&]+$")]] = Field(
+        {}, max_length=50, description='a symbol in place of the language\'s own for a currency, '
+        'e.g. USD: "$" where British English would write "US$"')
+
+
 class Site(Strict):
     title: Text
     description: Text
@@ -252,6 +266,7 @@ class Site(Strict):
                                             "sentences, with [@source] citations")
     base_url: WebURL = Field(description="where the site lives; its path may be a sub-folder")
     language: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
+    money: Money = Field(Money(), description="how amounts of money are written everywhere")
     time_zone: Annotated[str, PlainValidator(lambda v: _time_zone(v)),
                          WithJsonSchema({"type": "string"})] = Field(
         description='an IANA time zone, e.g. "Europe/London"')

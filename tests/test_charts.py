@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from babel.numbers import format_compact_currency
+from babel.numbers import format_compact_currency, get_currency_symbol
 from hypothesis import given, strategies as st
 
 from conftest import ROOT, build, copy_fixture, page
-from engine.charts import place_labels, text_width
+from engine.charts import FONT, place_beside, place_labels, text_width
 from engine.dates import parse_fuzzy_date
 
 MONEY = {"amount-raised": "raised", "valuation": "valuation", "valuation-pre-money": "valuation",
@@ -41,8 +41,18 @@ def nice(value: float) -> float:
             return step * power
 
 
-def money(value: float, currency: str, language: str) -> str:
-    return format_compact_currency(value, currency, locale=language.replace("-", "_"), fraction_digits=2)
+def money(value: float, currency: str, site: dict) -> str:
+    """An amount as site.yaml's `money` asks: the locale's compact form, or (English) a newsroom's
+    short one with its symbols, "$3bn", "$410m"."""
+    style = site.get("money", {}).get("style", "compact")
+    if style == "compact":
+        return format_compact_currency(value, currency, locale=site["language"].replace("-", "_"),
+                                       fraction_digits=2)
+    assert style == "short" and site["language"].startswith("en")
+    symbol = site["money"].get("symbols", {}).get(currency) or \
+        get_currency_symbol(currency, locale=site["language"].replace("-", "_"))
+    size, suffix = (1e9, "bn") if value >= 1e9 else (1e6, "m")
+    return f"{symbol}{value / size:.2f}".rstrip("0").rstrip(".") + suffix
 
 
 def reports(n: int) -> str:
@@ -106,6 +116,13 @@ def check_funding(soup, content: Path, timeline: str | None, only_claim: str | N
     top = {lane: nice(max(v for (e, l), values in expected.items() if l == lane for v in values))
            for lane in {lane for _, lane in expected}}
     assert set(axes) == set(top)
+    # a long chart repeats its scales under the last round
+    groups = drawing.find_all("g", class_="c-axis")
+    assert len(groups) == len(axes) * (2 if len(rounds) > 4 else 1)
+    if len(rounds) > 4:
+        last = max(float(t["y"]) for t in rounds[-1].find_all("text"))
+        assert [g["data-axis"] for g in groups[len(axes):]] == [g["data-axis"] for g in groups[:len(axes)]]
+        assert all(float(g.find("text")["y"]) > last for g in groups[len(axes):])
     marks_seen = []
     for round_tag in rounds:
         event = round_tag["data-event"]
@@ -115,6 +132,7 @@ def check_funding(soup, content: Path, timeline: str | None, only_claim: str | N
             key = (event, lane["data-lane"])
             axis = lane.find("line", class_="c-rule")
             x0, x1 = floats(axis, "x1", "x2")
+            lane_y = float(axis["y1"])
             scale = top[lane["data-lane"]]
             marks = lane.find_all("g", class_="c-mark")
             assert sorted(float(m["data-value"]) for m in marks) == sorted(expected[key])
@@ -126,7 +144,7 @@ def check_funding(soup, content: Path, timeline: str | None, only_claim: str | N
                 assert x == pytest.approx(x0 + (x1 - x0) * value / scale, abs=0.11)
                 assert shape.name == ("rect" if lane["data-lane"] == "raised" else "circle")
                 label = mark.find("text").get_text()
-                assert label == f"{money(value, claims[0][2], site['language'])} ({reports(len(claims))})"
+                assert label == f"{money(value, claims[0][2], site)} ({reports(len(claims))})"
                 assert int(mark["data-count"]) == len(claims)
                 by_claim = collections.Counter(c for c, _, _ in claims)
                 assert by_claim[mark["data-claim"]] == max(by_claim.values())
@@ -139,13 +157,17 @@ def check_funding(soup, content: Path, timeline: str | None, only_claim: str | N
                     [x0 + (x1 - x0) * low / scale, x0 + (x1 - x0) * high / scale], abs=0.11)
             else:
                 assert bar is None
-            # labels of one lane never overlap
+            # labels of one lane never overlap, and one on the marks' own line crosses no mark
             boxes = []
+            xs = [float(shape["cx"]) if shape.name == "circle" else float(shape["x"]) + 4.5
+                  for shape in (mark.find(["circle", "rect"]) for mark in marks)]
             for mark in marks:
                 text = mark.find("text")
                 width = text_width(text.get_text())
                 start = float(text["x"]) - (width if text["text-anchor"] == "end" else 0)
                 boxes.append((float(text["y"]), start, start + width))
+                if float(text["y"]) < lane_y + FONT / 2:   # beside the marks, on their line
+                    assert start + width <= min(xs) - 5 or start >= max(xs) + 5, (event, text)
                 assert start >= 0 and start + width <= float(drawing["viewbox"].split()[2]) + 0.5
             for a in boxes:
                 for b in boxes:
@@ -176,7 +198,7 @@ def test_the_funding_chart_shows_every_round_and_each_sources_figure(real_site):
     expected = check_funding(soup, ROOT / "content", "funding")
     assert len({event for event, _ in expected}) >= 5
     _, drawing, _ = chart(soup, "funding-chart")
-    assert_named(drawing, ["Series C of $600 million", "US$3B to US$4.5B"])
+    assert_named(drawing, ["Series C of $600 million", "$3bn to $4.5bn"])
 
 
 def test_where_sources_disagree_the_chart_shows_the_range_and_each_figure(real_site):
@@ -185,7 +207,7 @@ def test_where_sources_disagree_the_chart_shows_the_range_and_each_figure(real_s
     _, drawing, _ = chart(soup, "funding-chart")
     lane = drawing.find("g", attrs={"data-event": "series-c-2018"}).find("g", attrs={"data-lane": "valuation"})
     labels = [t.get_text() for t in lane.find_all("text")][1:]
-    assert labels[0].startswith("US$3B (") and labels[-1].startswith("US$4.5B (")
+    assert labels[0].startswith("$3bn (") and labels[-1].startswith("$4.5bn (")
     assert lane.find("line", class_="c-range") is not None
 
 
@@ -195,10 +217,10 @@ def test_a_claim_whose_figures_differ_charts_its_own_figures_beside_its_table(re
     assert sorted(expected[("series-c-2018", "valuation")]) == [3e9, 4e9, 4.5e9]
     figure, drawing, _ = chart(soup, "funding-chart")
     assert figure.find("details") is None       # the claim's own table of figures is beside it
-    table_values = sorted(float(td.get_text().split("$")[1].rstrip("B")) * 1e9
+    table_values = sorted(float(td.get_text().split("$")[1].removesuffix("bn")) * 1e9
                           for td in soup.find("table", class_="figures").select("td.num"))
     assert sorted({v for values in expected.values() for v in values}) == sorted(set(table_values))
-    assert_named(drawing, ["US$3B to US$4.5B"])
+    assert_named(drawing, ["$3bn to $4.5bn"])
 
 
 def test_a_disagreement_added_to_the_fixture_appears_as_a_range(tmp_path):
@@ -262,7 +284,13 @@ def check_strip(soup, events: dict[str, dict], topics: list[str], link_prefix: s
     for label in drawing.find_all("text", class_="c-tick"):
         year = int(label.get_text())
         assert year in years
-        assert float(label["x"]) == pytest.approx(centres[known[0]] + step * (year - known[0]), abs=0.2)
+        centre = centres[known[0]] + step * (year - known[0])
+        if label["text-anchor"] == "end":   # the last year, kept inside the chart: ends at its edge
+            assert year == years[-1] and float(label["x"]) == float(drawing["viewbox"].split()[2])
+            assert centre + text_width(str(year)) / 2 > float(label["x"])
+        else:
+            assert label["text-anchor"] == "middle"
+            assert float(label["x"]) == pytest.approx(centre, abs=0.2)
     # each bar links to the first of its events on the timeline
     links = hits.find_all("a")
     assert len(links) == len(cells)
@@ -356,6 +384,28 @@ def signature(path: str) -> tuple:
 
 
 # --- layout helpers ---------------------------------------------------------------------------
+
+@given(st.lists(st.tuples(st.floats(60, 400), st.text("abc$", min_size=1, max_size=20)), min_size=1,
+                max_size=12))
+def test_labels_beside_marks_never_overlap_and_never_cross_a_mark(items):
+    items = sorted(items)
+    placed = place_beside(items, left=60, right=400)
+    xs = [x for x, _ in items]
+    spans = []
+    for (x, text), (line, anchor_x, anchor) in zip(items, placed):
+        start = anchor_x - (text_width(text) if anchor == "end" else 0)
+        spans.append((line, start, start + text_width(text)))
+        if line == 0:   # on the marks' own line: outside their span, and within the plot
+            assert start + text_width(text) <= min(xs) - 5 or start >= max(xs) + 5
+            assert start >= 60 - 0.1 and start + text_width(text) <= 400 + 0.1
+    for i, a in enumerate(spans):
+        for b in spans[i + 1:]:
+            if a[0] == b[0]:
+                assert a[2] <= b[1] or b[2] <= a[1]
+    # the highest value's label is beside its mark whenever it fits there
+    if xs[-1] + 8 + text_width(items[-1][1]) <= 400:
+        assert placed[-1] == (0, pytest.approx(xs[-1] + 8, abs=0.06), "start")
+
 
 @given(st.lists(st.tuples(st.floats(0, 400), st.text("abc$", min_size=1, max_size=20)), max_size=12))
 def test_placed_labels_never_overlap(items):

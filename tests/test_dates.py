@@ -50,3 +50,30 @@ def test_days_must_be_whole_days():
     assert parse_day("2026-11-01") == dt.date(2026, 11, 1)
     with pytest.raises(DateSyntaxError, match="must be a whole day"):
         parse_day("2026-11")
+
+
+@pytest.mark.parametrize("language, style, symbols, value, currency, shown", [
+    ("en-GB", "compact", {}, 3e9, "USD", "US$3B"),                 # the locale's own (CLDR)
+    ("en-GB", "short", {}, 3e9, "USD", "US$3bn"),
+    ("en-GB", "short", {"USD": "$"}, 3e9, "USD", "$3bn"),          # a newsroom's own symbol
+    ("en-GB", "short", {"USD": "$"}, 4.5e9, "USD", "$4.5bn"),
+    ("en-GB", "short", {"USD": "$"}, 410e6, "USD", "$410m"),
+    ("en-GB", "short", {"USD": "$"}, 5.55e9, "HKD", "HK$5.55bn"),  # other dollars keep their prefix
+    ("en-GB", "short", {"USD": "$"}, 2_500_000_000_000, "USD", "$2,500bn"),
+    ("en-GB", "short", {"USD": "$"}, 250_000, "USD", "$250,000"),
+    ("fr", "short", {}, 4.5e9, "USD", "4,5\u00a0Md\u00a0$US"),
+    ("ar", "short", {}, 410e6, "USD", "410 مليون US$"),
+])
+def test_money_is_written_in_the_style_site_yaml_chooses(language, style, symbols, value, currency, shown):
+    from engine.schema import Money
+    formatter = Formatter(language, _table(language), Money(style=style, symbols=symbols))
+    assert formatter.number(value, currency) == shown
+
+
+def test_a_money_symbol_must_be_a_short_plain_word():
+    from pydantic import ValidationError
+
+    from engine.schema import Money
+    for bad in ({"usd": "$"}, {"USD": ""}, {"USD": "<b>$</b>"}, {"USD": "US dollars"}, {"USD": "x" * 9}):
+        with pytest.raises(ValidationError):
+            Money(style="short", symbols=bad)

@@ -192,3 +192,37 @@ def test_each_heading_level_is_visibly_larger_than_body_text(tab, served, event_
     h1, h2, h3 = (tab.locator(s).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
                   for s in ("main h1", "#relations-heading", "h3.relation-group"))
     assert h1 > h2 > h3, (h1, h2, h3)
+
+
+CHART_TEXT = """() => [...document.querySelectorAll('figure.chart svg[role=img]')].map(svg => {
+  const box = svg.getBoundingClientRect(), scale = svg.getScreenCTM().a;
+  const texts = [...svg.querySelectorAll('text')].map(t => ({text: t.textContent,
+      px: parseFloat(getComputedStyle(t).fontSize) * scale, r: t.getBoundingClientRect()}));
+  const overlaps = [];
+  texts.forEach((a, i) => texts.slice(i + 1).forEach(b => {
+    if (a.r.left < b.r.right - 0.5 && b.r.left < a.r.right - 0.5 &&
+        a.r.top < b.r.bottom - 0.5 && b.r.top < a.r.bottom - 0.5) { overlaps.push(a.text + ' | ' + b.text); }
+  }));
+  const outside = texts.filter(t => t.r.left < box.left - 0.5 || t.r.right > box.right + 0.5).map(t => t.text);
+  return {id: svg.closest('figure').id, count: texts.length, smallest: Math.min(...texts.map(t => t.px)),
+          overlaps, outside};
+})"""
+CHART_PAGES = ("", "timeline/", "timelines/funding/", "claims/valuation-april-2018/", "entities/")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_chart_text_never_overlaps_never_leaves_the_chart_and_is_readable(tab, served, width):
+    """Every chart (funding rounds, events per topic, the network): no two text boxes overlap and
+    none runs past the drawing at any width; at 12 px or more from a 390 px phone up (a 320 px
+    screen draws the same chart 80% as large)."""
+    tab.set_viewport_size({"width": width, "height": 900})
+    seen = set()
+    for path in CHART_PAGES:
+        tab.goto(served + path)
+        for chart in tab.evaluate(CHART_TEXT):
+            seen.add(chart["id"])
+            assert chart["count"] > 5, (path, chart)
+            assert chart["overlaps"] == [] and chart["outside"] == [], (path, width, chart)
+            if width >= 390:
+                assert chart["smallest"] >= 12, (path, width, chart)
+    assert seen == {"funding-chart", "topic-strip", "network"}
