@@ -198,7 +198,7 @@ def test_the_funding_chart_shows_every_round_and_each_sources_figure(real_site):
     expected = check_funding(soup, ROOT / "content", "funding")
     assert len({event for event, _ in expected}) >= 5
     _, drawing, _ = chart(soup, "funding-chart")
-    assert_named(drawing, ["Series C of $600 million", "$3bn to $4.5bn"])
+    assert_named(drawing, ["Series C of $600m", "$3bn to $4.5bn"])
 
 
 def test_where_sources_disagree_the_chart_shows_the_range_and_each_figure(real_site):
