@@ -631,6 +631,8 @@ def search_page(content: Content, links: Links) -> PageModel:
                  keys=_listed_keys("claims", content.claims) | _listed_keys("events", content.events),
                  kinds=kinds, topics=topics, years=years,
                  filter_kinds=[strings[k] for k in ("claim", "event", "source", "entity", "page")],
+                 # for a name, the site's own pages about it before the sources that mention it
+                 rank_first=[strings[k] for k in ("entity", "claim")], rank_last=[strings["source"]],
                  filter_topics=[t.label for t in content.site.topics])
     # Out of the sitemap: with no query the page has nothing of its own to find, and its
     # results are made in the browser; the indexes it links to are listed there already.

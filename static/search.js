@@ -21,6 +21,23 @@
     return loading;
   }
 
+  // Kinds ranked first and last: a name finds its entity page and the claims about it before the
+  // records of the sources that mention it. One search per rank, each in Pagefind's own order.
+  var first = (form.getAttribute("data-rank-first") || "").split("|").filter(Boolean);
+  var last = (form.getAttribute("data-rank-last") || "").split("|").filter(Boolean);
+
+  function ranked(pf, query, filters) {
+    if (filters.kind || !first.length) {
+      return pf.search(query, { filters: filters }).then(function (found) { return found.results; });
+    }
+    var ranks = [{ any: first }, { none: first.concat(last) }, { any: last }];
+    return Promise.all(ranks.map(function (kinds) {
+      return pf.search(query, { filters: Object.assign({}, filters, { kind: kinds }) });
+    })).then(function (found) {
+      return [].concat.apply([], found.map(function (one) { return one.results; }));
+    });
+  }
+
   // A count picks its plural form by the page language's CLDR rule, as the build does (Babel).
   var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang) : null;
 
@@ -84,13 +101,13 @@
     if (topic.value) { filters.topic = topic.value; }
     if (!query) { list.replaceChildren(); status.textContent = ""; more.hidden = true; return; }
     pagefind().then(function (pf) {
-      return pf.search(query, { filters: filters });
-    }).then(function (found) {
-      return Promise.all(found.results.slice(0, shown).map(function (r) { return r.data(); }))
+      return ranked(pf, query, filters);
+    }).then(function (results) {
+      return Promise.all(results.slice(0, shown).map(function (r) { return r.data(); }))
         .then(function (items) {
           if (mine !== latest) { return; }
           list.replaceChildren.apply(list, items.map(result));
-          var n = found.results.length;
+          var n = results.length;
           if (!n) { say("none"); } else if (n > shown) { say("shown", { shown: shown, n: n }); } else { say("results", { n: n }); }
           more.hidden = n <= shown;
           if (extra === true && list.children[before]) { list.children[before].querySelector("a").focus(); }

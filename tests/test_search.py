@@ -353,3 +353,22 @@ def test_results_read_cleanly_and_show_a_claims_status(visit):
                           "✓ Confirmed", "~ Reported"):
                 assert label not in excerpt, (query, label, excerpt)
     assert_clean(v)
+
+
+def test_a_name_finds_its_entity_and_claims_before_the_sources_that_mention_it(visit):
+    """Issue 16: Pagefind alone put a source whose title says "Alibaba-Backed" above the Alibaba
+    entity page. Entities and claims come first, sources last, each group in Pagefind's order;
+    a chosen kind is searched alone, and the count is that of every result."""
+    v = visit()
+    for query, entity in (("Alibaba", "/entities/alibaba/"), ("Megvii", "/entities/megvii/"),
+                          ("Xu Li", "/entities/xu-li/")):
+        search_page = v.open(f"search/?q={query.replace(' ', '+')}")
+        found = results(search_page)
+        kinds = [r["kind"] for r in found]
+        rank = {"Entity": 0, "Claim": 0, "Source": 2}
+        assert [rank.get(k, 1) for k in kinds] == sorted(rank.get(k, 1) for k in kinds), (query, kinds)
+        assert any(r["href"].endswith(entity) for r in found if r["kind"] == "Entity"), (query, found)
+        assert "Source" in kinds or len(found) == 20, (query, kinds)
+    search_page = v.open("search/?q=Alibaba&kind=Source")
+    assert {r["kind"] for r in results(search_page)} == {"Source"}
+    assert_clean(v)
