@@ -46,8 +46,9 @@ class Note:
 class NoteCollector:
     """Numbers every note of one page in the order the page cites them."""
 
-    def __init__(self, prefix: str = "note"):
+    def __init__(self, prefix: str = "note", text_of=None):
         self.prefix = prefix
+        self.text_of = text_of   # a note as plain text, for sidenotes (note_marks.sidenotes); None: none
         self.notes: list[Note] = []
         self._by_key: dict[tuple, Note] = {}
         self._documents = 0
@@ -68,12 +69,12 @@ class NoteCollector:
         return self._note(("source", source_id, locator), source_id=source_id, locator=locator)
 
     def cite(self, source_id: str, locator: str | None = None) -> Markup:
-        return merged_mark([self.cite_ref(source_id, locator)])
+        return merged_mark([self.cite_ref(source_id, locator)], self.text_of)
 
     def cite_all(self, cited: list) -> Markup:
         """One mark for a list of citations (objects with .source and .locator), as a template
         lists an item's sources."""
-        return merged_mark([self.cite_ref(c.source, c.locator) for c in cited]) if cited else Markup("")
+        return merged_mark([self.cite_ref(c.source, c.locator) for c in cited], self.text_of) if cited else Markup("")
 
     def footnote_ref(self, document: int, footnote_id: int, render_body) -> tuple[Note, str]:
         """A [^label] footnote; its body is rendered once, after its number is taken."""
@@ -212,7 +213,7 @@ class Fragment:
             after = parts[index + 1]
             if after.strip(" \t\r\n") or index + 2 >= len(parts):
                 out[-1] = bind_to_previous(out[-1])
-                out += [merged_mark(run), after]
+                out += [merged_mark(run, notes.text_of), after]
                 run = []
         return Markup("".join(out))
 

@@ -45,9 +45,22 @@ def _joined(pieces: list[str]) -> str:
                     for i, piece in enumerate(pieces))
 
 
-def merged_mark(refs: list[tuple]) -> Markup:
+def sidenotes(refs: list[tuple], text_of) -> str:
+    """The notes of a run of marks, each as a sidenote beside the line that first cites it: a
+    copy of the note in plain text, for wide screens (static/style.css hides it elsewhere).
+    Hidden from screen readers and the search index, which have the numbered notes; no links,
+    so it holds nothing to tab to."""
+    firsts = sorted({note.number: note for note, backlink in refs
+                     if note.backlinks and note.backlinks[0] == backlink}.items())
+    return "".join(f'<span class="sidenote" aria-hidden="true" data-pagefind-ignore>'
+                   f'<span class="sidenote-number">{number}</span> {escape(text_of(note))}</span>'
+                   for number, note in firsts)
+
+
+def merged_mark(refs: list[tuple], text_of=None) -> Markup:
     """One superscript for the (note, backlink id) pairs of a run of marks, in the reader's order
-    of numbers. Each note of the run keeps an element with its backlink id."""
+    of numbers. Each note of the run keeps an element with its backlink id. With `text_of` (a
+    note's text), the notes cited here for the first time follow as sidenotes."""
     by_number: dict[int, list[tuple]] = {}
     for note, backlink in refs:
         by_number.setdefault(note.number, []).append((note, backlink))
@@ -64,7 +77,8 @@ def merged_mark(refs: list[tuple]) -> Markup:
             pieces.extend(_link(*by_number[n][0]) for n in run)
             pieces[-1] += extra
     # kept out of the search index: a number is not a word a reader searches for
-    return Markup(WORD_JOINER + '<sup class="note-ref" data-pagefind-ignore>' + _joined(pieces) + "</sup>")
+    return Markup(WORD_JOINER + '<sup class="note-ref" data-pagefind-ignore>' + _joined(pieces) + "</sup>"
+                  + (sidenotes(refs, text_of) if text_of else ""))
 
 
 def bind_to_previous(text: str) -> str:

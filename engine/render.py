@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import multiprocessing
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -237,6 +238,20 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
                 claim=content.claims[claim_id]))
         return remembered[key]
 
+    def note_text(note) -> str:
+        """A note in plain text, for its sidenote: a source as outlet, title, date and place in
+        it; a footnote's own words."""
+        if note.source_id is None:
+            return plain_text(note.html or "")
+        source = content.sources[note.source_id]
+        parts = [source.outlet, source.title]
+        if source.published:
+            parts.append(formatter.fuzzy(source.published))
+        if note.locator:
+            parts.append(note.locator)
+        return ", ".join(parts) + "."
+
+    env.globals["note_text"] = note_text
     env.globals["remembered_partials"] = remembered
     site_card = cards.site_card(site, cards.CACHE.fonts.covers)
     env.globals["card_of"] = lambda page: cards.card_for(page, site_card, strings, cards.CACHE.fonts.covers)
@@ -265,8 +280,18 @@ def json_ld(data: dict) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+# What a footnote's HTML shows that its plain text leaves out: the sidenotes of marks inside it
+# (note_marks.sidenotes) and text for screen readers only.
+_NOT_PLAIN = re.compile(r'<span class="sidenote"[^>]*><span class="sidenote-number">\d+</span>[^<]*</span>'
+                        r'|<span class="visually-hidden">[^<]*</span>')
+
+
+def plain_text(html: str) -> str:
+    return Markup(_NOT_PLAIN.sub("", str(html))).striptags()
+
+
 def render_page(env: Environment, page: PageModel) -> bytes:
-    notes = NoteCollector()
+    notes = NoteCollector(text_of=env.globals.get("note_text"))
     template = env.get_template(page.template)
     html = template.render(page=page, notes=notes, **page.context)
     return html.encode("utf-8")

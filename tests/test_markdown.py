@@ -110,3 +110,34 @@ def test_a_note_cited_twice_inside_a_range_gives_each_reference_id_once():
     ids = [tag["id"] for tag in soup.find_all(id=True)]
     assert len(ids) == len(set(ids)) == sum(len(n.backlinks) for n in notes.notes) == 7
     assert [m.get_text() for m in soup.find_all("sup", class_="note-ref")] == ["[1–3]", "[1–3]"]
+
+
+def test_a_note_stands_beside_the_line_that_first_cites_it_as_plain_hidden_text():
+    """Sidenotes (issue 16): the notes a run of marks cites for the first time follow it, each
+    once, as plain text: no link to tab to, hidden from screen readers and the search index."""
+    notes = NoteCollector(text_of=lambda note: f"<text of {note.source_id or 'a footnote'}>")
+    html = render_markdown("One [@a] [@b]. Two [@a] [@c][^n].\n\n[^n]: A *note* [@d].", notes)
+    soup = BeautifulSoup(str(html), "html.parser")
+    sides = soup.select(".sidenote")
+    assert [(s.select_one(".sidenote-number").get_text(), s.get_text()) for s in sides] == [
+        ("1", "1 <text of a>"), ("2", "2 <text of b>"), ("3", "3 <text of c>"),
+        ("4", "4 <text of a footnote>")]
+    # a source first cited inside a footnote: its sidenote is in that footnote's own words
+    assert '<span class="sidenote-number">5</span> &lt;text of d&gt;' in str(notes.notes[3].html)
+    for side in sides:
+        assert side["aria-hidden"] == "true" and side.has_attr("data-pagefind-ignore")
+        assert side.find("a") is None
+        assert side.find_previous_sibling("sup", class_="note-ref") is not None
+    assert "<text" not in str(html)   # escaped
+    assert "sidenote" not in str(render_markdown("One [@a].", NoteCollector()))   # none asked for
+
+
+def test_a_footnotes_sidenote_has_its_words_without_the_notes_inside_it(site):
+    from engine.render import plain_text
+    html = ('A <em>plain</em> note<sup class="note-ref">1</sup><span class="sidenote" aria-hidden="true" '
+            'data-pagefind-ignore><span class="sidenote-number">7</span> The Daily, x.</span> here'
+            '<span class="visually-hidden"> for screen readers</span>.')
+    assert plain_text(html) == "A plain note1 here."
+    about = BeautifulSoup((site / "about" / "index.html").read_text("utf-8"), "html.parser")
+    assert [s.get_text() for s in about.select(".prose .sidenote")] == [
+        "1 The Daily, Acme raises $10m, April 9, 2018.", "2 A plain footnote."]

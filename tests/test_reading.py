@@ -74,7 +74,7 @@ LINE_TOPS = """p => {
   const tops = new Set();
   const walk = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-    if (n.parentElement.closest('.note-ref')) continue;
+    if (n.parentElement.closest('.note-ref, .sidenote')) continue;   // a sidenote stands in the margin
     const r = document.createRange(); r.selectNodeContents(n);
     for (const b of r.getClientRects()) if (b.width > 0) tops.add(Math.round(b.top));
   }
@@ -226,3 +226,39 @@ def test_chart_text_never_overlaps_never_leaves_the_chart_and_is_readable(tab, s
             if width >= 390:
                 assert chart["smallest"] >= 12, (path, width, chart)
     assert seen == {"funding-chart", "topic-strip", "network"}
+
+
+SIDENOTES = """() => {
+  const prose = document.querySelector('.prose').getBoundingClientRect();
+  return [...document.querySelectorAll('.prose .sidenote')].map(side => {
+    const box = side.getBoundingClientRect();
+    const mark = side.previousElementSibling.getClientRects();
+    const line = mark[mark.length - 1];
+    return {n: side.querySelector('.sidenote-number').textContent, shown: box.width > 0,
+            left: box.left, right: box.right, top: box.top, bottom: box.bottom,
+            proseRight: prose.right, lineTop: line ? line.top : null, view: window.innerWidth};
+  });
+}"""
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_on_a_wide_screen_each_note_stands_beside_the_line_that_cites_it(tab, served, width):
+    """Issue 16: in the margin, never over the text or another note, never above the line that
+    cites it, inside the window; on a phone (and in print) only the numbered notes."""
+    tab.set_viewport_size({"width": width, "height": 900})
+    tab.goto(served + "story/")
+    sides = tab.evaluate(SIDENOTES)
+    assert len(sides) > 20
+    if width < 1000:
+        assert not any(s["shown"] for s in sides)
+        return
+    assert all(s["shown"] for s in sides)
+    assert [int(s["n"]) for s in sides] == list(range(1, len(sides) + 1))
+    for s in sides:
+        assert s["left"] >= s["proseRight"] + 16 and s["right"] <= s["view"], s
+        assert s["top"] >= s["lineTop"] - 2, s
+    for a, b in zip(sides, sides[1:]):
+        assert b["top"] >= a["bottom"], (a, b)
+    tab.emulate_media(media="print")
+    assert not any(s["shown"] for s in tab.evaluate(SIDENOTES))
+    tab.emulate_media(media="screen")
