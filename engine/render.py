@@ -572,6 +572,37 @@ def render_site(pages: list[PageModel], content: Content, paths: Paths,
     return collector.result()
 
 
+def css_without_comments(css: bytes) -> bytes:
+    """A stylesheet as readers receive it: its comments are for the people who edit it. Strings
+    are kept whole (a "/*" in quotes is no comment); a comment between two words becomes a
+    space; lines a comment leaves empty go. A file that is not UTF-8 is left as it is."""
+    try:
+        text = css.decode("utf-8")
+    except UnicodeDecodeError:
+        return css
+    out: list[str] = []
+    i, quote = 0, None
+    while i < len(text):
+        char = text[i]
+        if quote:
+            out.append(text[i:i + 2] if char == "\\" else char)
+            i += 2 if char == "\\" else 1
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            out.append(char)
+            quote, i = char, i + 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+            if out and not out[-1][-1:].isspace() and i < len(text) and not text[i].isspace():
+                out.append(" ")
+        else:
+            out.append(char)
+            i += 1
+    kept = re.sub(r"(?m)^[ \t]*\n|[ \t]+$", "", "".join(out))
+    return kept.encode("utf-8")
+
+
 def static_files(paths: Paths, site=None) -> dict[str, bytes]:
     """Every static file; one in overrides/static replaces the default of the same name. With
     the site, also theme.css made from its theme variables (engine/theme.py)."""
@@ -580,7 +611,9 @@ def static_files(paths: Paths, site=None) -> dict[str, bytes]:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
-                    found[path.relative_to(folder).as_posix()] = path.read_bytes()
+                    data = path.read_bytes()
+                    found[path.relative_to(folder).as_posix()] = \
+                        css_without_comments(data) if path.suffix == ".css" else data
     themed = theme.stylesheet(site.theme) if site is not None else None
     if themed is not None:
         found[theme.STYLESHEET] = themed

@@ -56,3 +56,20 @@ def test_no_script_is_needed_to_read_a_page(real_site):
         soup = parsed_html(path)
         for script in soup.find_all("script", src=True):
             assert script.has_attr("defer") or script.has_attr("async"), path
+
+
+def test_readers_get_the_stylesheet_without_its_comments_and_with_every_rule(real_site):
+    import re
+
+    from conftest import ROOT
+    from engine.render import css_without_comments
+    [css] = (real_site / "assets").glob("style.*.css")
+    built, source = css.read_text("utf-8"), (ROOT / "static" / "style.css").read_text("utf-8")
+    assert "/*" in source and "/*" not in built and len(built) < len(source)
+    bare = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    for token in ("{", "}", ";", "@media", "@container", "var(--"):
+        assert built.count(token) == bare.count(token), token
+    assert css_without_comments(b'a::after { content: "/* kept */" } /* gone */\nb/**/c {}') == \
+        b'a::after { content: "/* kept */" }\nb c {}'
+    assert css_without_comments(b"x { content: '\\'/*' } /* gone") == b"x { content: '\\'/*' }"
+    assert css_without_comments(b"/* \xff not utf-8 */") == b"/* \xff not utf-8 */"

@@ -262,3 +262,29 @@ def test_on_a_wide_screen_each_note_stands_beside_the_line_that_cites_it(tab, se
     tab.emulate_media(media="print")
     assert not any(s["shown"] for s in tab.evaluate(SIDENOTES))
     tab.emulate_media(media="screen")
+
+
+@pytest.mark.parametrize("width", (320, 390, 768))
+def test_below_the_sidenote_width_a_mark_opens_its_note_in_place(tab, served, width):
+    """Issue 16, without JavaScript: the note a mark links to is shown at the foot of the screen
+    (the page does not move, the text stays in view) and its ↩ leads back to the mark."""
+    tab.set_viewport_size({"width": width, "height": 800})
+    tab.goto(served + "story/")
+    mark = tab.locator("#note-4-ref-1")
+    mark.scroll_into_view_if_needed()
+    before = tab.evaluate("scrollY")
+    mark.click()
+    tab.wait_for_function("location.hash === '#note-4'")
+    assert tab.evaluate("scrollY") == before
+    note = tab.locator("#note-4").bounding_box()
+    assert note["y"] + note["height"] <= 800 + 0.5 and note["y"] >= 800 * 0.5, note
+    assert note["x"] == 0 and note["width"] == width
+    assert tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    tab.locator("#note-4 .backlink").first.click()
+    tab.wait_for_function("location.hash === '#note-4-ref-1'")
+    ref = tab.locator("#note-4-ref-1").bounding_box()
+    assert 0 <= ref["y"] <= 800
+    assert tab.locator("#note-4").bounding_box()["y"] > 800   # back in the list, out of the way
+    tab.set_viewport_size({"width": 1280, "height": 800})
+    tab.goto(served + "story/#note-4")
+    assert tab.evaluate("getComputedStyle(document.getElementById('note-4')).position") == "static"
