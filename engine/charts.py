@@ -15,11 +15,13 @@ from .strings import fill, number_text
 
 CHAR_WIDTH = 0.6      # average width of a character of the sans stack, in font sizes
 BOLD = 1.22           # a bold line is about this much wider
-# Sizes in viewBox units. A chart is drawn 340 or 360 units wide into a column 358 px wide on a
-# 390 px phone (13 px text there), and at most 28rem (static/style.css) on a wide screen.
-FONT = 13             # labels; static/style.css sets the same on the <svg>
-HEAD = 14             # headings (.c-head)
-LINE = 16             # the height of one line of labels
+# Sizes in viewBox units. A chart is drawn 340 units wide: 308 px on a 320 px phone (where it
+# reaches into the page's margins: 12.2 px text), 358 px on a 390 px one, at most 28rem on a
+# wide screen (static/style.css).
+FONT = 13.5           # labels; static/style.css sets the same on the <svg>
+HEAD = 14.5           # headings (.c-head)
+LINE = 17             # the height of one line of labels
+HEAD_LINE = 19        # and of one line of a heading
 BESIDE = 8            # from a mark to the label written beside it
 
 
@@ -280,7 +282,7 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
         date_text = formatter.fuzzy(event.date)
         heading = []
         for line in wrap(f"{date_text} · {event.title}", width - 4, HEAD * BOLD):
-            y += LINE + 1
+            y += HEAD_LINE
             heading.append(Label(line, 2, _r(y)))   # 2: a bold "J" reaches left of its x
         round_y = y
         lanes = []
@@ -552,7 +554,7 @@ def _legend(kinds: list[str], strings: dict[str, str], width: float) -> tuple[li
     return legend, y
 
 
-def network(entities: dict, strings: dict[str, str], width: float = 360) -> Network | None:
+def network(entities: dict, strings: dict[str, str], width: float = 340) -> Network | None:
     """The central entity as a bar down the middle; everyone related to it beside it, grouped
     by how they are related, each with a connector to the bar and a marker shaped by kind.
     Relations that do not involve the central entity are left to the entities' own pages."""
@@ -596,8 +598,8 @@ def network(entities: dict, strings: dict[str, str], width: float = 360) -> Netw
         word = strings[f"relation_{kind}_inverse"] if direction == "in" else strings[f"relation_{kind}"]
         heading_text = word[:1].upper() + word[1:] if direction == "in" else f"{centre.name} {word}"
         heading_lines = wrap(heading_text, column_width, HEAD * BOLD)
-        heading = tuple(Label(line, text_x, _r(y + FONT + i * LINE), anchor) for i, line in enumerate(heading_lines))
-        y += LINE * len(heading_lines) + 4
+        heading = tuple(Label(line, text_x, _r(y + FONT + i * HEAD_LINE), anchor) for i, line in enumerate(heading_lines))
+        y += HEAD_LINE * len(heading_lines) + 4
         nodes = []
         for member in sorted(groups_of[key], key=lambda e: (entities[e].kind, entities[e].name.lower(), e)):
             entity = entities[member]

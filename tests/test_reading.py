@@ -212,9 +212,8 @@ CHART_PAGES = ("", "timeline/", "timelines/funding/", "claims/valuation-april-20
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_chart_text_never_overlaps_never_leaves_the_chart_and_is_readable(tab, served, width):
-    """Every chart (funding rounds, events per topic, the network): no two text boxes overlap and
-    none runs past the drawing at any width; at 12 px or more from a 390 px phone up (a 320 px
-    screen draws the same chart 80% as large)."""
+    """Every chart (funding rounds, events per topic, the network): no two text boxes overlap,
+    none runs past the drawing, and none is smaller than 12 px, at any width from 320 px."""
     tab.set_viewport_size({"width": width, "height": 900})
     seen = set()
     for path in CHART_PAGES:
@@ -223,8 +222,7 @@ def test_chart_text_never_overlaps_never_leaves_the_chart_and_is_readable(tab, s
             seen.add(chart["id"])
             assert chart["count"] > 5, (path, chart)
             assert chart["overlaps"] == [] and chart["outside"] == [], (path, width, chart)
-            if width >= 390:
-                assert chart["smallest"] >= 12, (path, width, chart)
+            assert chart["smallest"] >= 12, (path, width, chart)
     assert seen == {"funding-chart", "topic-strip", "network"}
 
 
