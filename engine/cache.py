@@ -285,18 +285,44 @@ def _fragments_file(cache: Path, key: CacheKey) -> Path:
     return cache / f"markdown-{key.name('markdown', f'{ENGINE_VERSION}-{code}')}.json"
 
 
-def load_fragments(cache: Path, key: CacheKey) -> int:
-    """Fills the Markdown memory from the last build; how many fragments it brought back. The
-    file is its seal (hex) on the first line, then JSON: [[text, inline, fragment], ...]."""
-    from .markdown import Fragment, remember_fragments
-    data = read_regular(_fragments_file(cache, key))
+def _read_sealed(path: Path, key: CacheKey, kind: str):
+    """The JSON of a sealed store (its seal in hex on the first line, then the JSON), or None
+    when the file is missing, was not sealed with this key for this kind, or is not JSON."""
+    data = read_regular(path)
     if data is None:
-        return 0
+        return None
     seal, _, body = data.partition(b"\n")
     try:
-        if not key.verify(bytes.fromhex(seal.decode("ascii")), "markdown", body):
-            return 0
-        fragments = {(text, inline): Fragment.from_plain(plain) for text, inline, plain in json.loads(body)}
+        if not key.verify(bytes.fromhex(seal.decode("ascii")), kind, body):
+            return None
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _write_sealed(cache: Path, target: Path, key: CacheKey, kind: str, body: bytes, family: str) -> None:
+    """Writes a sealed store atomically, unless it already says the same, and deletes the other
+    files of its family (older versions). A cache that cannot be written only costs time."""
+    record = key.seal(kind, body).hex().encode() + b"\n" + body
+    if read_regular(target) == record:
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache, target.name, record)
+        for old in cache.glob(f"{family}-*"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def load_fragments(cache: Path, key: CacheKey) -> int:
+    """Fills the Markdown memory from the last build; how many fragments it brought back. The
+    store's JSON: [[text, inline, fragment], ...]."""
+    from .markdown import Fragment, remember_fragments
+    stored = _read_sealed(_fragments_file(cache, key), key, "markdown")
+    try:
+        fragments = {(text, inline): Fragment.from_plain(plain) for text, inline, plain in stored or ()}
     except (ValueError, TypeError, IndexError, RecursionError):
         return 0
     remember_fragments(fragments)
@@ -304,22 +330,15 @@ def load_fragments(cache: Path, key: CacheKey) -> int:
 
 
 def save_fragments(cache: Path, used: set, key: CacheKey) -> None:
-    """Keeps the fragments this build used (so deleted text leaves the cache), atomically."""
+    """Keeps the fragments this build used (so deleted text leaves the cache); older versions,
+    and the pickles of old engines, go."""
     from .markdown import remembered_fragments
     try:
         body = json.dumps([[text, inline, fragment.plain()] for (text, inline), fragment
                            in remembered_fragments().items() if (text, inline) in used]).encode()
     except RecursionError:   # footnotes nested beyond JSON's depth: rendered again next time
         return
-    target = _fragments_file(cache, key)
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache, target.name, key.seal("markdown", body).hex().encode() + b"\n" + body)
-        for old in cache.glob("markdown-*"):   # older versions, and the pickles of old engines
-            if old != target:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass
+    _write_sealed(cache, _fragments_file(cache, key), key, "markdown", body, "markdown")
 
 
 # --- the templates each template names, kept between builds ---------------------------------------
@@ -333,37 +352,20 @@ def _references_file(cache: Path, key: CacheKey) -> Path:
 
 def load_template_references(cache: Path, key: CacheKey) -> int:
     """Fills compiled_templates.REFERENCES from the last build; how many texts it brought back.
-    The file is its seal (hex) on the first line, then JSON (TemplateReferences.entries)."""
+    The store's JSON: TemplateReferences.entries()."""
     from .compiled_templates import REFERENCES
-    data = read_regular(_references_file(cache, key))
-    if data is None:
-        return 0
-    seal, _, body = data.partition(b"\n")
+    stored = _read_sealed(_references_file(cache, key), key, "templates")
     try:
-        if not key.verify(bytes.fromhex(seal.decode("ascii")), "templates", body):
-            return 0
-        return REFERENCES.restore(json.loads(body))
-    except (ValueError, TypeError, RecursionError):
+        return REFERENCES.restore(stored) if stored is not None else 0
+    except (ValueError, TypeError):
         return 0
 
 
 def save_template_references(cache: Path, key: CacheKey) -> None:
-    """Keeps what this process knows (at most compiled_templates.MOST texts), atomically; writes
-    nothing when the file already says it."""
+    """Keeps what this process knows (at most compiled_templates.MOST texts)."""
     from .compiled_templates import REFERENCES
     body = json.dumps(REFERENCES.entries(), separators=(",", ":")).encode()
-    target = _references_file(cache, key)
-    record = key.seal("templates", body).hex().encode() + b"\n" + body
-    if read_regular(target) == record:
-        return
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache, target.name, record)
-        for old in cache.glob("templates-*"):   # older versions of Jinja or of the engine
-            if old != target:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass
+    _write_sealed(cache, _references_file(cache, key), key, "templates", body, "templates")
 
 
 # --- rendered pages, kept between builds -----------------------------------------------------------
