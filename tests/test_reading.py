@@ -286,3 +286,13 @@ def test_below_the_sidenote_width_a_mark_opens_its_note_in_place(tab, served, wi
     tab.set_viewport_size({"width": 1280, "height": 800})
     tab.goto(served + "story/#note-4")
     assert tab.evaluate("getComputedStyle(document.getElementById('note-4')).position") == "static"
+
+
+def test_note_marks_are_24_px_targets(tab, served):
+    """WCAG 2.5.8: a mark is small text but a full-size target (axe lets inline links off)."""
+    tab.set_viewport_size({"width": 390, "height": 900})
+    tab.goto(served + "story/")
+    sizes = tab.locator(".note-ref a").evaluate_all(
+        "links => links.map(a => { const r = a.getBoundingClientRect(); return [r.width, r.height]; })")
+    assert len(sizes) > 20
+    assert min(w for w, _ in sizes) >= 24 and min(h for _, h in sizes) >= 24, min(sizes)
