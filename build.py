@@ -322,6 +322,8 @@ def _run(args, out: Path | None) -> int:
                                                out, args.now, args.strict, False,
                                                extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
         if inputs is None:
+            from engine.outfolder import remove_stale_staging
+            remove_stale_staging(out)   # what builds killed since the last good one left
             return 0
     if args.command == "new":
         return new_investigation(args)

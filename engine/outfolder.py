@@ -21,6 +21,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -178,3 +179,45 @@ def environment_failure(error: OSError, out: Path | None) -> str:
     advice = ENVIRONMENT.get(error.errno, "fix that")
     kept = f"; the previous site in {shown(out)} is unchanged" if out is not None else ""
     return f"{where}: {reason}: {advice}, then run the build again{kept}"
+
+
+# --- staging folders a killed build left -----------------------------------------------------------
+
+def staging_prefix(out: Path) -> str:
+    return f".{out.name}.staging-"
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (ValueError, OverflowError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+
+
+def _started_after(pid: str, moment: float) -> bool:
+    """The process now using `pid` started after `moment` (Linux; False where it cannot tell):
+    it took the number of a build that died before it, and owns nothing that build left."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK") > moment + 1   # btime is in whole seconds
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
+
+
+def remove_stale_staging(out: Path) -> None:
+    """Staging folders of killed builds (engine/write.py), removed by the next build, or by the
+    next run that finds nothing to build (build.py): marked ones only (nothing else of that name goes), and
+    not those of a process still running (a build this one's lock does not cover). A process
+    that started after the folder last changed reuses a dead build's number: not its owner."""
+    prefix = staging_prefix(out)
+    for stale in out.parent.glob(prefix + "*"):
+        pid = stale.name[len(prefix):].partition("-")[0]
+        running = pid.isdigit() and int(pid) != os.getpid() and _alive(pid) \
+            and not _started_after(pid, stale.stat().st_mtime)
+        if is_ours(stale) and not running:
+            shutil.rmtree(stale, ignore_errors=True)

@@ -367,6 +367,7 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     """The command line's build: prints every problem, then a one-screen summary; `progress`
     (engine/progress.py) shows the stages on stderr meanwhile."""
     from . import cache as build_cache
+    from .outfolder import remove_stale_staging
     key = build_cache.open_folder(cache) if cache is not None else None
     if key is None:   # no cache asked for, or a folder it would be unsafe to use
         cache = inputs = None
@@ -376,6 +377,7 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
                                                            *paths.static], out, now, strict, drafts,
                                                    key=key)
             if inputs is None:
+                remove_stale_staging(out)   # what builds killed since the last good one left
                 return 0
         build_cache.forget(cache, out, key)
         build_cache.load_fragments(cache, key)

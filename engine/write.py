@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from . import outfolder, search
+from .outfolder import remove_stale_staging, staging_prefix
 from .render import Output, safe_output_path
 
 _AT_FDCWD = -100
@@ -39,45 +40,6 @@ def _exchange(a: Path, b: Path) -> bool:
     return True
 
 
-def _staging_prefix(out: Path) -> str:
-    return f".{out.name}.staging-"
-
-
-def _alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-        return True
-    except (ValueError, OverflowError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-
-
-def _started_after(pid: str, moment: float) -> bool:
-    """The process now using `pid` started after `moment` (Linux; False where it cannot tell):
-    it took the number of a build that died before it, and owns nothing that build left."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                    if line.startswith("btime "))
-        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK") > moment + 1   # btime is in whole seconds
-    except (OSError, ValueError, IndexError, StopIteration):
-        return False
-
-
-def remove_stale_staging(out: Path) -> None:
-    """Staging folders of killed builds: marked ones only (nothing else of that name goes), and
-    not those of a process still running (a build this one's lock does not cover). A process
-    that started after the folder last changed reuses a dead build's number: not its owner."""
-    prefix = _staging_prefix(out)
-    for stale in out.parent.glob(prefix + "*"):
-        pid = stale.name[len(prefix):].partition("-")[0]
-        running = pid.isdigit() and int(pid) != os.getpid() and _alive(pid) \
-            and not _started_after(pid, stale.stat().st_mtime)
-        if outfolder.is_ours(stale) and not running:
-            shutil.rmtree(stale, ignore_errors=True)
-
-
 class StagedSite:
     """The new site, written file by file into a staging folder beside the output, then swapped
     in whole (`commit`) or removed (`discard`, also on leaving a `with` block uncommitted). A
@@ -89,7 +51,7 @@ class StagedSite:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out)
         # a new folder of a name no one else has, marked before anything is written into it
-        self.folder = _new_folder(out.parent / f"{_staging_prefix(out)}{os.getpid()}")
+        self.folder = _new_folder(out.parent / f"{staging_prefix(out)}{os.getpid()}")
         try:
             outfolder.mark(self.folder)
         except BaseException:

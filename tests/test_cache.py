@@ -102,3 +102,25 @@ def test_unchanged_pages_are_not_rendered_again(tmp_path, monkeypatch, capsys):
     assert "claims/valuation/" in rendered and "claims/" in rendered
     assert not {"claims/round-size/", "entities/big-fund/", "timeline/", "404.html"} & set(rendered)
     assert "pages unchanged since the last build were not rendered again" in capsys.readouterr().out
+
+
+def test_a_run_with_nothing_to_build_still_removes_what_killed_builds_left(setup, tmp_path, capsys):
+    """A build killed after it had finished its work leaves the output up to date, so the next
+    run builds nothing; the staging folders of builds killed before it must go all the same."""
+    import build as build_py
+    from engine import outfolder
+    content, out, run, calls = setup
+    for attempt in range(2):   # through the engine, then through the command line
+        assert run() == 0
+        stale = tmp_path / f"._site.staging-99999999-{attempt}"   # no such process
+        stale.mkdir()
+        outfolder.mark(stale)
+        planted = tmp_path / f"._site.staging-99999999-planted-{attempt}"   # not a build's
+        planted.mkdir()
+        if attempt == 0:
+            assert run() == 0 and len(calls) == 1
+        else:
+            assert build_py.main(["build", "--content", str(content), "--out", str(out), "--now", NOW]) == 0
+            assert build_py.main(["build", "--content", str(content), "--out", str(out), "--now", NOW]) == 0
+            assert "nothing read, nothing written" in capsys.readouterr().out
+        assert not stale.exists() and planted.is_dir()
