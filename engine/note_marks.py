@@ -81,6 +81,17 @@ def merged_mark(refs: list[tuple], text_of=None) -> Markup:
                   + (sidenotes(refs, text_of) if text_of else ""))
 
 
+# What a footnote's HTML holds that its sidenote leaves out: the marks inside it and their sidenotes.
+_MARKS_AND_SIDENOTES = re.compile(WORD_JOINER + r'?<sup class="note-ref"[^>]*>.*?</sup>'
+                                  r'|<span class="sidenote"[^>]*><span class="sidenote-number">\d+</span>[^<]*</span>',
+                                  re.DOTALL)
+
+
+def footnote_text(html: str) -> str:
+    """A footnote's own words, as plain text for its sidenote."""
+    return Markup(_MARKS_AND_SIDENOTES.sub("", str(html))).striptags()
+
+
 def bind_to_previous(text: str) -> str:
     """The text before a run of marks without its trailing space (the mark brings a word
     joiner: no line break between the word and its mark)."""

@@ -35,6 +35,7 @@ from .headers import meta_policy
 from .markdown import (NoteCollector, remember_fragments, remembered_fragments, render_markdown,
                        used_fragments)
 from .model import PageModel, item_url, page_url
+from .note_marks import footnote_text
 from .pipeline import Paths
 from .progress import counted_batches
 from .problems import ContentError, Problem
@@ -242,7 +243,7 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         """A note in plain text, for its sidenote: a source as outlet, title, date and place in
         it; a footnote's own words."""
         if note.source_id is None:
-            return plain_text(note.html or "")
+            return footnote_text(note.html or "")
         source = content.sources[note.source_id]
         parts = [source.outlet, source.title]
         if source.published:
@@ -278,16 +279,6 @@ def json_ld(data: dict) -> Markup:
     <, > and & escaped so that no text from the content can close the block."""
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
-# What a footnote's HTML shows that its plain text leaves out: the sidenotes of marks inside it
-# (note_marks.sidenotes) and text for screen readers only.
-_NOT_PLAIN = re.compile(r'<span class="sidenote"[^>]*><span class="sidenote-number">\d+</span>[^<]*</span>'
-                        r'|<span class="visually-hidden">[^<]*</span>')
-
-
-def plain_text(html: str) -> str:
-    return Markup(_NOT_PLAIN.sub("", str(html))).striptags()
 
 
 def render_page(env: Environment, page: PageModel) -> bytes:
