@@ -14,6 +14,7 @@ with the kind, date and topic from `page_fields` as Pagefind metadata and filter
 """
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -21,6 +22,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 INDEX_FOLDER = "pagefind"
@@ -97,7 +99,14 @@ def _die_with_parent() -> None:
 class Indexing:
     """Pagefind at work on a folder: started, then finished (waited for, checked and made
     reproducible) or cancelled. A streaming build starts it once the HTML is written and draws
-    the social cards while it runs."""
+    the social cards while it runs.
+
+    Pagefind runs as a service and is handed the pages one by one, sorted by path. Its command
+    line instead numbers pages in the order the file system lists them, and that order is not
+    the same from one disk to another (ext4 orders by a hash seeded per disk, tmpfs by creation),
+    so the same site gave different index bytes on another machine. The service answers in the
+    order it was asked (checked: an answer out of order fails the index rather than leave it
+    unreproducible), so the pages are sent without waiting for each answer."""
 
     def __init__(self, site: Path, target: Path):
         self.site, self.target = site, target
@@ -109,19 +118,77 @@ class Indexing:
         self._log = tempfile.TemporaryFile("w+", encoding="utf-8")
         environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
         self.process = subprocess.Popen(
-            [str(executable()), "--site", str(site.resolve()), "--output-path", str(target.resolve()),
-             "--silent"], cwd=self._workdir.name, env=environment, stdout=self._log,
-            stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)
+            [str(executable()), "--service"], cwd=self._workdir.name, env=environment,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            preexec_fn=_die_with_parent)
+        self._failure: str | None = None
+        self._worker = threading.Thread(target=self._run, name="pagefind", daemon=True)
+        self._worker.start()
 
+    # --- the conversation with the service (on the worker thread) ---
+    def _run(self) -> None:
+        try:
+            self._converse()
+        except (OSError, ValueError, KeyError, TypeError, SearchIndexError) as error:
+            self._failure = self._failure or str(error) or type(error).__name__
+            if self.process.poll() is None:
+                self.process.kill()
+
+    def _converse(self) -> None:
+        answers = _Answers(self.process.stdout)
+        self._send(1, {"type": "NewIndex", "config": None})
+        index = answers.expect(1, "NewIndex")["index_id"]
+        pages = sorted(path.relative_to(self.site).as_posix() for path in self.site.rglob("*.html")
+                       if path.is_file() and not path.is_relative_to(self.target))
+        writer = threading.Thread(target=self._send_pages, args=(index, pages), daemon=True)
+        writer.start()
+        for number in range(len(pages)):
+            answers.expect(2 + number, "IndexedFile")
+        writer.join()
+        # The files come back in the answer and are written here: asked to write them itself,
+        # the service answered before its last file was on disk.
+        last = 2 + len(pages)
+        self._send(last, {"type": "GetFiles", "index_id": index})
+        files = answers.expect(last, "GetFiles")["files"]
+        self.process.stdin.close()
+        for file in files:
+            relative = Path(file["path"])
+            if relative.is_absolute() or ".." in relative.parts:
+                raise SearchIndexError(f"Pagefind named a file outside its folder: {file['path']!r}")
+            (self.target / relative).parent.mkdir(parents=True, exist_ok=True)
+            (self.target / relative).write_bytes(base64.b64decode(file["content"]))
+
+    def _send_pages(self, index: int, pages: list[str]) -> None:
+        try:
+            for number, relative in enumerate(pages, 2):
+                url = "/" + relative.removesuffix("index.html")
+                self._send(number, {"type": "AddFile", "index_id": index, "url": url, "file_path": None,
+                                    "file_contents": (self.site / relative).read_text("utf-8")})
+            self.process.stdin.flush()
+        except (OSError, ValueError) as error:
+            # a page that cannot be read, or the service stopped: stopping it ends the reader's
+            # wait, and the first failure recorded is the one reported
+            self._failure = self._failure or f"{type(error).__name__}: {error}"
+            if self.process.poll() is None:
+                self.process.kill()
+
+    def _send(self, number: int, payload: dict) -> None:
+        message = json.dumps({"message_id": number, "payload": payload}).encode("utf-8")
+        self.process.stdin.write(base64.b64encode(message) + b",")
+        if payload["type"] != "AddFile":
+            self.process.stdin.flush()
+
+    # --- the build's side ---
     def finish(self) -> None:
         try:
+            self._worker.join()
             returncode = self.process.wait()
             self._log.seek(0)
-            message = self._log.read().strip()[-1000:]
+            message = self._failure or self._log.read().strip()[-1000:]
         finally:
             self._close()
         target = self.target
-        if returncode != 0 or not (target / "pagefind-entry.json").is_file():
+        if self._failure or returncode != 0 or not (target / "pagefind-entry.json").is_file():
             shutil.rmtree(target, ignore_errors=True)
             raise SearchIndexError(f"Pagefind could not index {self.site}: {message or 'no index written'}")
         for name in UNUSED:   # the search page uses Pagefind's JS API, not its ready-made UIs
@@ -136,12 +203,41 @@ class Indexing:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._worker.join()
         self._close()
         shutil.rmtree(self.target, ignore_errors=True)
 
     def _close(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
         self._log.close()
         self._workdir.cleanup()
+
+
+class _Answers:
+    """The service's answers: base64 JSON, each ended by a comma."""
+
+    def __init__(self, stream):
+        self.stream, self.buffer = stream, bytearray()
+
+    def expect(self, number: int, kind: str) -> dict:
+        while (end := self.buffer.find(b",")) < 0:
+            chunk = self.stream.read1(1 << 16)
+            if not chunk:
+                raise SearchIndexError("the Pagefind service stopped before it answered")
+            self.buffer.extend(chunk)
+        answer = json.loads(base64.b64decode(bytes(self.buffer[:end])))
+        del self.buffer[:end + 1]
+        payload = answer["payload"]
+        if payload.get("type") == "Error":
+            raise SearchIndexError(str(payload.get("message"))[:1000])
+        if answer.get("message_id") != number or payload.get("type") != kind:
+            raise SearchIndexError(f"Pagefind answered out of order (message {answer.get('message_id')} "
+                                   f"{payload.get('type')}, expected {number} {kind})")
+        return payload
 
 
 # --- a reproducible index -------------------------------------------------------------------------

@@ -8,7 +8,9 @@ import gzip
 import json
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -85,6 +87,25 @@ def test_two_builds_give_the_same_index_and_an_unchanged_build_keeps_it(content,
     again = build(content, first)
     assert again.ok and not again.written
     assert tree(first) == tree(second)
+
+
+def test_the_index_does_not_depend_on_the_order_the_disk_lists_the_pages(site):
+    """Pagefind's command line numbered pages in the order the file system lists them: tmpfs
+    lists a folder newest first, ext4 in a hash order seeded per disk, so the same site gave
+    other index bytes on another machine. The same pages written in two orders, one index."""
+    tmpfs = Path("/dev/shm")
+    assert tmpfs.is_dir(), "this test writes to a tmpfs at /dev/shm, which Linux provides"
+    pages = sorted(path.relative_to(site) for path in site.rglob("*.html"))
+    indexes = []
+    with tempfile.TemporaryDirectory(dir=tmpfs) as folder:
+        for name, order in (("forward", pages), ("backward", pages[::-1])):
+            copy = Path(folder) / name
+            for relative in order:
+                (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+                (copy / relative).write_bytes((site / relative).read_bytes())
+            search.index_site(copy)
+            indexes.append(tree(copy / search.INDEX_FOLDER))
+    assert len(indexes[0]) > 10 and indexes[0] == indexes[1]
 
 
 def test_a_failed_index_fails_the_build_and_leaves_the_site_as_it_was(content, tmp_path, monkeypatch):
