@@ -20,8 +20,9 @@ NOT_OURS = {"quote", "url", "id", "old_ids", "authors", "outlet", "aliases", "sp
             "events", "entities", "claims", "timelines", "to", "repost_of", "funding_event", "event",
             "slug", "reports", "corrections_contact"}
 NOT_OURS_BY_KIND = {"sources": {"title"}, "corrections": {"wrong"}}
-# Text in double quotation marks (straight or curly), a blockquote line, a link's address.
-QUOTED = re.compile(r'"[^"\n]*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»|^[ \t]*>.*$|\]\([^)]*\)|https?://\S+',
+# Text in double quotation marks (straight or curly; straight ones may wrap onto the next line of
+# a paragraph, not across a blank line), a blockquote line, a link's address.
+QUOTED = re.compile(r'"(?:[^"\n]|\n(?![ \t]*\n))*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»|^[ \t]*>.*$|\]\([^)]*\)|https?://\S+',
                     re.MULTILINE)
 
 

@@ -86,3 +86,13 @@ def test_at_most_two_hundred_spellings_so_a_hostile_list_cannot_stall_the_build(
     assert [line for line in problems_of(content) if "spellings" in line] == [
         "content/site.yaml:41:3: spellings: has 201 entries; at most 200 are allowed: keep the "
         "ones that matter"]
+
+
+def test_a_quotation_wrapped_onto_the_next_line_stays_quoted_but_not_past_a_paragraph(tmp_path):
+    """A note is a literal block: a quotation broken over two lines is still someone's words. A
+    lone quotation mark does not hide the next paragraph."""
+    text = ('He said the "Uighur\n  camps were closed" that day.\n\nA stray " mark, then\n\n'
+            'Uighur "a quote" Uighur.')
+    pattern = house_style._pattern(("Uighur",))
+    assert [match.start() for match in house_style.unquoted(text, pattern)] == [
+        text.index("Uighur \"a"), text.rindex("Uighur")]
