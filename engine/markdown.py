@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markupsafe import Markup
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .citations import Scanner, without_citations
@@ -137,11 +138,18 @@ def _render_cell(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env)
 
 
+def _render_box(self, tokens, idx, options, env) -> str:
+    """`::: box` … `:::` in a page: a boxed panel (an "at a glance" summary). A div, not an
+    aside: inside <main> an unnamed aside is not a landmark a screen reader can find anyway."""
+    return '<div class="box">\n' if tokens[idx].nesting == 1 else "</div>\n"
+
+
 def _make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.core.ruler.at("smartquotes", smartquotes)   # the same quotes, in linear time
     md.use(footnote_plugin)
+    md.use(container_plugin, "box", render=_render_box)
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.validateLink = is_safe_link
     md.add_render_rule("citation", _render_citation)

@@ -141,3 +141,15 @@ def test_a_footnotes_sidenote_has_its_words_without_the_notes_inside_it(site):
     about = BeautifulSoup((site / "about" / "index.html").read_text("utf-8"), "html.parser")
     assert [s.get_text() for s in about.select(".prose .sidenote")] == [
         "1 The Daily, Acme raises $10m, April 9, 2018.", "2 A plain footnote."]
+
+
+def test_a_box_holds_its_markdown_and_any_other_fence_name_stays_text():
+    """`::: box` (the story's "at a glance" panel) is the one named block; its info string
+    cannot add attributes, and an unknown name is shown as written."""
+    soup = rendered('::: box onclick="alert(1)" class="x"\n## At a glance\n\n- SenseTime [@wire]\n:::\n\n'
+                    "::: warning\nnot a block\n:::\n")
+    [box] = soup.select("div")
+    assert box.attrs == {"class": ["box"]}
+    assert [child.name for child in box.find_all(recursive=False)] == ["h2", "ul"]
+    assert box.select_one("ul li sup, ul li a") is not None   # the citation inside is a note mark
+    assert "::: warning" in soup.get_text()
