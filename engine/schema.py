@@ -345,7 +345,7 @@ class Source(Item):
 
 # --- claims -----------------------------------------------------------------------------------
 
-Stance = Literal["supports", "contradicts", "reports"]
+Stance = Literal["supports", "contradicts", "reports", "silent"]
 Measure = Literal["amount-raised", "valuation", "valuation-pre-money", "valuation-post-money",
                   "revenue", "loss", "count", "share", "other"]
 MONEY_MEASURES = ("amount-raised", "valuation", "valuation-pre-money", "valuation-post-money")
@@ -377,7 +377,10 @@ class Figure(Strict):
 
 class ClaimSource(Strict):
     source: Slug
-    stance: Stance
+    stance: Stance = Field(description="supports: the source makes the claim; reports: it says "
+                                       "someone else made it; contradicts: it says otherwise; silent: "
+                                       "read for the claim (often the source it is credited to), it "
+                                       "does not contain it")
     locator: Text | None = Field(None, description="page, paragraph or time in the source")
     quote: Text | None = Field(None, description="a short quotation, as published")
     figure: Figure | None = None
@@ -398,7 +401,8 @@ class Claim(Item):
     claimant: Text = Field(description="who asserts it")
     date: DateText | None = Field(None, description="when the claim was made")
     sources: tuple[ClaimSource, ...] = Field(description="every source that makes, reports or "
-                                                         "contradicts the claim")
+                                                         "contradicts the claim, or was read for it "
+                                                         "and is silent")
     figures_differ_because: Text | None = Field(None, description="one sentence: why figures differ")
     note: Markdown = Field("", description="the site's own note, in Markdown with [@source] citations")
     history: tuple[StatusChange, ...] = Field((), description="earlier statuses: date, status, reason")

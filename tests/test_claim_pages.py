@@ -63,6 +63,20 @@ def test_a_source_cited_twice_keeps_both_figures_and_locators(tmp_path):
                      ["about $30M", "valuation", "April 2018", "1 : The Daily"]]
 
 
+def test_a_source_read_for_the_claim_that_does_not_contain_it_is_shown_as_silent(tmp_path):
+    """stance: silent (issue 17): the source a claim is credited to, read and found not to say
+    it, is evidence too, and its row says so in words, not only in its border."""
+    content = copy_fixture(tmp_path)
+    claim = content / "claims" / "round-size.yaml"
+    claim.write_text(claim.read_text("utf-8").replace(
+        "  - source: weekly-copy\n    stance: reports\n", "  - source: weekly-copy\n    stance: silent\n"), "utf-8")
+    assert build(content, tmp_path / "_site").ok
+    soup = page(tmp_path / "_site", "claims/round-size/")
+    [row] = soup.select("#evidence-weekly-copy")
+    assert "stance-silent" in row["class"]
+    assert row.select_one(".stance").get_text(strip=True) == "does not say it"
+
+
 def _figure(value, as_of=None, comparator="about"):
     return N(measures="valuation", value=value, comparator=comparator, currency="USD", unit=None,
              as_of=parse_fuzzy_date(as_of) if as_of else None)

@@ -270,7 +270,7 @@ def test_an_unknown_stance_or_kind_lists_the_allowed_ones_and_the_closest(conten
     replace(content, "entities/acme.yaml", "kind: company", "kind: compny")
     assert errors_of(content) == [
         'content/claims/round-size.yaml:13:13: sources[2].stance: "report" is not allowed (did you '
-        'mean "reports"?); use one of: supports, contradicts, reports',
+        'mean "reports"?); use one of: supports, contradicts, reports, silent',
         'content/entities/acme.yaml:2:7: kind: "compny" is not allowed (did you mean "company"?); '
         "use one of: person, company, investor, government-body, police, university, outlet, "
         "organisation"]

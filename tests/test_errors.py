@@ -74,7 +74,7 @@ CASES = {
     "unknown status value": (
         CLAIM, "    stance: supports", "    stance: support",
         'claims/round-size.yaml:8:13: sources[1].stance: "support" is not allowed (did you mean '
-        '"supports"?); use one of: supports, contradicts, reports'),
+        '"supports"?); use one of: supports, contradicts, reports, silent'),
     "id differs from file name": (
         "sources/wire.yaml", "title: Acme valued", "id: wires\ntitle: Acme valued",
         'sources/wire.yaml:1:5: id "wires" does not match the file name "wire.yaml": the id is the '
