@@ -68,3 +68,30 @@ def test_quoted_words_titles_and_quote_fields_are_not_counted_and_a_run_does_not
 def test_seven_shared_words_are_not_a_run(tmp_path):
     content = content_with(tmp_path, **{"pages__story.md": "They raised six hundred million dollars from a bank.\n"})
     assert shared_runs.shared_runs(content, seeds(tmp_path)) == []
+
+
+# The seed articles on disk, by the id of the source that cites them.
+SEED_OF_SOURCE = {"epeak-spun-blog": "000", "verge-most-valuable-ai-startup": "001",
+                  "investmentdata-repost-techcrunch": "002", "mittr-download-most-valuable": "003",
+                  "ie-largest-ai-funding-round": "004"}
+
+
+def _plain(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split()).lower()
+
+
+def test_every_quote_from_a_seed_article_is_in_it_word_for_word():
+    """Quotations are exactly as published: each `quote` the claims take from a seed article is
+    found in that article (curly and straight quotation marks, spacing and case aside)."""
+    import yaml
+    seeds = {source: _plain(next(SEEDS.glob(f"{prefix}_*.txt")).read_text("utf-8"))
+             for source, prefix in SEED_OF_SOURCE.items()}
+    checked, missing = 0, []
+    for path in sorted((ROOT / "content" / "claims").glob("*.yaml")):
+        for cited in yaml.safe_load(path.read_text("utf-8")).get("sources", []):
+            if cited["source"] in seeds and cited.get("quote"):
+                checked += 1
+                if _plain(cited["quote"]) not in seeds[cited["source"]]:
+                    missing.append(f"{path.name}: {cited['source']}: {cited['quote']!r}")
+    assert checked >= 60 and missing == []
