@@ -73,7 +73,9 @@ def test_seven_shared_words_are_not_a_run(tmp_path):
 # The seed articles on disk, by the id of the source that cites them.
 SEED_OF_SOURCE = {"epeak-spun-blog": "000", "verge-most-valuable-ai-startup": "001",
                   "investmentdata-repost-techcrunch": "002", "mittr-download-most-valuable": "003",
-                  "ie-largest-ai-funding-round": "004"}
+                  "ie-largest-ai-funding-round": "004",
+                  # its original was not found; everything taken from it is read in the repost
+                  "techcrunch-sensetime-raises-600m": "002"}
 
 
 def _plain(text: str) -> str:
@@ -94,4 +96,4 @@ def test_every_quote_from_a_seed_article_is_in_it_word_for_word():
                 checked += 1
                 if _plain(cited["quote"]) not in seeds[cited["source"]]:
                     missing.append(f"{path.name}: {cited['source']}: {cited['quote']!r}")
-    assert checked >= 60 and missing == []
+    assert checked >= 90 and missing == []
