@@ -495,6 +495,7 @@ class Page(Item):
     summary: Text
     order: Whole = 0
     in_navigation: bool = True
+    nav_title: Text | None = Field(None, description="a short name for the menu when the title is long")
     reports: tuple[ReportName, ...] = Field((), description="tables counted from the content, "
                                             "shown after the text, e.g. [sources-by-outlet]")
     body: Markdown = Field("", description="the Markdown after the front matter")
