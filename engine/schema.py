@@ -308,7 +308,8 @@ SourceKind = Literal[
     "news-report", "syndicated-copy", "repost", "wire-copy", "company-statement",
     "government-record", "court-filing", "law-firm-summary", "academic-paper", "newsletter",
     "blog", "video", "dataset", "other"]
-SourceField = Literal["title", "outlet", "authors", "published", "url", "archived", "language"]
+# "text": no stored copy of the source could be read in full, so no words of it can be shown
+SourceField = Literal["title", "outlet", "authors", "published", "url", "archived", "language", "text"]
 
 
 class ArchivedCopy(Strict):

@@ -1,0 +1,46 @@
+"""Stances that match what each source says (issue 17): a source that supports or reports a
+claim shows the words that do (a quote) or where they are (a locator). The one exception is a
+source this site could not read, which its own page says in so many words (`unverified: [text]`,
+or `url`: the page was never found)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from conftest import ROOT
+
+CONTENT = ROOT / "content"
+
+
+def unshown_evidence(content: Path) -> list[str]:
+    unreadable = set()
+    for path in (content / "sources").glob("*.yaml"):
+        if {"text", "url"} & set(yaml.safe_load(path.read_text("utf-8")).get("unverified", [])):
+            unreadable.add(path.stem)
+    missing = []
+    for path in sorted((content / "claims").glob("*.yaml")):
+        for cited in yaml.safe_load(path.read_text("utf-8")).get("sources", []):
+            if cited["stance"] in ("supports", "reports") and not (cited.get("quote") or cited.get("locator")) \
+                    and cited["source"] not in unreadable:
+                missing.append(f"{path.name}: {cited['source']} ({cited['stance']})")
+    return missing
+
+
+def test_every_source_that_supports_or_reports_a_claim_shows_its_words_or_their_place():
+    assert unshown_evidence(CONTENT) == []
+
+
+def test_the_rule_finds_a_bare_stance_and_spares_a_source_nobody_could_read(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "sources" / "read.yaml").write_text("title: t\n", "utf-8")
+    (tmp_path / "sources" / "lost.yaml").write_text("title: t\nunverified: [title, text]\n", "utf-8")
+    (tmp_path / "claims" / "c.yaml").write_text(
+        "sources:\n"
+        "  - {source: read, stance: supports}\n"
+        "  - {source: read, stance: reports, locator: para. 3}\n"
+        "  - {source: read, stance: contradicts}\n"
+        "  - {source: read, stance: silent}\n"
+        "  - {source: lost, stance: supports}\n", "utf-8")
+    assert unshown_evidence(tmp_path) == ["c.yaml: read (supports)"]
