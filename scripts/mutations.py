@@ -707,6 +707,22 @@ MUTATIONS = [
              "                        css_without_comments(data) if path.suffix == \".css\" else data",
              "                        data",
              ["tests/test_budgets.py::test_readers_get_the_stylesheet_without_its_comments_and_with_every_rule"]),
+    Mutation("Pagefind is handed the pages in path order, not the disk's", "engine/search.py",
+             "        pages = sorted(path.relative_to(self.site).as_posix() for path in self.site.rglob(\"*.html\")",
+             "        pages = list(path.relative_to(self.site).as_posix() for path in self.site.rglob(\"*.html\")",
+             ["tests/test_search.py::test_the_index_does_not_depend_on_the_order_the_disk_lists_the_pages"]),
+    Mutation("a box renders as a div of class box", "engine/markdown.py",
+             "    return '<div class=\"box\">\\n' if tokens[idx].nesting == 1 else \"</div>\\n\"",
+             "    return self.renderToken(tokens, idx, options, env)",
+             ["tests/test_markdown.py::test_a_box_holds_its_markdown_and_any_other_fence_name_stays_text"]),
+    Mutation("a quotation wrapped onto the next line stays quoted", "engine/house_style.py",
+             "QUOTED = re.compile(r'\"(?:[^\"\\n]|\\n(?![ \\t]*\\n))*\"|",
+             "QUOTED = re.compile(r'\"[^\"\\n]*\"|",
+             ["tests/test_house_style.py::test_a_quotation_wrapped_onto_the_next_line_stays_quoted_but_not_past_a_paragraph",
+              "tests/test_originality.py::test_the_real_content_shares_no_unquoted_run_of_eight_words_with_the_seeds"]),
+    Mutation("a page's menu name is its short nav_title", "templates/base.html",
+             "{{ nav_page.nav_title or nav_page.title }}", "{{ nav_page.title }}",
+             ["tests/test_reading.py::test_title_never_wraps"]),
 ]
 
 
