@@ -723,6 +723,13 @@ MUTATIONS = [
     Mutation("a page's menu name is its short nav_title", "templates/base.html",
              "{{ nav_page.nav_title or nav_page.title }}", "{{ nav_page.title }}",
              ["tests/test_reading.py::test_title_never_wraps"]),
+    Mutation("a file Pagefind names outside its folder is never written", "engine/search.py",
+             "            if relative.is_absolute() or \"..\" in relative.parts:", "            if False:",
+             ["tests/test_search.py::test_a_service_that_answers_out_of_turn_or_names_a_file_outside_its_folder_fails_the_index"]),
+    Mutation("an answer out of turn fails the search index", "engine/search.py",
+             "        if answer.get(\"message_id\") != number or payload.get(\"type\") != kind:",
+             "        if payload.get(\"type\") != kind:",
+             ["tests/test_search.py::test_a_service_that_answers_out_of_turn_or_names_a_file_outside_its_folder_fails_the_index"]),
 ]
 
 

@@ -393,3 +393,55 @@ def test_a_name_finds_its_entity_and_claims_before_the_sources_that_mention_it(v
     search_page = v.open("search/?q=Alibaba&kind=Source")
     assert {r["kind"] for r in results(search_page)} == {"Source"}
     assert_clean(v)
+
+
+FAKE_SERVICE = r'''#!/usr/bin/env python3
+"""A stand-in for `pagefind --service` that answers as the file "mode" beside it says."""
+import base64, json, os, sys
+mode = open(os.path.join(os.path.dirname(__file__), "mode")).read()   # its environment is emptied
+buffer = b""
+def answers():
+    global buffer
+    while True:
+        chunk = sys.stdin.buffer.read1(65536)
+        if not chunk:
+            return
+        buffer += chunk
+        while b"," in buffer:
+            message, _, buffer = buffer.partition(b",")
+            yield json.loads(base64.b64decode(message))
+def say(number, payload):
+    sys.stdout.buffer.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode()) + b",")
+    sys.stdout.buffer.flush()
+for request in answers():
+    kind, number = request["payload"]["type"], request["message_id"]
+    if kind == "NewIndex":
+        say(number, {"type": "NewIndex", "index_id": 1})
+    elif kind == "AddFile":
+        say(number + 1 if mode == "out-of-order" else number, {"type": "IndexedFile", "page_word_count": 1, "page_url": "/", "page_meta": {}})
+    elif kind == "GetFiles":
+        escape = base64.b64encode(b"planted").decode()
+        say(number, {"type": "GetFiles", "files": [{"path": "../escaped.txt", "content": escape}]})
+'''
+
+
+@pytest.mark.parametrize("mode", ["out-of-order", "escape"])
+def test_a_service_that_answers_out_of_turn_or_names_a_file_outside_its_folder_fails_the_index(
+        tmp_path, monkeypatch, mode):
+    """What the build writes is checked, not trusted: an answer out of order fails the index
+    (an index built from pages in another order would not be reproducible), and a file named
+    outside the index folder is never written."""
+    service = tmp_path / "fake-pagefind"
+    service.write_text(FAKE_SERVICE.replace("#!/usr/bin/env python3", f"#!{sys.executable}"), "utf-8")
+    service.chmod(0o755)
+    (tmp_path / "mode").write_text(mode, "utf-8")
+    monkeypatch.setattr(search, "executable", lambda: service)
+    site = tmp_path / "site"
+    for name in ("a/index.html", "b/index.html"):
+        (site / name).parent.mkdir(parents=True)
+        (site / name).write_text("<html lang=en><body data-pagefind-body>x</body></html>", "utf-8")
+    with pytest.raises(search.SearchIndexError) as failure:
+        search.index_site(site)
+    assert ("out of order" if mode == "out-of-order" else "outside its folder") in str(failure.value)
+    assert not (site / "escaped.txt").exists() and not (tmp_path / "escaped.txt").exists()
+    assert not (site / search.INDEX_FOLDER).exists()
