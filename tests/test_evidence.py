@@ -6,21 +6,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from conftest import ROOT
+from engine.load import load_yaml
+from engine.problems import Problems
 
 CONTENT = ROOT / "content"
+
+
+def read(path: Path) -> dict:
+    """Through the engine's loader: content is untrusted (no aliases, no tags, a size limit)."""
+    problems = Problems(path.parent)
+    doc = load_yaml(path, problems)
+    assert doc is not None, problems.items
+    return doc.data
 
 
 def unshown_evidence(content: Path) -> list[str]:
     unreadable = set()
     for path in (content / "sources").glob("*.yaml"):
-        if {"text", "url"} & set(yaml.safe_load(path.read_text("utf-8")).get("unverified", [])):
+        if {"text", "url"} & set(read(path).get("unverified", [])):
             unreadable.add(path.stem)
     missing = []
     for path in sorted((content / "claims").glob("*.yaml")):
-        for cited in yaml.safe_load(path.read_text("utf-8")).get("sources", []):
+        for cited in read(path).get("sources", []):
             if cited["stance"] in ("supports", "reports") and not (cited.get("quote") or cited.get("locator")) \
                     and cited["source"] not in unreadable:
                 missing.append(f"{path.name}: {cited['source']} ({cited['stance']})")

@@ -8,6 +8,7 @@ import importlib.util
 from pathlib import Path
 
 from conftest import ROOT
+from test_evidence import read
 
 SEEDS = ROOT.parent / "shared" / "sources"
 _spec = importlib.util.spec_from_file_location("shared_runs", ROOT / "scripts" / "shared_runs.py")
@@ -86,12 +87,11 @@ def _plain(text: str) -> str:
 def test_every_quote_from_a_seed_article_is_in_it_word_for_word():
     """Quotations are exactly as published: each `quote` the claims take from a seed article is
     found in that article (curly and straight quotation marks, spacing and case aside)."""
-    import yaml
     seeds = {source: _plain(next(SEEDS.glob(f"{prefix}_*.txt")).read_text("utf-8"))
              for source, prefix in SEED_OF_SOURCE.items()}
     checked, missing = 0, []
     for path in sorted((ROOT / "content" / "claims").glob("*.yaml")):
-        for cited in yaml.safe_load(path.read_text("utf-8")).get("sources", []):
+        for cited in read(path).get("sources", []):
             if cited["source"] in seeds and cited.get("quote"):
                 checked += 1
                 if _plain(cited["quote"]) not in seeds[cited["source"]]:
