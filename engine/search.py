@@ -155,6 +155,8 @@ class Indexing:
             relative = Path(file["path"])
             if relative.is_absolute() or ".." in relative.parts:
                 raise SearchIndexError(f"Pagefind named a file outside its folder: {file['path']!r}")
+            if relative.as_posix() in UNUSED:   # the search page uses Pagefind's JS API, not its UIs
+                continue
             (self.target / relative).parent.mkdir(parents=True, exist_ok=True)
             (self.target / relative).write_bytes(base64.b64decode(file["content"]))
 
@@ -191,8 +193,6 @@ class Indexing:
         if self._failure or returncode != 0 or not (target / "pagefind-entry.json").is_file():
             shutil.rmtree(target, ignore_errors=True)
             raise SearchIndexError(f"Pagefind could not index {self.site}: {message or 'no index written'}")
-        for name in UNUSED:   # the search page uses Pagefind's JS API, not its ready-made UIs
-            (target / name).unlink(missing_ok=True)
         try:
             _canonicalise(target)
         except (ValueError, KeyError, IndexError, TypeError, OSError) as error:

@@ -66,6 +66,13 @@ def test_each_indexed_page_names_its_kind_date_and_topic(site):
     assert meta["data-pagefind-filter"] == "kind[content]" and meta["data-pagefind-meta"] == "kind[content]"
 
 
+def test_only_what_the_search_page_uses_is_published(site):
+    """The search page runs Pagefind's JavaScript API: its ready-made UIs are not written."""
+    written = {path.name for path in (site / search.INDEX_FOLDER).iterdir()}
+    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= written
+    assert not written & set(search.UNUSED)
+
+
 def test_the_filters_are_written_in_sorted_order(site):
     filters = sorted((site / "pagefind/filter").glob("*.pf_filter"))
     assert len(filters) == 2
