@@ -306,6 +306,8 @@ class Generator:
             data["disputed"] = {"note": "The sources differ on the day.",
                                 "accounts": [{"source": s, "says": self.words(8), "date": self.day()}
                                              for s in accounts]}
+            # every account's source is among the event's sources, as validation requires
+            data["sources"] += [{"source": s} for s in accounts if s not in sources]
             self.cited.update(accounts)
         data["claims"] = claims
         data["entities"] = sorted(set(r.sample(self.entities, r.randint(0, 2))))
