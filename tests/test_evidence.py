@@ -52,3 +52,33 @@ def test_the_rule_finds_a_bare_stance_and_spares_a_source_nobody_could_read(tmp_
         "  - {source: read, stance: silent}\n"
         "  - {source: lost, stance: supports}\n", "utf-8")
     assert unshown_evidence(tmp_path) == ["c.yaml: read (supports)"]
+
+
+COPY_KINDS = ("repost", "syndicated-copy")
+# "… the Financial Times original was not [found]", "Quartz's own page was not among …",
+# "Only this repost was found", "neither original was found", "the only surviving copy", or the
+# copy is itself the subject ("cites it only on the page about how the story was retold"): the
+# note says why a copy is cited.
+ORIGINAL_SOUGHT = (r"(original|own (page|article))[^.]*\b(not|never)\b|\bonly (this|surviving)\b"
+                   r"|\bneither\b[^.]*\bfound\b|\bcites it only\b")
+
+
+def copies_without_a_word_on_the_original(content: Path) -> list[str]:
+    import re
+    return sorted(path.stem for path in (content / "sources").glob("*.yaml")
+                  if read(path).get("kind") in COPY_KINDS
+                  and not re.search(ORIGINAL_SOUGHT, read(path).get("notes", ""), re.I))
+
+
+def test_every_repost_says_the_original_was_not_found():
+    """A copy is cited only where no original could be read, and its page says so (issue 17)."""
+    assert copies_without_a_word_on_the_original(CONTENT) == []
+
+
+def test_a_repost_without_that_word_is_found(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "copy.yaml").write_text(
+        "title: T\nkind: repost\nnotes: A repost of a Reuters report.\n", "utf-8")
+    (tmp_path / "sources" / "said.yaml").write_text(
+        "title: T\nkind: repost\nnotes: Reuters' own page was not found.\n", "utf-8")
+    assert copies_without_a_word_on_the_original(tmp_path) == ["copy"]
