@@ -18,6 +18,7 @@ import yaml
 
 from . import decap_bundle, schema
 from .load import MEDIA_FOLDER
+from .problems import Problem
 
 DECAP_VERSION = decap_bundle.VERSION
 FILES = Path(__file__).parent / "admin_files"   # index.html and admin.js, ours
@@ -262,7 +263,6 @@ def _models_in(annotation) -> list[type]:
 
 def not_verified(error: decap_bundle.BundleError, root: Path):
     """The problem a build reports when the file where the bundle belongs is not the bundle."""
-    from .problems import Problem
     shown = decap_bundle.location(root).relative_to(root).as_posix()
     return Problem(shown, 1, 1, f"this file {error}, so it was not published as /admin/: delete "
                    f"it and run `{decap_bundle.FETCH_HINT}` to fetch Decap CMS again")

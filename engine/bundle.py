@@ -26,7 +26,17 @@ import uuid
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from . import search
+from .pipeline import (
+    collector_paused,
+    default_workers,
+    load_and_validate,
+    render_site,
+    report,
+)
+from .problems import ContentError
 from .strings import counted
+from .timings import Timings
 
 MANIFEST = "MANIFEST.sha256"
 FILE_MODE = 0o100644   # a regular file, rw-r--r--
@@ -152,8 +162,6 @@ def write_bundle(files: dict[str, bytes], title: str, base_url: str, day: dt.dat
 def run(paths, out: Path, now: str | None, strict: bool, progress=None) -> int:
     """The command line's `bundle`: build in memory (nothing written to _site/), then archive;
     `progress` (engine/progress.py) shows the stages on stderr meanwhile."""
-    from .pipeline import Timings, collector_paused, default_workers, load_and_validate, report, render_site
-    from .problems import ContentError
     timings = Timings(progress=progress)
     with collector_paused():
         content, problems = load_and_validate(paths, now, timings=timings)
@@ -167,7 +175,6 @@ def run(paths, out: Path, now: str | None, strict: bool, progress=None) -> int:
             return 1
     # the published site: the editors' /admin/ page is a tool, not part of what is archived
     files = {path: output.data for path, output in rendered.items() if output.kind != "admin"}
-    from . import search
     try:   # the search index, as a build writes it: the bundle is the whole site
         files.update(timings.run("search index", search.index_files, files))
     except search.SearchIndexError as error:

@@ -21,6 +21,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import read_regular, write_atomic
+
 VERSION = "3.16.3"        # package.json's pin before the bundle left node_modules; engine/admin.py
 TARBALL = f"decap-cms-{VERSION}.tgz"
 # npm's integrity for that tarball (registry metadata `dist.integrity`, as package-lock.json
@@ -83,7 +85,6 @@ def load(root: Path) -> Bundle | None:
 def _verified(path: str, inode: int, mtime: int, size: int) -> Bundle:
     """Read, hashed and unpacked once per process while the file stays the same (the dev
     server builds many times)."""
-    from .cache import read_regular
     data = read_regular(Path(path), limit=MAX_BYTES)
     if data is None:
         raise BundleError("is not a regular file of at most 32 MB")
@@ -109,7 +110,6 @@ def fetch(root: Path, registry: str = REGISTRY, log=print, fail=None) -> int:
     Exit status 0 when it is there, 1 when what came was not it (nothing kept), 3 when the
     registry cannot be reached (as `archive --check` offline). `log` says what was done, `fail`
     (stderr by default) why nothing was."""
-    from .cache import write_atomic
     fail = fail or (lambda line: print(line, file=sys.stderr))
     try:
         if load(root) is not None:
@@ -123,7 +123,7 @@ def fetch(root: Path, registry: str = REGISTRY, log=print, fail=None) -> int:
         fail(f"{registry} is not a web address: give the registry as https://…, e.g. {REGISTRY}. "
              "Nothing was changed.")
         return 2
-    import urllib.error   # here: every build imports this module, and only a fetch needs these
+    import urllib.error  # here: every build imports this module, and only a fetch needs these
     import urllib.request
     try:
         request = urllib.request.Request(address, headers={"User-Agent": "investigation-engine"})

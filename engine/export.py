@@ -25,25 +25,22 @@ import csv
 import functools
 import io
 import math
-import types
-import typing
-
-from pydantic import BaseModel
 
 from . import cite, model, schema
+from .data_schemas import (
+    DATA_DIR,
+    EXPORTED,
+    LEFT_OUT,
+    PAGE_URL,
+    csv_columns,
+    data_schemas,
+)
 from .formats import NotFinite, csv_text, json_text
-from .strings import strings_for
+from .outputs import Output
 from .validate import Content
 
-# Exported kinds, in the order the data page lists them, with their schema file.
-EXPORTED = {"claims": "claim.schema.json", "events": "event.schema.json",
-            "sources": "source.schema.json", "entities": "entity.schema.json",
-            "corrections": "correction.schema.json", "timelines": "timeline.schema.json"}
-# Editorial workflow fields: always false / in the past for a published item, so left out.
-LEFT_OUT = {"draft", "publish_after"}
-DATA_DIR = "data/"
 TOP_LEVEL = (DATA_DIR.rstrip("/"),)   # see validate.reserved_names
-PAGE_URL = "page_url"   # the field added to every item: its page on the site
+
 
 
 def _json_bytes(data) -> bytes:
@@ -140,28 +137,6 @@ def site_json(content: Content) -> bytes:
 
 # --- CSV ------------------------------------------------------------------------------------------
 
-def _single_model(annotation) -> type[BaseModel] | None:
-    """The model class of a field holding one object (or None), not a list of them."""
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        found = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _single_model(found[0]) if len(found) == 1 else None
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
-
-
-@functools.cache
-def csv_columns(kind: str) -> tuple[str, ...]:
-    """The CSV header of a kind, from its schema: the same whatever the content."""
-    columns = []
-    for name, info in schema.KINDS[kind].model_fields.items():
-        if name in LEFT_OUT:
-            continue
-        nested = _single_model(info.annotation)
-        columns += [f"{name}.{sub}" for sub in nested.model_fields] if nested else [name]
-    return (*columns, PAGE_URL)
-
-
 def csv_cell(value) -> str:
     """A plain value as a cell: text made inert for spreadsheets (formats.csv_text), numbers
     as they are, so -3 stays a number; a list or an object as compact JSON (it starts with [
@@ -202,39 +177,6 @@ def csv_document(columns, lines: list[bytes]) -> bytes:
 
 
 # --- every data file ------------------------------------------------------------------------------
-
-JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-
-
-@functools.cache
-def data_schemas() -> dict[str, dict]:
-    """The JSON Schemas published under data/schemas/: one per exported kind, describing one
-    item of data/<kind>.json, and site.schema.json for data/site.json. They are the editors'
-    schemas (engine/schema.py) made to describe exactly what is exported rather than what an
-    editor may write: every field is written (an unset one as null or its default), so every
-    field is required, at every level, and no other is allowed; `id` is always there; the
-    workflow fields are left out and `page_url` is added. Made once per process (read, never
-    changed): they depend only on engine/schema.py."""
-    schemas = {"site.schema.json": _exactly(schema.Site.model_json_schema(mode="serialization"))}
-    for kind, name in EXPORTED.items():
-        item = schema.KINDS[kind].model_json_schema(mode="serialization")
-        for field in LEFT_OUT:
-            del item["properties"][field]
-        item["properties"]["id"]["description"] = "the item's id: its file name, and part of its address"
-        item["properties"][PAGE_URL] = {"type": "string", "format": "uri", "title": "Page Url",
-                                        "description": "the item's page on the site, a full address"}
-        schemas[name] = _exactly(item)
-    return schemas
-
-
-def _exactly(json_schema: dict) -> dict:
-    """Every property of the schema and of its object definitions required, and no other."""
-    for part in (json_schema, *json_schema.get("$defs", {}).values()):
-        if "properties" in part:
-            part["required"] = list(part["properties"])
-            part["additionalProperties"] = False
-    return {"$schema": JSON_SCHEMA_DIALECT, **json_schema}
-
 
 @functools.cache
 def schema_files() -> dict[str, bytes]:
@@ -292,77 +234,9 @@ CITE_BATCH = 2000   # pages whose citation files are made, written and let go at
 def output_batches(content: Content, pages, with_data: bool = True, memo: ItemMemo | None = None):
     """The same a few files at a time, for a build that writes them as they come; without
     `memo`, nothing is kept once a batch is made."""
-    from .render import Output
     if with_data:
         for path, data in data_file_items(content, memo):
             yield [(path, Output("dataset", data))]
     for start in range(0, len(pages), CITE_BATCH):
         yield [(path, Output("citation", data))
                for path, data in cite_files(content.site, pages[start:start + CITE_BATCH]).items()]
-
-
-# --- the page that documents the dataset ----------------------------------------------------------
-
-def _type_of(prop: dict, defs: dict) -> str:
-    """A schema property's type, in a reader's words."""
-    if "anyOf" in prop:
-        kinds = [_type_of(p, defs) for p in prop["anyOf"] if p.get("type") != "null"]
-        return " or ".join(kinds)
-    if "$ref" in prop:
-        return "object"
-    if "enum" in prop:
-        return "one of: " + ", ".join(map(str, prop["enum"]))
-    kind = prop.get("type")
-    if isinstance(kind, list):
-        return "date as precise as known"
-    if kind == "array":
-        return "list"
-    if prop.get("format") == "date":
-        return "day (YYYY-MM-DD)"
-    if prop.get("format") == "uri":
-        return "web address"
-    return {"string": "text", "integer": "whole number", "number": "number",
-            "boolean": "true or false"}.get(kind, kind or "any")
-
-
-def _property(json_schema: dict, column: str) -> dict:
-    name, _, sub = column.partition(".")
-    prop = json_schema["properties"].get(name, {})
-    if sub:
-        ref = next((p["$ref"] for p in [prop, *prop.get("anyOf", [])] if "$ref" in p), "")
-        prop = json_schema["$defs"][ref.rsplit("/", 1)[-1]]["properties"][sub] if ref else {}
-    return prop
-
-
-def field_rows(kind: str, site: schema.Site) -> list[dict]:
-    """What the data page says about each column of a kind: name, type and the schema's
-    description."""
-    json_schema = data_schemas()[EXPORTED[kind]]
-    rows = []
-    for column in csv_columns(kind):
-        if column == PAGE_URL:
-            rows.append({"name": PAGE_URL, "type": "web address",
-                         "description": f"the item's page on {site.title}"})
-            continue
-        prop = _property(json_schema, column)
-        rows.append({"name": column, "type": _type_of(prop, json_schema.get("$defs", {})),
-                     "description": prop.get("description", "")})
-    return rows
-
-
-def data_page(content: Content) -> model.PageModel:
-    site = content.site
-    strings = strings_for(site)
-    kinds = [{"kind": kind, "label": strings.get(kind, kind.capitalize()),
-              "count": len(content.kind(kind)), "json": f"{DATA_DIR}{kind}.json",
-              "csv": f"{DATA_DIR}{kind}.csv", "schema": f"{DATA_DIR}schemas/{EXPORTED[kind]}",
-              "fields": field_rows(kind, site)} for kind in EXPORTED]
-    # the page shows counts and the newest `updated`: what lists show, not notes
-    keys = {model.listed(f"{kind}/{key}") for kind in EXPORTED for key in content.kind(kind)}
-    return model._page(content, url=DATA_DIR, template="data.html", kind="data",
-                       title=strings["open_data"],
-                       description=f"Every claim, event, source, entity and correction of "
-                                   f"{site.title}, as JSON and CSV, with schemas.",
-                       keys=keys, kinds=kinds, schemas=sorted(data_schemas()),
-                       site_json=f"{DATA_DIR}site.json", sources_count=len(content.sources),
-                       citation_title=f"{site.title}: {strings['open_data']}")

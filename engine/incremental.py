@@ -18,12 +18,23 @@ from pathlib import Path
 from . import cards, export, house_style, model, search
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml, unsafe_entry
-from .pipeline import BuildResult, Paths, Timings, build_date, collector_paused, logo_found
+from .outputs import Output
+from .paths import Paths
+from .pipeline import BuildResult, build_date, collector_paused, logo_found
 from .problems import Problem, Problems, printable
+from .render import Renderer, asset_paths, collect, owner_of, static_files
 from .strings import counted
-from .render import Output, Renderer, asset_paths, collect, owner_of, static_files
-from .validate import (Validation, _Loaded, _references, check_item_references, is_published,
-                       markdown_citations, validate_all, validate_item)
+from .timings import Timings
+from .validate import (
+    Validation,
+    _Loaded,
+    _references,
+    check_item_references,
+    is_published,
+    markdown_citations,
+    validate_all,
+    validate_item,
+)
 from .write import publish
 
 FAST_KINDS = set(KINDS) - {"timelines"}

@@ -13,6 +13,10 @@ from itertools import groupby
 from typing import Any
 
 from . import charts, claim_view, entity_view, schema
+from .data_schemas import DATA_DIR, EXPORTED, data_schemas, field_rows
+from .formatter import Formatter
+from .markdown import plain_text
+from .reports import report_keys, reports_for
 from .strings import fill, strings_for
 from .validate import Content, markdown_citations
 
@@ -320,7 +324,6 @@ def _chart_text(content: Content):
     """The interface strings and the date and number formatter the charts write their labels
     with: one formatter per language and strings, so its caches serve every page (imported
     here: render imports this module)."""
-    from .render import Formatter
     strings = strings_for(content.site)
     key = (content.site.language, content.site.money.model_dump_json(), tuple(sorted(strings.items())))
     if key not in _CHART_FORMATTERS:
@@ -474,7 +477,6 @@ def _claim_review(content: Content, claim: schema.Claim, status: schema.Status,
 
 
 def _correction_comment(correction: schema.Correction) -> dict:
-    from .markdown import plain_text
     return {"@type": "CorrectionComment", "datePublished": correction.date.isoformat(),
             "text": f"{correction.wrong} {plain_text(correction.right)}"}
 
@@ -571,7 +573,6 @@ def markdown_page(content: Content, links: Links, page: schema.Page) -> PageMode
                "author": [{"@type": "Person", "name": a.name, **({"url": a.url} if a.url else {})}
                           for a in site.authors],
                "publisher": _publisher(site), "url": site.base_url + page_url(page)}
-    from .reports import report_keys, reports_for
     return _page(content, url=page_url(page), template="page.html", kind="page", title=page.title,
                  description=page.summary, keys={f"pages/{page.id}"} | _item_keys_cited("pages", page)
                  | {listed(key) for key in report_keys(content, page.reports)},
@@ -661,7 +662,6 @@ def redirect_pages(content: Content, only: set[str] | None = None) -> list[PageM
 
 
 def _summary(markdown_text: str, fallback: str) -> str:
-    from .markdown import plain_text
     text = plain_text(markdown_text) or fallback
     return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
 
@@ -678,14 +678,27 @@ FAMILIES = {
     "entities": lambda content, links: entities_index(content, links),
     "corrections": lambda content, links: [corrections_page(content, links)],
     "404": lambda content, links: [not_found_page(content)],
-    "data": lambda content, links: [_data_page(content)],
+    "data": lambda content, links: [data_page(content)],
     "search": lambda content, links: [search_page(content, links)],
 }
 
 
-def _data_page(content: Content) -> PageModel:
-    from .export import data_page   # the open-data module builds on this one
-    return data_page(content)
+def data_page(content: Content) -> PageModel:
+    site = content.site
+    strings = strings_for(site)
+    kinds = [{"kind": kind, "label": strings.get(kind, kind.capitalize()),
+              "count": len(content.kind(kind)), "json": f"{DATA_DIR}{kind}.json",
+              "csv": f"{DATA_DIR}{kind}.csv", "schema": f"{DATA_DIR}schemas/{EXPORTED[kind]}",
+              "fields": field_rows(kind, site)} for kind in EXPORTED]
+    # the page shows counts and the newest `updated`: what lists show, not notes
+    keys = {listed(f"{kind}/{key}") for kind in EXPORTED for key in content.kind(kind)}
+    return _page(content, url=DATA_DIR, template="data.html", kind="data",
+                title=strings["open_data"],
+                description=f"Every claim, event, source, entity and correction of "
+                            f"{site.title}, as JSON and CSV, with schemas.",
+                keys=keys, kinds=kinds, schemas=sorted(data_schemas()),
+                site_json=f"{DATA_DIR}site.json", sources_count=len(content.sources),
+                citation_title=f"{site.title}: {strings['open_data']}")
 
 
 def site_wide_pages(content: Content, links: Links, families=FAMILIES) -> list[PageModel]:

@@ -7,71 +7,23 @@ import datetime as dt
 import gc
 import os
 import sys
-import time
 import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cache as build_cache
+from . import cards, model, render, search, warm_caches, write
+from .admin import left_out
 from .load import RawContent, load_content
+from .markdown import used_fragments
+from .outfolder import remove_stale_staging
+from .paths import Paths
 from .problems import ContentError, Problem, Problems, shown
+from .schema import WebURL, json_schemas
 from .strings import counted
+from .timings import Timings
 from .validate import Content, validate
-
-
-@dataclass(frozen=True)
-class Paths:
-    root: Path
-    content: Path
-    overrides: Path
-
-    @property
-    def templates(self) -> list[Path]:
-        """Template search path: the newsroom's overrides first, then the defaults."""
-        return [self.overrides / "templates", self.root / "templates"]
-
-    @property
-    def static(self) -> list[Path]:
-        return [self.overrides / "static", self.root / "static"]
-
-
-@dataclass
-class Timings:
-    stages: dict[str, float] = field(default_factory=dict)
-    # the command line's progress lines (engine/progress.py); None: silent (tests, the dev server)
-    progress: object = field(default=None, compare=False, repr=False)
-    depth: int = field(default=0, compare=False, repr=False)
-
-    # Announced even inside another stage: the search index is made inside the write stage.
-    ANNOUNCED = ("search index",)
-
-    def run(self, name: str, function, *args, count_of=None, **kwargs):
-        """Calls function(*args, **kwargs), its time added to stage `name`. Top-level stages
-        (not the writes inside render) are announced to the progress lines, ending with
-        count_of(result) when given ("312 items valid")."""
-        announce = self.progress is not None and (self.depth == 0 or name in self.ANNOUNCED)
-        if announce:
-            self.progress.start(name)
-        started = time.perf_counter()
-        self.depth += 1
-        result = None
-        try:
-            result = function(*args, **kwargs)
-            return result
-        finally:
-            self.depth -= 1
-            seconds = time.perf_counter() - started
-            self.stages[name] = self.stages.get(name, 0) + seconds
-            if announce:
-                self.progress.finish(name, seconds, count_of(result) if count_of and result is not None
-                                     else None)
-
-    def ms(self, name: str) -> str:
-        return f"{self.stages.get(name, 0) * 1000:.0f} ms"
-
-    def __str__(self) -> str:
-        return ", ".join(f"{name} {self.ms(name)}" for name in self.stages)
-
 
 # The last second of 9999-12-31: later dates cannot be written as YYYY-MM-DD.
 MAX_EPOCH = 253402300799
@@ -186,7 +138,6 @@ def write_schemas(folder: Path) -> list[str]:
     """JSON Schema files for editors' YAML plugins, generated from engine/schema.py."""
     import json
 
-    from .schema import json_schemas
     folder.mkdir(exist_ok=True)
     for name, schema in json_schemas().items():
         (folder / name).write_text(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False)
@@ -221,7 +172,6 @@ class Deploy:
 def with_base_url(content: Content, base_url: str, problems: Problems) -> Content | None:
     from pydantic import TypeAdapter, ValidationError
 
-    from .schema import WebURL
     try:
         checked = TypeAdapter(WebURL).validate_python(base_url)
     except ValidationError:
@@ -238,7 +188,6 @@ def render_site(paths: Paths, content: Content, timings: Timings, fingerprint: b
                 after_html=None):
     """Stages 3 and 4: page models, then rendered files (path -> Output; see render.render_site
     for `sink` and `after_html`)."""
-    from . import model, render
     pages = timings.run("model", model.build_pages, content,
                         count_of=lambda pages: counted(len(pages), "{n} page", "{n} pages"))
     return timings.run("render", render.render_site, pages, content, paths, fingerprint, workers,
@@ -290,7 +239,6 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
                 progress=None) -> BuildResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from . import search, write
     result = BuildResult(Problems(paths.content.parent), timings=Timings(progress=progress))
     content, result.problems = load_and_validate(paths, now, drafts, result.timings)
     if content is not None and deploy.base_url:
@@ -298,7 +246,6 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
     result.failures = result.problems.errors + (result.problems.warnings if strict else [])
     if result.failures or content is None:
         return result
-    from .admin import left_out
     result.left_out = [note for note in (left_out(content.site, paths.root),) if note]
     with write.StagedSite(out) as staged, SearchIndex(staged, result.timings) as index:
         sink = None if in_memory else (lambda path, data: result.timings.run("write", staged.add, path, data))
@@ -343,7 +290,6 @@ class SearchIndex:
         self.running = None
 
     def start(self) -> None:
-        from . import search
         self.running = search.Indexing(self.staged.folder, self.staged.folder / search.INDEX_FOLDER)
 
     def finish(self, folder: Path) -> None:
@@ -366,8 +312,6 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
           deploy: Deploy = Deploy(), verbose: bool = False, progress=None) -> int:
     """The command line's build: prints every problem, then a one-screen summary; `progress`
     (engine/progress.py) shows the stages on stderr meanwhile."""
-    from . import cache as build_cache
-    from .outfolder import remove_stale_staging
     key = build_cache.open_folder(cache) if cache is not None else None
     if key is None:   # no cache asked for, or a folder it would be unsafe to use
         cache = inputs = None
@@ -380,11 +324,10 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
                 remove_stale_staging(out)   # what builds killed since the last good one left
                 return 0
         build_cache.forget(cache, out, key)
-        build_cache.load_fragments(cache, key)
-        build_cache.load_template_references(cache, key)
-        from .cards import use_cache_folder
-        use_cache_folder(cache / "cards", key)
-    page_cache = build_cache.PageCache(cache, key) if cache is not None else None
+        warm_caches.load_fragments(cache, key)
+        warm_caches.load_template_references(cache, key)
+        cards.use_cache_folder(cache / "cards", key)
+    page_cache = warm_caches.PageCache(cache, key) if cache is not None else None
     result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache,
                         deploy=deploy, in_memory=False, progress=progress)
     failing = report(result.problems, strict, verbose=verbose)
@@ -399,11 +342,9 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     written = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
     state = "" if result.written else " (unchanged: nothing written)"
     if inputs is not None:
-        from .markdown import used_fragments
-        build_cache.save_fragments(cache, used_fragments(), key)
-        build_cache.save_template_references(cache, key)
-        from .cards import CACHE
-        CACHE.prune_folder()
+        warm_caches.save_fragments(cache, used_fragments(), key)
+        warm_caches.save_template_references(cache, key)
+        cards.CACHE.prune_folder()
         build_cache.remember(cache, out, inputs, key)
     if page_cache is not None and result.ok:
         page_cache.save()

@@ -10,48 +10,46 @@ import contextlib
 import ctypes
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import json
 import multiprocessing
 import re
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_skeleton
-from babel.numbers import (format_compact_currency, format_compact_decimal, format_decimal,
-                           get_currency_symbol)
-from jinja2 import (Environment, FileSystemLoader, StrictUndefined, pass_context,
-                    select_autoescape)
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
 from markupsafe import Markup
 
-from . import cards, export, schema, search, theme
+from . import admin, cards, export, search, theme
+from .cite import meta_tags as citation_meta_tags
+from .cite import page_citation
 from .compiled_templates import COMPILED, PARTIAL_FUNCTIONS, REFERENCES, SiteEnvironment
-from .cite import meta_tags as citation_meta_tags, page_citation
-from .dates import DAY, MONTH, FuzzyDate
 from .formats import xml_text
+from .formatter import Formatter
 from .headers import meta_policy
-from .markdown import (NoteCollector, remember_fragments, remembered_fragments, render_markdown,
-                       used_fragments)
-from .model import PageModel, item_url, page_url
+from .markdown import (
+    NoteCollector,
+    plain_text,
+    remember_fragments,
+    remembered_fragments,
+    render_markdown,
+    used_fragments,
+)
+from .model import PageModel, _target, item_url, page_url
 from .note_marks import footnote_text
-from .pipeline import Paths
-from .progress import counted_batches
+from .outputs import Output, safe_output_path
+from .paths import Paths
 from .problems import ContentError, Problem
+from .progress import counted_batches
 from .robust_links import archived_link_attributes, original_link_attributes
 from .strings import Plural, fill, number_text, strings_for
 from .validate import Content
-
-@dataclass(frozen=True)
-class Output:
-    """One file of the built site, and what it was made from."""
-
-    kind: str
-    data: bytes | None   # None once written by a build that streams (render_site's sink)
-    content: frozenset[str] = frozenset()     # content keys, e.g. "claims/valuation", "site"
-    templates: frozenset[str] = frozenset()   # every template it used, includes and layouts too
-
 
 # Partials rendered through a function, once per build for each argument, because they are
 # repeated on many pages: a citation for every note, a card for every listed claim.
@@ -72,82 +70,6 @@ def template_closure(env: Environment, name: str, known: dict | None = None) -> 
             found |= template_closure(env, child, known)
         known[name] = frozenset(found)
     return known[name]
-
-
-# Amounts of money in site.yaml's `money` style: "compact" is the locale's own short form (CLDR:
-# "US$3B" in English, "3 Md $US" in French); "short" is a newsroom's ("$3bn", "$410m"), with
-# the words of the site's language (money_billion, money_million in engine/translations).
-MONEY_STEPS = ((1_000_000_000, "money_billion"), (1_000_000, "money_million"))
-
-
-class Formatter:
-    """Dates and numbers as text in the site's language."""
-
-    def __init__(self, language: str, strings: dict[str, str], money: schema.Money = schema.Money()):
-        self.locale = Locale.parse(language.replace("-", "_"))
-        self.strings = strings
-        self.money = money
-        # Babel is slow and a site repeats the same few hundred dates: remember each answer.
-        self.day = functools.lru_cache(maxsize=None)(self.day)
-        self.fuzzy = functools.lru_cache(maxsize=None)(self.fuzzy)
-
-    def day(self, value: dt.date) -> str:
-        return format_date(value, "long", locale=self.locale)
-
-    def _point(self, point) -> str:
-        if point.precision == DAY:
-            return self.day(point.first_day)
-        if point.precision == MONTH:
-            return format_skeleton("yMMMM", point.first_day, locale=self.locale)
-        return str(point.year)
-
-    def fuzzy(self, value: FuzzyDate) -> str:
-        """"April 2018", "around 2015", "late November 2017", "7–9 October 2019"; never padded."""
-        if value.end is None:
-            text = self._point(value.start)
-        elif value.start.precision == value.end.precision == DAY:
-            text = self._day_range(value.start.first_day, value.end.first_day)
-        else:
-            joiner = "–" if value.start.precision == value.end.precision == "year" else " – "
-            text = f"{self._point(value.start)}{joiner}{self._point(value.end)}"
-        if value.qualifier:
-            text = fill(self.strings[value.qualifier], date=text)
-        return text
-
-    def _day_range(self, start: dt.date, end: dt.date) -> str:
-        """CLDR has no long-month day intervals, so widen the short month names it gives."""
-        text = format_interval(start, end, "yMMMd", locale=self.locale)
-        for day in (start, end):
-            short = format_date(day, "MMM", locale=self.locale)
-            text = text.replace(short, format_date(day, "MMMM", locale=self.locale), 1) \
-                if format_date(day, "MMMM", locale=self.locale) not in text else text
-        return text
-
-    def number(self, value: float, currency: str | None) -> str:
-        if currency and self.money.style == "short":
-            return self._money_short(value, currency)
-        if currency:
-            if abs(value) >= 1_000_000:
-                return format_compact_currency(value, currency, locale=self.locale, fraction_digits=2)
-            return format_decimal(value, locale=self.locale) + f" {currency}"
-        if abs(value) >= 1_000_000:
-            return format_compact_decimal(value, format_type="long", locale=self.locale,
-                                          fraction_digits=2)
-        return format_decimal(value, locale=self.locale)
-
-    def _money_short(self, value: float, currency: str) -> str:
-        symbol = self.money.symbols.get(currency) or get_currency_symbol(currency, locale=self.locale)
-        for size, key in MONEY_STEPS:
-            if abs(value) >= size:
-                amount = format_decimal(value / size, format="#,##0.##", locale=self.locale)
-                return fill(self.strings[key], symbol=symbol, amount=amount)
-        return fill(self.strings["money_units"], symbol=symbol, amount=format_decimal(value, locale=self.locale))
-
-    def figure(self, figure: schema.Figure) -> str:
-        text = self.number(figure.value, figure.currency)
-        if figure.unit:
-            text = f"{text} {figure.unit}"
-        return fill(self.strings[f"comparator_{figure.comparator}"], value=text)
 
 
 def _url_for(base_path: str):
@@ -332,16 +254,6 @@ def render_pages(env: Environment, pages: list[PageModel], workers: int) -> list
     return rendered
 
 
-def safe_output_path(path: str) -> str | None:
-    """The path if it stays inside the output folder, else None."""
-    if not path or "\\" in path or "\x00" in path or path.startswith("/"):
-        return None
-    parts = PurePosixPath(path).parts
-    if any(part in ("..", ".", "") for part in parts):
-        return None
-    return path
-
-
 class Renderer:
     """Turns page models into output files: one Jinja environment, the static files and where
     they go, and which templates each page template uses."""
@@ -441,7 +353,6 @@ class Renderer:
 
     def admin_outputs(self) -> list[tuple[str, Output]]:
         """/admin/, when site.yaml asks for it (engine/admin.py)."""
-        from . import admin
         policy = self.env.globals["content_security_policy"]   # set for hosts without headers
         try:
             files = admin.outputs(self.content.site, self.paths, policy("admin/") if policy else None)
@@ -615,8 +526,6 @@ def feed_entries(content: Content) -> list[dict]:
     """The Atom feed: newest changes first — claims, events, pages and corrections. A correction
     is an entry of its own that links to the item it corrected, and says what was wrong and what
     is right."""
-    from .markdown import plain_text
-    from .model import _target
     entries = []
     for kind in ("claims", "events", "pages", "corrections"):
         for item in content.kind(kind).values():

@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 from string import Template
 
+from .pipeline import write_schemas
+
 FILES = Path(__file__).parent / "scaffold_files"
 # site.<lang>.yaml and content.<lang>/ hold the vocabulary and the examples translated (content/ is
 # the English); other languages start from the English examples. A test keeps the copies in step.
@@ -44,6 +46,5 @@ def create(path: Path, title: str, language: str = "en") -> list[Path]:
         Template(guide).safe_substitute(values, title=title.strip()), "utf-8")
     written += [content / "site.yaml", path / "CONTRIBUTING.md"]
     # the examples' `$schema` lines point at ../schemas/ (site.yaml) and ../../schemas/ (items)
-    from .pipeline import write_schemas
     written += [path / "schemas" / name for name in write_schemas(path / "schemas")]
     return written

@@ -14,11 +14,22 @@ import unicodedata
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator,
-                      StringConstraints, WithJsonSchema, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from .dates import FuzzyDate, GRAMMAR_HINT, parse_day, parse_fuzzy_date
+from .dates import GRAMMAR_HINT, FuzzyDate, parse_day, parse_fuzzy_date
+from .markdown import is_safe_link
+from .theme import checked_colour
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_TEXT = 20_000
@@ -112,7 +123,6 @@ EMAIL = re.compile(r"^[^@\s:/<>\"']+@[^@\s:/<>\"']+\.[^@\s:/<>\"'.]+$")
 def _contact(value: str) -> str:
     """An email address (the footer links it with mailto:) or a web page: the footer of every
     page makes it a link, so it gets the Markdown links' scheme check and more."""
-    from .markdown import is_safe_link   # markdown imports validate, which imports this module
     if EMAIL.match(value):
         return value
     if is_safe_link(value) and re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
@@ -229,7 +239,6 @@ class Admin(Strict):
 
 
 def _colour(mode: str):
-    from .theme import checked_colour
     return Annotated[str, PlainValidator(lambda value: checked_colour(value, mode)),
                      WithJsonSchema({"type": "string", "pattern": "^#([0-9a-fA-F]{3}){1,2}$"})]
 

@@ -20,14 +20,17 @@ import threading
 from http import HTTPStatus
 from pathlib import Path
 
+from . import admin as web_admin
 from . import cards
-from .cache import snapshot
+from .admin import content_folder, with_local_backend
+from .cache import open_folder, snapshot
 from .incremental import DevBuild
 from .local_backend import API_PATH, MAX_BODY, LocalBackend
-from .search import SearchIndexError
-from .pipeline import Paths, Timings
+from .paths import Paths
 from .problems import Problem, printable
+from .search import SearchIndexError
 from .strings import counted
+from .timings import Timings
 
 DEFAULT_HOST = "127.0.0.1"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -52,7 +55,6 @@ class DevSite:
         self.hosts = hosts   # allowed_hosts(): the Host headers, and so the origins, answered
         self.backend = None   # with `serve --admin`: Decap's local backend, at API_PATH
         if admin:
-            from .admin import content_folder
             self.backend = LocalBackend(paths.content, content_folder(paths))
         self.builder = DevBuild(paths, out, now, drafts, strict=strict, index_in_background=True)
         self.indexing = threading.Lock()
@@ -136,8 +138,8 @@ class DevSite:
         content_type = TYPES.get(target.suffix, "application/octet-stream")
         body = target.read_bytes()
         if self.backend is not None and path[len(self.base_path):] == "admin/config.yml":
-            from .admin import with_local_backend   # in memory only: never in the output folder
-            # on the origin the page was loaded from: Decap then calls this same server
+            # in memory only, never in the output folder; on the origin the page was loaded
+            # from: Decap then calls this same server
             body = with_local_backend(body, f"http://{environ.get('HTTP_HOST', DEFAULT_HOST)}{API_PATH}")
         if target.suffix == ".js":
             # livereload injects its script before each "</head>" of any response, not only
@@ -347,7 +349,6 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
     if admin and host not in (None, *LOOPBACK):
         raise ValueError("the editor's backend stays on the loopback: no --host with --admin")
     host = host or DEFAULT_HOST
-    from . import admin as web_admin
     if admin and not web_admin.decap_bundle.present(paths.root):
         bundle = web_admin.decap_bundle
         print(f"serve --admin needs Decap CMS {web_admin.DECAP_VERSION}, the browser editor, which "
@@ -355,7 +356,6 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
               f"{bundle.SIZE} from npm, then starts this server), or `{bundle.FETCH_HINT}` first.",
               file=sys.stderr)
         return 2
-    from .cache import open_folder
     key = open_folder(paths.root / ".cache")
     if key is not None:   # a restart redraws no unchanged card
         cards.use_cache_folder(paths.root / ".cache" / "cards", key)

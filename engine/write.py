@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import outfolder, search
 from .outfolder import remove_stale_staging, staging_prefix
-from .render import Output, safe_output_path
+from .outputs import Output, safe_output_path
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2

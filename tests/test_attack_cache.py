@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import NOW, ROOT, copy_fixture, paths_for
-from engine import ENGINE_VERSION, cards, markdown, pipeline
+from engine import ENGINE_VERSION, cards, markdown, pipeline, warm_caches
 from engine import cache as build_cache
 from engine.compiled_templates import REFERENCES
 from test_incremental import tree
@@ -111,7 +111,7 @@ def test_a_hostile_pickle_in_the_cache_runs_nothing_and_the_site_is_a_clean_one(
     with machine(tmp_path / "xdg"):
         key = build_cache.CacheKey.load(cache)
         # ... and where the new store is, even sealed with this very key: it is JSON, never code
-        store = build_cache._fragments_file(cache, key)
+        store = warm_caches._fragments_file(cache, key)
         store.write_bytes(key.seal("markdown", hostile).hex().encode() + b"\n" + hostile)
         assert cached_build(paths, tmp_path / "_site", cache) == 0
     assert not marker.exists()
@@ -179,7 +179,7 @@ def test_a_forged_template_reference_store_is_not_used(honest, tmp_path, clean):
     assert forged != body and b"partials/citation.html" in body
     store.write_bytes(seal + b"\n" + forged)
     with machine(home):
-        assert build_cache.load_template_references(cache, build_cache.CacheKey.load(cache)) == 0
+        assert warm_caches.load_template_references(cache, build_cache.CacheKey.load(cache)) == 0
         assert REFERENCES.entries() == []
         assert cached_build(paths, tmp_path / "_site", cache) == 0
     assert tree(tmp_path / "_site") == clean

@@ -204,7 +204,7 @@ def test_the_marker_is_not_a_change_and_a_rebuild_still_writes_nothing(tmp_path)
 
 
 def _page(data: bytes):
-    from engine.render import Output
+    from engine.outputs import Output
     return Output("page", data)
 
 

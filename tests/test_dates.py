@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from engine.dates import DateSyntaxError, parse_day, parse_fuzzy_date
-from engine.render import Formatter
+from engine.formatter import Formatter
 from engine.strings import _table
 
 

@@ -9,7 +9,8 @@ from hypothesis import given, strategies as st
 
 from conftest import build, copy_fixture, problems_of
 from engine.model import PageModel
-from engine.render import render_site, safe_output_path
+from engine.outputs import safe_output_path
+from engine.render import render_site
 from engine.problems import ContentError
 import datetime as dt
 import pytest

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from engine.render import Output
+from engine.outputs import Output
 from engine.write import StagedSite, publish
 
 

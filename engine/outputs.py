@@ -1,0 +1,26 @@
+"""The files a build makes, before they are written: one record per output path, and the
+check that a path stays inside the output folder. Every stage that makes files shares it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site, and what it was made from."""
+
+    kind: str
+    data: bytes | None   # None once written by a build that streams (render_site's sink)
+    content: frozenset[str] = frozenset()     # content keys, e.g. "claims/valuation", "site"
+    templates: frozenset[str] = frozenset()   # every template it used, includes and layouts too
+
+
+def safe_output_path(path: str) -> str | None:
+    """The path if it stays inside the output folder, else None."""
+    if not path or "\\" in path or "\x00" in path or path.startswith("/"):
+        return None
+    parts = PurePosixPath(path).parts
+    if any(part in ("..", ".", "") for part in parts):
+        return None
+    return path
