@@ -64,12 +64,14 @@ FAST_WORKERS := $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 # Needs no npm, Java or Chromium.
 test-fast: $(VENV)/.dev test-admin-files
 	$(PY) -m ruff check --select F,E9 build.py engine tests scripts bench
+	$(VENV)/bin/lint-imports --no-cache   # the engine's layers (.importlinter)
 	$(PYTEST) -n $(FAST_WORKERS) -q -m "$(FAST)" tests
 
 # Everything, in stages, as CI runs it (.ci/run).
 test: $(VENV)/.dev browser node_modules/.installed test-admin-files
-	@echo "== 1/4 lint (ruff)"
+	@echo "== 1/4 lint (ruff, and the engine's layers with lint-imports)"
 	$(PY) -m ruff check --select F,E9 build.py engine tests scripts bench
+	$(VENV)/bin/lint-imports --no-cache
 	@echo "== 2/4 the real site, built with --strict"
 	$(PY) build.py --strict --out .site-builds/test
 	@echo "== 3/4 fast tests (make test-fast)"

@@ -310,7 +310,7 @@ MUTATIONS = [
              ["tests/test_attack_cache.py::test_a_replaced_card_is_drawn_again"]),
     Mutation("the Markdown store is used only when its seal matches", "engine/warm_caches.py",
              '    stored = read_sealed(_fragments_file(cache, key), key, "markdown")',
-             '    stored = json.loads((read_regular(_fragments_file(cache, key)) or b"\\n[]").partition(b"\\n")[2])', ["tests/test_attack_cache.py::test_a_forged_markdown_store_is_not_used"]),
+             '    path = _fragments_file(cache, key)\n    stored = json.loads(path.read_bytes().partition(b"\\n")[2]) if path.is_file() else None', ["tests/test_attack_cache.py::test_a_forged_markdown_store_is_not_used"]),
     Mutation("the Markdown store is JSON, never pickle", "engine/cache.py",
              "        return json.loads(body)\n    except (ValueError, RecursionError):",
              "        return __import__('pickle').loads(body)\n    except (ValueError, RecursionError):",
@@ -730,6 +730,14 @@ MUTATIONS = [
              "        if answer.get(\"message_id\") != number or payload.get(\"type\") != kind:",
              "        if payload.get(\"type\") != kind:",
              ["tests/test_search.py::test_a_service_that_answers_out_of_turn_or_names_a_file_outside_its_folder_fails_the_index"]),
+    Mutation("a module imports only from the layers below it", "engine/model.py",
+             "from .formatter import Formatter\n",
+             "from .formatter import Formatter\nfrom . import search  # noqa: F401\n",
+             ["tests/test_layers.py::test_the_engine_keeps_its_layers"]),
+    Mutation("no engine import hides inside a function", "engine/model.py",
+             "    text = plain_text(markdown_text) or fallback\n",
+             "    from .markdown import plain_text as plain\n    text = plain(markdown_text) or fallback\n",
+             ["tests/test_layers.py::test_no_engine_import_hides_inside_a_function"]),
 ]
 
 
