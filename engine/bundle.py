@@ -26,6 +26,8 @@ import uuid
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from jinja2 import TemplateError
+
 from . import search
 from .pipeline import (
     collector_paused,
@@ -36,6 +38,7 @@ from .pipeline import (
 )
 from .problems import ContentError
 from .strings import counted
+from .template_errors import TemplateFailure, template_problem
 from .timings import Timings
 
 MANIFEST = "MANIFEST.sha256"
@@ -172,6 +175,9 @@ def run(paths, out: Path, now: str | None, strict: bool, progress=None) -> int:
         except ContentError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
+            return 1
+        except (TemplateError, TemplateFailure) as error:
+            print(template_problem(error, paths.templates, problems), file=sys.stderr)
             return 1
     # the published site: the editors' /admin/ page is a tool, not part of what is archived
     files = {path: output.data for path, output in rendered.items() if output.kind != "admin"}

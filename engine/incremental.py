@@ -15,15 +15,18 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import TemplateError
+
 from . import cards, export, house_style, model, search
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml, unsafe_entry
 from .outputs import Output
 from .paths import Paths
 from .pipeline import BuildResult, build_date, collector_paused, logo_found
-from .problems import Problem, Problems, printable
+from .problems import ContentError, Problem, Problems, printable
 from .render import Renderer, asset_paths, collect, owner_of, static_files
 from .strings import counted
+from .template_errors import TemplateFailure, template_problem
 from .timings import Timings
 from .validate import (
     Validation,
@@ -159,8 +162,12 @@ class DevBuild:
                 + renderer.static_outputs() + renderer.card_outputs(pages)
                 + export.outputs(content, pages) + renderer.admin_outputs()))
             cards.CACHE.keep_only_used()
-        except Exception as error:  # noqa: BLE001 - shown in the browser like any other problem
-            result.failures = getattr(error, "problems", None) or [Problem("templates", 1, 1, str(error))]
+        except (ContentError, TemplateError, TemplateFailure) as error:   # shown in the browser
+            result.failures = getattr(error, "problems", None) or [
+                template_problem(error, self.paths.templates, result.problems)]
+            return result
+        except Exception as error:  # noqa: BLE001 - anything else is shown in the browser too
+            result.failures = [Problem("build", 1, 1, f"the build stopped: {type(error).__name__}: {error}")]
             return result
         self.validation, self.links, self.renderer = validation, links, renderer
         self.pages = {page.output_path: page for page in pages}
@@ -233,7 +240,12 @@ class DevBuild:
             return result
         if keys is None:
             return self.full(inputs)
-        touched = result.timings.run("render", self._rerender, keys, templates, static)
+        try:
+            touched = result.timings.run("render", self._rerender, keys, templates, static)
+        except (TemplateError, TemplateFailure) as error:   # an edited template: shown in the browser
+            result.failures = [template_problem(error, self.paths.templates, result.problems)]
+            self.failures, self.stats = list(result.failures), {}
+            return result
         result.files = self.files
         result.written = self.last.steps.run("write", self._write, touched)
         result.timings.stages["write"] = self.last.steps.stages["write"]

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import TemplateError
+
 from . import cache as build_cache
 from . import cards, model, render, search, warm_caches, write
 from .admin import left_out
@@ -22,6 +24,7 @@ from .paths import Paths
 from .problems import ContentError, Problem, Problems, shown
 from .schema import WebURL, json_schemas
 from .strings import counted
+from .template_errors import TemplateFailure, template_problem
 from .timings import Timings
 from .validate import Content, validate
 
@@ -149,11 +152,16 @@ def check(paths: Paths, now: str | None, strict: bool, format: str = "text",
           verbose: bool = False) -> int:
     with collector_paused():
         content, problems = load_and_validate(paths, now)
+        templates = 0
+        if content is not None:   # every template compiled, as the build will read them
+            env = render.make_environment(paths, content, render.asset_paths(render.static_files(paths), False))
+            templates = render.compile_all(env, paths.templates, problems)
     failing = report(problems, strict, format=format, verbose=verbose)
     if failing or content is None:
         return 1
     items = items_in(content)
-    print(f"OK: {counted(items, '{n} item valid', '{n} items valid')}, {tally(problems, verbose)}")
+    print(f"OK: {counted(items, '{n} item valid', '{n} items valid')}, "
+          f"{counted(templates, '{n} template read', '{n} templates read')}, {tally(problems, verbose)}")
     return 0
 
 
@@ -237,8 +245,6 @@ def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
 def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool, dev: bool,
                 workers: int | None, page_cache, deploy: Deploy, in_memory: bool,
                 progress=None) -> BuildResult:
-    from jinja2 import TemplateError, TemplateSyntaxError
-
     result = BuildResult(Problems(paths.content.parent), timings=Timings(progress=progress))
     content, result.problems = load_and_validate(paths, now, drafts, result.timings)
     if content is not None and deploy.base_url:
@@ -257,13 +263,8 @@ def _build_site(paths: Paths, out: Path, now: str | None, strict: bool, drafts: 
         except ContentError as error:
             result.failures = error.problems
             return result
-        except TemplateSyntaxError as error:
-            path = error.filename or error.name or "templates"
-            result.failures = [Problem(result.problems.display_path(path), error.lineno, 1,
-                                       f"template error: {error.message}")]
-            return result
-        except TemplateError as error:
-            result.failures = [Problem("templates", 1, 1, f"template error: {error}")]
+        except (TemplateError, TemplateFailure) as error:
+            result.failures = [template_problem(error, paths.templates, result.problems)]
             return result
         # the files were written while rendering: report the two stages apart
         result.timings.stages["render"] -= result.timings.stages.get("write", 0)

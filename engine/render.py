@@ -14,13 +14,15 @@ import hashlib
 import json
 import multiprocessing
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from babel import Locale
 from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
     pass_context,
     select_autoescape,
 )
@@ -45,10 +47,11 @@ from .model import PageModel, _target, item_url, page_url
 from .note_marks import footnote_text
 from .outputs import Output, safe_output_path
 from .paths import Paths
-from .problems import ContentError, Problem
+from .problems import ContentError, Problem, Problems
 from .progress import counted_batches
 from .robust_links import archived_link_attributes, original_link_attributes
 from .strings import Plural, fill, number_text, strings_for
+from .template_errors import TemplateFailure, failure_of, missing_template
 from .validate import Content
 
 # Partials rendered through a function, once per build for each argument, because they are
@@ -66,10 +69,33 @@ def template_closure(env: Environment, name: str, known: dict | None = None) -> 
         source, filename, _ = env.loader.get_source(env, name)
         for child in sorted(REFERENCES.of(source, name, filename), key=str):
             if child is None:
-                raise ValueError(f"{name}: a template name computed at render time cannot be tracked")
-            found |= template_closure(env, child, known)
+                raise TemplateFailure(filename, 1, 1, "template error: a template name computed at render "
+                                      "time cannot be tracked: name the template in quotes")
+            try:
+                found |= template_closure(env, child, known)
+            except TemplateNotFound as error:
+                if error.name != child:
+                    raise
+                folders = [Path(folder) for folder in env.loader.searchpath]
+                raise missing_template(filename, source, child, folders) from None
         known[name] = frozenset(found)
     return known[name]
+
+
+def compile_all(env: Environment, folders: list[Path], problems: Problems) -> int:
+    """Reads and compiles every template a build could use (an override hides the default of the
+    same name), adding a problem for each that fails; how many were read. What `check` does
+    without rendering: errors that depend on the content show up when the pages are built."""
+    names = env.list_templates(filter_func=lambda name: not name.startswith("."))
+    for name in names:
+        try:
+            env.get_template(name)
+            template_closure(env, name)   # and every template it names exists
+        except TemplateFailure as failure:
+            problems.items.append(failure.problem(problems))
+        except TemplateError as error:
+            problems.items.append(failure_of(error, folders, name).problem(problems))
+    return len(names)
 
 
 def _url_for(base_path: str):
@@ -205,8 +231,11 @@ def json_ld(data: dict) -> Markup:
 
 def render_page(env: Environment, page: PageModel) -> bytes:
     notes = NoteCollector(text_of=env.globals.get("note_text"))
-    template = env.get_template(page.template)
-    html = template.render(page=page, notes=notes, **page.context)
+    try:
+        template = env.get_template(page.template)
+        html = template.render(page=page, notes=notes, **page.context)
+    except TemplateError as error:   # positioned here: a worker's traceback does not travel
+        raise failure_of(error, [Path(folder) for folder in env.loader.searchpath], page.template) from None
     return html.encode("utf-8")
 
 

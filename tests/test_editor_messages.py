@@ -369,9 +369,9 @@ def test_notices_stay_out_of_the_errors_and_the_summary_unless_asked_for(content
     assert verbose.stderr.splitlines() == [error, NOTICE, "1 problem: nothing was written."]
     replace(content, "claims/round-size.yaml", "status: debunked", "status: confirmed")
     ok = run("check", "--content", str(content), "--now", NOW)
-    assert (ok.returncode, ok.stderr, ok.stdout) == (0, "", "OK: 10 items valid, 0 warnings.\n")
+    assert (ok.returncode, ok.stderr, ok.stdout) == (0, "", "OK: 10 items valid, 40 templates read, 0 warnings.\n")
     ok = run("check", "--content", str(content), "--now", NOW, "--verbose")
-    assert (ok.stderr, ok.stdout) == (NOTICE + "\n", "OK: 10 items valid, 0 warnings, 1 notice.\n")
+    assert (ok.stderr, ok.stdout) == (NOTICE + "\n", "OK: 10 items valid, 40 templates read, 0 warnings, 1 notice.\n")
     built = run("build", "--content", str(content), "--now", NOW, "--out", str(tmp_path / "out"))
     assert built.stderr == "" and " 0 warnings. Time: " in built.stdout
 
