@@ -738,6 +738,14 @@ MUTATIONS = [
              "    text = plain_text(markdown_text) or fallback\n",
              "    from .markdown import plain_text as plain\n    text = plain(markdown_text) or fallback\n",
              ["tests/test_layers.py::test_no_engine_import_hides_inside_a_function"]),
+    Mutation("a template error in a render worker keeps its position", "engine/render.py",
+             "        raise failure_of(error, [Path(folder) for folder in env.loader.searchpath], page.template) from None\n",
+             "        raise\n",
+             ["tests/test_template_errors.py::test_an_error_in_a_worker_process_keeps_its_position"]),
+    Mutation("check compiles every template", "engine/pipeline.py",
+             "            templates = render.compile_all(env, paths.templates, problems)\n",
+             "            templates = 0\n",
+             ["tests/test_template_errors.py::test_a_syntax_error_is_the_same_line_in_build_check_bundle_and_the_dev_server"]),
 ]
 
 
