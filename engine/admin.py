@@ -22,7 +22,6 @@ from .problems import Problem
 
 DECAP_VERSION = decap_bundle.VERSION
 FILES = Path(__file__).parent / "admin_files"   # index.html and admin.js, ours
-TOP_LEVEL = ("admin",)   # every file is under admin/ (see validate.reserved_names)
 
 # (collection, model, the field an entry is listed and searched by, the $schema file it names)
 COLLECTIONS = (

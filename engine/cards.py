@@ -60,7 +60,6 @@ class Card:
 
 
 SITE_CARD = "og/home.png"
-TOP_LEVEL = ("og",)   # every card is under og/ (see validate.reserved_names)
 
 # Pages of these kinds share one card per kind (the key names the card, the value the label).
 SHARED = {"sources": "sources", "source": "sources", "entities": "entities", "entity": "entities",

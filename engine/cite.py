@@ -63,7 +63,7 @@ class PageCitation:
 
 
 def page_citation(site: schema.Site, page) -> PageCitation:
-    """The citation of a page model (engine.model.PageModel)."""
+    """The citation of a page model (engine.page_model.PageModel)."""
     holder = ITEM_CONTEXT.get(page.kind)
     item = page.context.get(holder) if holder else None
     published = getattr(item, "added", None) or page.updated

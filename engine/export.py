@@ -26,7 +26,7 @@ import functools
 import io
 import math
 
-from . import cite, model, schema
+from . import cite, page_model, schema
 from .data_schemas import (
     DATA_DIR,
     EXPORTED,
@@ -39,7 +39,6 @@ from .formats import NotFinite, csv_text, json_text
 from .outputs import Output
 from .validate import Content
 
-TOP_LEVEL = (DATA_DIR.rstrip("/"),)   # see validate.reserved_names
 
 
 
@@ -51,7 +50,7 @@ def item_page_url(kind: str, item_id: str) -> str:
     """Where an item is shown on the site, site-relative."""
     if kind == "corrections":
         return f"corrections/#correction-{item_id}"
-    return model.item_url(kind, item_id)
+    return page_model.item_url(kind, item_id)
 
 
 def item_record(site: schema.Site, kind: str, item) -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from . import cards, export, house_style, model, search
+from . import cards, export, house_style, model, page_model, search
 from .cache import snapshot
 from .load import KINDS, load_content, load_yaml, unsafe_entry
 from .outputs import Output
@@ -101,9 +101,9 @@ class DevBuild:
     strict: bool = False   # serve --strict: warnings stop the preview, as they stop CI's build
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)
     validation: Validation | None = None
-    links: model.Links | None = None
+    links: page_model.Links | None = None
     renderer: Renderer | None = None
-    pages: dict[str, model.PageModel] = field(default_factory=dict)
+    pages: dict[str, page_model.PageModel] = field(default_factory=dict)
     files: dict[str, Output] = field(default_factory=dict)
     failures: list = field(default_factory=list)   # the last run's, shown until a change fixes them
     # The dev server refreshes the search index in the background, after the reload (at 10,000
@@ -152,7 +152,7 @@ class DevBuild:
         if validation.content is None:
             return result
         content = validation.content
-        links = result.timings.run("model", model.link_content, content)
+        links = result.timings.run("model", page_model.link_content, content)
         pages = result.timings.run("model", model.build_pages, content, links)
         renderer = Renderer(self.paths, content, fingerprint=False)
         try:
@@ -313,8 +313,8 @@ class DevBuild:
             content.replace(kind, entry.item)
             self.links.add(kind, key, entry.item)
             keys.add(f"{kind}/{key}")
-            if model.listing_signature(kind, old) != model.listing_signature(kind, entry.item):
-                keys.add(model.listed(f"{kind}/{key}"))
+            if page_model.listing_signature(kind, old) != page_model.listing_signature(kind, entry.item):
+                keys.add(page_model.listed(f"{kind}/{key}"))
         return keys
 
     def _rerender(self, keys: set[str], templates: set[Path], static: set[Path]) -> set[str]:
@@ -327,17 +327,17 @@ class DevBuild:
         candidates = {path for path, page in self.pages.items() if page.depends_on & keys}
         families = sorted({model.family_of(self.pages[path]) for path in candidates} - {None})
         rebuilt = {p.output_path: p for p in model.site_wide_pages(content, self.links, families)}
-        edited = {model.item_key(key) for key in keys}
+        edited = {page_model.item_key(key) for key in keys}
         item_keys = edited | (self._referenced if keys else set())
         for key in edited:
             own = model.item_page(content, self.links, *key.split("/", 1))
-            item_keys |= {model.item_key(k) for k in own.depends_on} if own else set()
+            item_keys |= {page_model.item_key(k) for k in own.depends_on} if own else set()
         # an item page that neither read the changed keys nor is named by the edited items
         # cannot change: skip building its model (a source cited by thousands of claims is costly)
         item_keys = {key for key in item_keys if key in edited or key in self._referenced
                      or self._page_of(key) is None or self._page_of(key).depends_on & keys}
         item_keys |= {self.pages[path].item for path in candidates if self.pages[path].item}
-        for key in item_keys - {model.SITE_KEY}:
+        for key in item_keys - {page_model.SITE_KEY}:
             page = model.item_page(content, self.links, *key.split("/", 1))
             if page:
                 rebuilt[page.output_path] = page
@@ -419,7 +419,7 @@ class DevBuild:
             self.files.pop(path, None)
         return unused
 
-    def _page_of(self, key: str) -> model.PageModel | None:
+    def _page_of(self, key: str) -> page_model.PageModel | None:
         """The page last built for an item key such as "claims/x", if it has one."""
         return self._item_pages.get(key)
 

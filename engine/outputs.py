@@ -24,3 +24,18 @@ def safe_output_path(path: str) -> str | None:
     if any(part in ("..", ".", "") for part in parts):
         return None
     return path
+
+
+# The top-level names each stage writes into the site folder, besides the Markdown pages' own
+# slugs: a slug may not take one of them (validate.reserved_names; SECURITY.md, "Validation": a
+# slug "pagefind" lost its page, "assets" got the immutable cache). A test builds a whole site
+# and checks that it writes no other (tests/test_attack_content.py).
+TOP_LEVEL = {
+    "pages": ("index.html", "404.html", "timeline", "timelines", "claims", "events", "sources",
+              "entities", "corrections", "search"),                                # page_model
+    "site files": ("sitemap.xml", "feed.xml", "robots.txt", "_redirects", "assets", "static"),  # render
+    "open data": ("data",),             # export.DATA_DIR
+    "social cards": ("og",),            # cards
+    "search index": ("pagefind",),      # search.INDEX_FOLDER
+    "browser editor": ("admin",),       # admin
+}

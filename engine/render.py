@@ -43,9 +43,10 @@ from .markdown import (
     render_markdown,
     used_fragments,
 )
-from .model import PageModel, _target, item_url, page_url
+from .model import correction_target
 from .note_marks import footnote_text
 from .outputs import Output, safe_output_path
+from .page_model import PageModel, item_url, page_url
 from .paths import Paths
 from .problems import ContentError, Problem, Problems
 from .progress import counted_batches
@@ -560,7 +561,7 @@ def feed_entries(content: Content) -> list[dict]:
         for item in content.kind(kind).values():
             wrong = right = related = None
             if kind == "corrections":
-                target = _target(content, item.item)
+                target = correction_target(content, item.item)
                 title, url = target["label"], target["url"]
                 related = f"corrections/#correction-{item.id}"
                 wrong, right = item.wrong, plain_text(item.right)
@@ -575,6 +576,3 @@ def feed_entries(content: Content) -> list[dict]:
     entries.sort(key=lambda e: (e["updated"], e["kind"], e["id"]), reverse=True)
     return entries[:50]
 
-
-# Top-level names written here, besides the pages (see validate.reserved_names).
-TOP_LEVEL = (*(name for name, _ in Renderer.SITE_FILES), "assets", "static")

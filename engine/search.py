@@ -26,7 +26,6 @@ import threading
 from pathlib import Path
 
 INDEX_FOLDER = "pagefind"
-TOP_LEVEL = (INDEX_FOLDER,)   # see validate.reserved_names
 SIGNATURE = b"pagefind_dcd"
 # Page kinds that get a search entry, and the string (engine/translations) that names them.
 # Lists (home, timelines, indexes, corrections) only repeat their items' text, so every hit

@@ -17,25 +17,19 @@ from pydantic import BaseModel, ValidationError
 from . import house_style, schema
 from .citations import find_citations
 from .load import Document, RawContent, load_file
+from .outputs import TOP_LEVEL
 from .problems import NOTICE, WARNING, Problems, did_you_mean, shown
 from .strings import check_overrides
 
 # Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
 RESERVED_IDS = {"claims": {"topic", "status"}, "sources": {"letter"}, "entities": {"kind"}}
-# The modules that write into the output folder; each declares the top-level names it writes
-# in TOP_LEVEL, and a test checks a full build writes no other (tests/test_attack_content.py).
-OUTPUT_MODULES = ("model", "render", "export", "cards", "search", "admin")
-
-
 def reserved_names() -> list[str]:
     """Every name a page slug may not take, sorted: the top-level files and folders the outputs
-    write, and each file's name without its extension (a slug "feed" beside feed.xml).
-    SECURITY.md, "Validation": a slug "pagefind" lost its page, "assets" got the immutable cache."""
-    import importlib   # the output modules import this one: look them up when asked
+    write (outputs.TOP_LEVEL), and each file's name without its extension (a slug "feed" beside
+    feed.xml)."""
     names = set()
-    for module in OUTPUT_MODULES:
-        for name in getattr(importlib.import_module(f"engine.{module}"), "TOP_LEVEL"):
-            names |= {name, name.split(".", 1)[0]}
+    for name in (name for names in TOP_LEVEL.values() for name in names):
+        names |= {name, name.split(".", 1)[0]}
     return sorted(names)
 
 

@@ -14,7 +14,7 @@ from . import ENGINE_VERSION
 from .cache import ENGINE, CacheKey, read_sealed, write_sealed
 from .compiled_templates import REFERENCES
 from .markdown import Fragment, remember_fragments, remembered_fragments
-from .model import item_key
+from .page_model import item_key
 
 # --- rendered Markdown, kept between builds --------------------------------------------------------
 

@@ -302,7 +302,7 @@ def test_a_slug_the_outputs_write_is_refused(tmp_path, slug):
 
 
 def test_every_top_level_name_a_full_build_writes_is_declared_reserved(tmp_path):
-    """A later output that forgets to declare its folder in TOP_LEVEL fails here."""
+    """A later output that forgets to declare its folder in outputs.TOP_LEVEL fails here."""
     from conftest import build
     from engine.validate import reserved_names
     content = copy_fixture(tmp_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, strategies as st
 
 from conftest import build, copy_fixture, problems_of
-from engine.model import PageModel
+from engine.page_model import PageModel
 from engine.outputs import safe_output_path
 from engine.render import render_site
 from engine.problems import ContentError
