@@ -2,7 +2,7 @@
 from the validated content (and its reverse links) to page models."""
 from __future__ import annotations
 
-from . import charts, claim_view, entity_view, schema
+from . import claim_view, entity_view, funding_chart, schema
 from .markdown import plain_text
 from .page_model import (
     LISTED,
@@ -57,8 +57,8 @@ def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel
     chart = None
     if differ and any(f["figure"].funding_event for f in figures):
         strings, formatter = chart_text(content)
-        chart = charts.funding_chart(content, formatter, strings,
-                                     charts.funding_figures(content, formatter, claims=[claim]))
+        chart = funding_chart.funding_chart(content, formatter, strings,
+                                     funding_chart.funding_figures(content, formatter, claims=[claim]))
         keys |= listed_keys_of("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
     return make_page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
                  funding_chart=chart,

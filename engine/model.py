@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from itertools import groupby
 
-from . import charts, claim_view, schema
+from . import charts, claim_view, funding_chart, network_chart, schema
 from .data_schemas import DATA_DIR, EXPORTED, data_schemas, field_rows
 from .item_pages import (
     _correction_comment,
@@ -118,8 +118,8 @@ def _with_charts(content: Content, pages: list[PageModel], events: list[schema.E
                                language=content.site.language)
     chart, keys = None, set()
     if funding:
-        figures = charts.funding_figures(content, formatter, {e.id for e in events})
-        chart = charts.funding_chart(content, formatter, strings, figures)
+        figures = funding_chart.funding_figures(content, formatter, {e.id for e in events})
+        chart = funding_chart.funding_chart(content, formatter, strings, figures)
         keys = (listed_keys_of("claims", {f.claim for f in figures})
                 | listed_keys_of("sources", {f.source for f in figures}))
     first = dataclasses.replace(
@@ -198,7 +198,7 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
                    template="entities.html", kind="index", title=strings["entities"],
                    description=fill(strings_for(content.site)["description_entities"], title=content.site.title),
                    keys=listed_keys_of("entities", content.entities), item_keys=listed_keys_of, network=None)
-    diagram = charts.network(content.entities, strings)
+    diagram = network_chart.network(content.entities, strings)
     if diagram:
         shown_sources = {s for n in diagram.nodes for r in n.relations for s in r.sources}
         first = pages[0]
