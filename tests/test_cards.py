@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from conftest import NOW, ROOT, build, copy_fixture, page, paths_for
-from engine import cards, pipeline
+from engine import card_drawing, cards, pipeline
 from engine.incremental import DevBuild
 from engine.pipeline import build_site
 from test_incremental import replace, tree
@@ -159,16 +159,16 @@ def test_a_hostile_title_is_wrapped_cut_and_drawn_as_plain_text(content, tmp_pat
     assert "<script>alert" not in (out / "claims/valuation/index.html").read_text("utf-8").split("<body")[0]
     assert decoded(out / "og/claims/valuation.png").size == (1200, 630)
     fonts = cards.Fonts()
-    lines, size = cards.headline_lines(cards.clean(hostile), fonts, 1040, 216)
-    assert size == cards.HEADLINE_SIZES[-1] and lines[-1].endswith("…")
+    lines, size = card_drawing.headline_lines(cards.clean(hostile), fonts, 1040, 216)
+    assert size == card_drawing.HEADLINE_SIZES[-1] and lines[-1].endswith("…")
     font = fonts.get("serif_bold", size)
     assert all(font.getlength(line) <= 1040 for line in lines)
-    one_word, cut = cards.wrap("W" * 400, font, 1040, 3)
+    one_word, cut = card_drawing.wrap("W" * 400, font, 1040, 3)
     assert len(one_word) == 3 and cut and all(font.getlength(line) <= 1040 for line in one_word)
 
 
 def greedy_wrap(text, font, width, lines_allowed):
-    """The plain greedy line breaking cards.wrap must match: one measure per word."""
+    """The plain greedy line breaking card_drawing.wrap must match: one measure per word."""
     lines, line, words, index = [], "", text.split(" "), 0
     while index < len(words) and len(lines) < lines_allowed:
         candidate = f"{line} {words[index]}" if line else words[index]
@@ -178,7 +178,7 @@ def greedy_wrap(text, font, width, lines_allowed):
             lines.append(line)
             line = ""
         else:
-            cut = max(1, cards._fitting(words[index], font, width))
+            cut = max(1, card_drawing._fitting(words[index], font, width))
             lines.append(words[index][:cut])
             words[index] = words[index][cut:]
     if line and len(lines) < lines_allowed:
@@ -198,15 +198,15 @@ def test_wrapping_from_word_widths_breaks_lines_where_measuring_every_word_does(
         font = fonts.get(rng.choice(["serif_bold", "sans"]), rng.choice([30, 42, 64]))
         text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 60)))
         width, allowed = rng.choice([200, 600, 1040]), rng.randint(1, 6)
-        assert cards.wrap(text, font, width, allowed) == greedy_wrap(text, font, width, allowed), text
-    assert cards.wrap("", font, 1040, 3) == ([], False)
+        assert card_drawing.wrap(text, font, width, allowed) == greedy_wrap(text, font, width, allowed), text
+    assert card_drawing.wrap("", font, 1040, 3) == ([], False)
     # DejaVu's widths add up across spaces (Pillow's basic layout reads no GPOS kerning), so a
     # font whose pairs across a space kern both ways checks that the guess is settled by measuring
     for trial in range(200):
         font = KerningFont()
         text = " ".join(rng.choice(["AV", "Wa", "To", "x", "W" * 9, "V", "A"]) for _ in range(rng.randint(1, 40)))
         width, allowed = rng.randint(30, 400), rng.randint(1, 6)
-        assert cards.wrap(text, font, width, allowed) == greedy_wrap(text, font, width, allowed), text
+        assert card_drawing.wrap(text, font, width, allowed) == greedy_wrap(text, font, width, allowed), text
 
 
 class KerningFont:
