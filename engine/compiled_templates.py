@@ -9,7 +9,7 @@ Only in memory, never on disk: compiled code read back from a file in the checko
 whatever anyone who can write that file put there.
 
 A fresh process (every CLI build) needs each template's syntax tree twice: to compile it, and to
-learn the templates it names (render.template_closure). One parse serves both. The names found
+learn the templates it names (environment.template_closure). One parse serves both. The names found
 are plain data, so the command line keeps them between builds (engine/cache.py, sealed like
 every entry there): a build whose pages all come from the page cache then parses no template.
 """
@@ -60,7 +60,7 @@ class CompiledTemplates(BytecodeCache):
 COMPILED = CompiledTemplates()
 
 
-# Functions the site's templates call that render a partial (render.make_environment).
+# Functions the site's templates call that render a partial (environment.make_environment).
 PARTIAL_FUNCTIONS = {"citation": "partials/citation.html", "claim_card": "partials/claim_card.html"}
 
 
@@ -141,7 +141,7 @@ REFERENCES = TemplateReferences()
 
 class SiteEnvironment(Environment):
     """The site's Jinja environment: notes what each text it parses names, so finding a
-    template's dependencies (render.template_closure) parses nothing again."""
+    template's dependencies (environment.template_closure) parses nothing again."""
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)

@@ -19,12 +19,13 @@ from jinja2 import TemplateError
 
 from . import cards, export, house_style, model, page_model, search
 from .cache import snapshot
+from .environment import asset_paths, static_files
 from .load import KINDS, load_content, load_yaml, unsafe_entry
 from .outputs import Output
 from .paths import Paths
 from .pipeline import BuildResult, build_date, collector_paused, logo_found
 from .problems import ContentError, Problem, Problems, printable
-from .render import Renderer, asset_paths, collect, owner_of, static_files
+from .render import Renderer, collect, owner_of
 from .strings import counted
 from .template_errors import TemplateFailure, template_problem
 from .timings import Timings

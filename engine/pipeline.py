@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from . import cache as build_cache
-from . import cards, model, render, search, warm_caches, write
+from . import cards, environment, model, render, search, warm_caches, write
 from .admin import left_out
 from .load import RawContent, load_content
 from .markdown import used_fragments
@@ -154,8 +154,8 @@ def check(paths: Paths, now: str | None, strict: bool, format: str = "text",
         content, problems = load_and_validate(paths, now)
         templates = 0
         if content is not None:   # every template compiled, as the build will read them
-            env = render.make_environment(paths, content, render.asset_paths(render.static_files(paths), False))
-            templates = render.compile_all(env, paths.templates, problems)
+            env = environment.make_environment(paths, content, environment.asset_paths(environment.static_files(paths), False))
+            templates = environment.compile_all(env, paths.templates, problems)
     failing = report(problems, strict, format=format, verbose=verbose)
     if failing or content is None:
         return 1

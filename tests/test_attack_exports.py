@@ -278,7 +278,7 @@ def test_bibtex_and_csl_json_stay_valid_whatever_the_text(validated):
 
 
 def test_structured_data_refuses_nan_rather_than_writing_invalid_json():
-    from engine.render import json_ld
+    from engine.environment import json_ld
     assert json_ld({"a": -1.5}) == '{"a":-1.5}'
     with pytest.raises(ValueError):
         json_ld({"ratingValue": float("nan")})

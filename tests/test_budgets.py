@@ -62,7 +62,7 @@ def test_readers_get_the_stylesheet_without_its_comments_and_with_every_rule(rea
     import re
 
     from conftest import ROOT
-    from engine.render import css_without_comments
+    from engine.environment import css_without_comments
     [css] = (real_site / "assets").glob("style.*.css")
     built, source = css.read_text("utf-8"), (ROOT / "static" / "style.css").read_text("utf-8")
     assert "/*" in source and "/*" not in built and len(built) < len(source)

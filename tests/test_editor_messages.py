@@ -299,7 +299,7 @@ def test_a_page_count_writes_the_number_the_languages_way_and_leaves_years_alone
 
 
 def test_counts_in_templates_go_through_the_number_filter(content):
-    from engine.render import make_environment
+    from engine.environment import make_environment
     site = content / "site.yaml"
     site.write_text(site.read_text("utf-8").replace("language: en", "language: fr"), "utf-8")
     validated, problems = load_and_validate(paths_for(content), NOW)
