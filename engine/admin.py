@@ -15,8 +15,9 @@ import html
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel
 
-from . import decap_bundle, schema
+from . import decap_bundle, field_types, schema
 from .load import MEDIA_FOLDER
 from .problems import Problem
 
@@ -96,7 +97,7 @@ def _widget(name: str, spec: dict, defs: dict, site: schema.Site) -> dict:
     if spec.get("format") == "uri":
         return {"widget": "string", "pattern": ["^https?://", "a web address starting with https://"]}
     # Markdown fields are plain text areas: Decap's rich-text widget would rewrite [@citations]
-    if spec.get("maxLength", 0) > schema.MAX_TEXT:
+    if spec.get("maxLength", 0) > field_types.MAX_TEXT:
         return {"widget": "text"}
     widget = {"widget": "string"}
     if "pattern" in spec:
@@ -255,7 +256,7 @@ def all_field_paths(model: type, prefix: str = "") -> set[str]:
 
 def _models_in(annotation) -> list[type]:
     import typing
-    if isinstance(annotation, type) and issubclass(annotation, schema.BaseModel):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
     return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from . import house_style, schema
+from . import field_types, house_style, schema
 from .citations import find_citations
 from .load import Document, RawContent, load_file
 from .outputs import TOP_LEVEL
@@ -145,7 +145,7 @@ def _describe(error: dict, model: type[BaseModel], data: dict, doc: Document) ->
         allowed = re.findall(r"'([^']*)'", error["ctx"]["expected"])
         return loc, (f'{where}: "{value}" is not allowed{did_you_mean(value, allowed)}; '
                      f"use one of: {', '.join(allowed)}"), False
-    if kind == "string_pattern_mismatch" and error["ctx"]["pattern"] == schema.SLUG_PATTERN:
+    if kind == "string_pattern_mismatch" and error["ctx"]["pattern"] == field_types.SLUG_PATTERN:
         return loc, (f'{where}: "{value}" is not a valid id: use lower-case letters, digits and '
                      "single hyphens, e.g. series-c-2018"), False
     if kind in ("too_short",) and isinstance(value, (list, tuple)):
@@ -156,7 +156,7 @@ def _describe(error: dict, model: type[BaseModel], data: dict, doc: Document) ->
     if kind == "string_too_short":
         return loc, f"{where}: must not be empty", False
     if kind in ("less_than", "greater_than") and isinstance(value, (int, float)) \
-            and abs(error["ctx"].get("lt", error["ctx"].get("gt", 0))) == schema.MAX_MAGNITUDE:
+            and abs(error["ctx"].get("lt", error["ctx"].get("gt", 0))) == field_types.MAX_MAGNITUDE:
         return loc, (f"{where}: {value:.4g} is too large: numbers must be below 1e15 (a thousand "
                      "trillion)"), False
     expected = _TYPE_WORDS.get(kind)
@@ -380,7 +380,7 @@ def _check_ids_and_slugs(published: dict[str, dict[str, _Loaded]], problems: Pro
     for key, entry in sorted(published["pages"].items()):
         slug = entry.item.slug
         if slug in reserved:
-            taken = ", ".join(name for name in reserved if re.fullmatch(schema.SLUG_PATTERN, name))
+            taken = ", ".join(name for name in reserved if re.fullmatch(field_types.SLUG_PATTERN, name))
             problems.add(entry.path, *entry.doc.position(("slug",)),
                          f'slug "{slug}" is taken by the site\'s own pages and files; choose '
                          f"another (taken: {taken})")
