@@ -9,8 +9,8 @@ import typing
 from pydantic import BaseModel, ValidationError
 
 from . import field_types
-from .load import Document
 from .problems import Problems, did_you_mean, shown
+from .yaml_positions import Document
 
 
 def _unwrap(annotation):

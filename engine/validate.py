@@ -13,11 +13,12 @@ from pathlib import Path
 
 from . import field_types, house_style, schema
 from .citations import find_citations
-from .load import Document, RawContent, load_file
+from .load import RawContent, load_file
 from .outputs import TOP_LEVEL
 from .problems import NOTICE, WARNING, Problems, did_you_mean, shown
 from .schema_errors import reported_empty, validated
 from .strings import check_overrides
+from .yaml_positions import Document
 
 # Index pages live at claims/topic/…, sources/letter/…, entities/kind/…: no item may take those ids.
 RESERVED_IDS = {"claims": {"topic", "status"}, "sources": {"letter"}, "entities": {"kind"}}

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine.load
+import engine.yaml_positions
 
 from conftest import NOW, ROOT, build, copy_fixture, page, paths_for, problems_of
 from engine.load import load_markdown, load_yaml
@@ -171,7 +171,7 @@ def test_each_yaml_syntax_error_is_named_where_it_is_in_plain_words(tmp_path, mo
                                                                     loader):
     """The same words and place whether PyYAML runs on libyaml (CSafeLoader) or on its own."""
     if loader == "python":
-        monkeypatch.setattr(engine.load, "YAML_LOADER", yaml.SafeLoader)
+        monkeypatch.setattr(engine.yaml_positions, "YAML_LOADER", yaml.SafeLoader)
     else:
         assert hasattr(yaml, "CSafeLoader"), "the pinned PyYAML wheel comes with libyaml"
     text, line, column, message = YAML_CASES[name]
@@ -447,7 +447,7 @@ def test_any_slip_of_the_keyboard_is_named_in_plain_words_inside_the_file(edits)
 
 
 def load_yaml_text(text: str, problems: Problems):
-    return engine.load._parse(text, engine.load.Document(Path("/item.yaml"), text, None), problems)
+    return engine.yaml_positions.parse_yaml(text, engine.yaml_positions.Document(Path("/item.yaml"), text, None), problems)
 
 
 def test_a_media_folder_from_the_browser_editor_says_why_it_is_not_published(tmp_path):
