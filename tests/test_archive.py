@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, build
 
 import build as build_py
-from engine import archive
+from engine import archive, wayback
 
 WIRE = "https://wire.example.com/acme"
 TODAY = dt.date(2026, 11, 23)
@@ -183,7 +183,7 @@ def wire_content(content):
 
 
 def run_cli(*args, monkeypatch, capsys, err=False):
-    monkeypatch.setattr(archive.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(wayback.time, "sleep", lambda seconds: None)
     status = build_py.main(list(args))
     printed = capsys.readouterr()
     return (status, printed.out, printed.err) if err else (status, printed.out)
@@ -378,7 +378,7 @@ def test_an_unresolvable_host_stops_the_check_at_once(content, monkeypatch, caps
 
 def test_one_source_failing_or_slow_does_not_stop_the_run(per_source, monkeypatch, capsys):
     server = per_source("captured", "503", "slow", "none", slow=1.0)
-    monkeypatch.setattr(archive, "TIMEOUT", 0.3)
+    monkeypatch.setattr(wayback, "TIMEOUT", 0.3)
     status, out = run_cli("archive", "--check", "--api", server.url, "--content",
                           str(server_content(server)), "--now", "2026-11-23",
                           monkeypatch=monkeypatch, capsys=capsys)
