@@ -9,117 +9,23 @@ in order; the last one keeps PyYAML's own words, still positioned.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import yaml
 
 from .problems import shown
 from .strings import counted
+from .yaml_where import (
+    QUOTE_WORD,
+    Where,
+    quote_closes,
+    quote_fix,
+    quote_message,
+    unclosed_quote,
+    value_start,
+)
 
-QUOTE_WORD = {'"': "double quote", "'": "single quote"}
 CLOSER = {"[": "]", "{": "}"}
 FLOW_WORD = {"[": "list", "{": "mapping"}
-
-
-@dataclass
-class Where:
-    """The error as the rules see it: the text, its lines, and both marks (0-based)."""
-
-    text: str
-    lines: list[str]
-    problem: str
-    context: str
-    line: int
-    column: int
-    context_line: int | None
-    context_column: int | None
-
-    def char(self, line: int | None = None, column: int | None = None) -> str:
-        line = self.line if line is None else line
-        column = self.column if column is None else column
-        if 0 <= line < len(self.lines) and 0 <= column < len(self.lines[line]):
-            return self.lines[line][column]
-        return ""
-
-    def indent(self, line: int) -> int:
-        text = self.lines[line] if 0 <= line < len(self.lines) else ""
-        return len(text) - len(text.lstrip(" "))
-
-    def previous_line(self, line: int) -> int | None:
-        """The nearest line above that holds something other than a comment."""
-        for index in range(min(line, len(self.lines)) - 1, -1, -1):
-            stripped = self.lines[index].strip()
-            if stripped and not stripped.startswith("#"):
-                return index
-        return None
-
-
-def _value_start(line: str) -> int | None:
-    """Where the value of a `name: value` or `- value` line starts, or None."""
-    match = re.match(r"\s*(?:-\s+)*(?:[^\s#'\"][^:#]*?:\s+|-\s+)?", line)
-    return match.end() if match and match.end() < len(line) else None
-
-
-def _quote_closes(line: str, start: int) -> int | None:
-    """Where the quote opening at line[start] closes on the same line, or None."""
-    quote, index = line[start], start + 1
-    while index < len(line):
-        char = line[index]
-        if quote == '"' and char == "\\":
-            index += 2
-            continue
-        if char == quote:
-            if quote == "'" and line[index + 1:index + 2] == "'":
-                index += 2   # '' is an apostrophe inside single quotes
-                continue
-            return index
-        index += 1
-    return None
-
-
-def _error_position(text: str, loader) -> tuple[int, int] | None:
-    """Where text stops parsing (line, column), or None when it parses."""
-    try:
-        for _ in yaml.parse(text, Loader=loader):
-            pass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        return (mark.line, mark.column) if mark else (0, 0)
-    except yaml.YAMLError:
-        return (0, 0)
-    return None
-
-
-def _unclosed_quote(where: Where, loader) -> tuple[int, int, str] | None:
-    """A quote opened before the error and not closed on its line, when closing it there makes
-    the error go away or move further down: the quote, not where the parser gave up, is the
-    mistake. A quoted value may run over several lines, so the re-parse decides."""
-    for number in range(0, min(where.line + 1, len(where.lines))):
-        line = where.lines[number]
-        start = _value_start(line)
-        if start is None or line[start] not in "\"'":
-            continue
-        if _quote_closes(line, start) is not None:
-            continue
-        if (number, start) == (where.line, where.column):
-            return None
-        fixed = where.lines[:number] + [line.rstrip() + line[start]] + where.lines[number + 1:]
-        after = _error_position("\n".join(fixed), loader)
-        if after is None or after > (where.line, where.column):
-            return number, start, line[start]
-    return None
-
-
-def _quote_message(quote: str) -> str:
-    inside = ("inside it, write \\\" for a double quote" if quote == '"'
-              else "inside it, write '' (two single quotes) for an apostrophe")
-    return (f"this {QUOTE_WORD[quote]} ({quote}) is never closed: end the value with another "
-            f"{quote} on the same line ({inside})")
-
-
-def _quote_fix(value: str) -> str:
-    """The value written in double quotes, as an editor would type it."""
-    return shown(value.strip().replace('"', "'"))
 
 
 def _tab(where: Where):
@@ -137,15 +43,15 @@ def _tab(where: Where):
 def _mapping_value(where: Where):
     """libyaml: mapping values are not allowed in this context; Python: ... here."""
     line = where.lines[where.line] if where.line < len(where.lines) else ""
-    start = _value_start(line)
+    start = value_start(line)
     if start is not None and start <= where.column:
         value = line[start:].split(" #")[0]
-        if value[:1] in "\"'" and _quote_closes(value, 0) is not None:
+        if value[:1] in "\"'" and quote_closes(value, 0) is not None:
             return (where.line, where.column, "text follows the closing quote of this value: "
                     "put the whole value in one pair of quotes")
         return (where.line, where.column, 'a colon followed by a space (": ") inside a value '
                 "makes YAML read a new name: put the whole value in quotes, "
-                f"{_quote_fix(value)}")
+                f"{quote_fix(value)}")
     above = where.previous_line(where.line)
     glued = above is not None and re.match(r"(\s*(?:-\s+)?)([^\s:#'\"]+):(\S.*)", where.lines[above])
     if glued and ": " not in where.lines[above]:
@@ -194,7 +100,7 @@ def _expected_key(where: Where):
     if char and char in "]}":
         return _closes_nothing(where)
     if where.column > first:
-        start = _value_start(line)
+        start = value_start(line)
         if start is not None and line[start] in "\"'":
             quote = line[start]
             return (where.line, where.column, f"the {QUOTE_WORD[quote]} that opens this value "
@@ -272,7 +178,7 @@ def _cannot_start(where: Where):
     line = where.lines[where.line]
     value = line[where.column:].split(" #")[0]
     return (where.line, where.column, f"a value cannot start with {shown(char)}: put the whole "
-            f"value in quotes, {_quote_fix(value)}")
+            f"value in quotes, {quote_fix(value)}")
 
 
 def _escape(where: Where):
@@ -322,7 +228,7 @@ def _flow_unclosed_above(where: Where):
 RULES = [
     # (problem, context, rule): regular expressions matching libyaml's or PyYAML's words
     (r"found unexpected end of stream", r"quoted scalar", lambda w: (
-        w.context_line, w.context_column, _quote_message(w.char(w.context_line, w.context_column)))),
+        w.context_line, w.context_column, quote_message(w.char(w.context_line, w.context_column)))),
     (r"tab character|found character '\\t'", r"", _tab),
     (r"cannot start any token", r"", _cannot_start),
     (r"mapping values are not allowed", r"", _mapping_value),
@@ -379,9 +285,9 @@ def explain(text: str, error: yaml.MarkedYAMLError, loader) -> tuple[int, int, s
                   error.context or "", mark.line if mark else 0, mark.column if mark else 0,
                   context_mark.line if context_mark else None,
                   context_mark.column if context_mark else None)
-    quote = _unclosed_quote(where, loader)
+    quote = unclosed_quote(where, loader)
     if quote:
-        return quote[0], quote[1], _quote_message(quote[2])
+        return quote[0], quote[1], quote_message(quote[2])
     for problem, context, rule in RULES:
         if re.search(problem, where.problem) and re.search(context, where.context):
             found = rule(where)

@@ -457,7 +457,7 @@ MUTATIONS = [
              ["tests/test_archive.py::test_a_failing_source_is_retried_a_little_then_left"]),
     # issue 15: messages
     Mutation("an unclosed quote is named where it opened, not where the parser gave up", "engine/yamlerrors.py",
-             "    quote = _unclosed_quote(where, loader)\n", "    quote = None\n",
+             "    quote = unclosed_quote(where, loader)\n", "    quote = None\n",
              ["tests/test_editor_messages.py::test_each_yaml_syntax_error_is_named_where_it_is_in_plain_words[issue-unclosed-quote-reported-far-below-libyaml]"]),
     Mutation("YAML syntax errors are translated into an editor's words", "engine/yamlerrors.py",
              "    for problem, context, rule in RULES:\n", "    for problem, context, rule in []:\n",
