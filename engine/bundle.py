@@ -26,20 +26,10 @@ import uuid
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from jinja2 import TemplateError
-
 from . import search
-from .pipeline import (
-    collector_paused,
-    default_workers,
-    load_and_validate,
-    render_site,
-    report,
-)
-from .problems import ContentError
+from .pipeline import report
+from .site import Options, Site, collector_paused
 from .strings import counted
-from .template_errors import TemplateFailure, template_problem
-from .timings import Timings
 
 MANIFEST = "MANIFEST.sha256"
 FILE_MODE = 0o100644   # a regular file, rw-r--r--
@@ -165,27 +155,23 @@ def write_bundle(files: dict[str, bytes], title: str, base_url: str, day: dt.dat
 def run(paths, out: Path, now: str | None, strict: bool, progress=None) -> int:
     """The command line's `bundle`: build in memory (nothing written to _site/), then archive;
     `progress` (engine/progress.py) shows the stages on stderr meanwhile."""
-    timings = Timings(progress=progress)
+    site = Site(paths, Options(now=now, strict=strict), progress=progress)
     with collector_paused():
-        content, problems = load_and_validate(paths, now, timings=timings)
-        if report(problems, strict) or content is None:
+        loaded = site.load()
+        if report(site.problems, strict) or not loaded:
             return 1
-        try:
-            rendered = render_site(paths, content, timings, workers=default_workers())
-        except ContentError as error:
-            for problem in error.problems:
-                print(problem, file=sys.stderr)
-            return 1
-        except (TemplateError, TemplateFailure) as error:
-            print(template_problem(error, paths.templates, problems), file=sys.stderr)
-            return 1
+        site.model()
+        built = site.outputs()
     # the published site: the editors' /admin/ page is a tool, not part of what is archived
-    files = {path: output.data for path, output in rendered.items() if output.kind != "admin"}
-    try:   # the search index, as a build writes it: the bundle is the whole site
-        files.update(timings.run("search index", search.index_files, files))
-    except search.SearchIndexError as error:
-        print(f"search index:1:1: {error}", file=sys.stderr)
+    files = {path: output.data for path, output in site.result.files.items() if output.kind != "admin"}
+
+    def index() -> None:   # the search index, as a build writes it: the bundle is the whole site
+        files.update(site.step("search index", search.index_files, files))
+    if not built or not site.attempt(index):
+        for problem in site.result.failures:
+            print(problem, file=sys.stderr)
         return 1
+    content, timings = site.content, site.result.timings
     written = timings.run("archive", write_bundle, files, content.site.title, content.site.base_url,
                           content.now, out, count_of=lambda paths: counted(len(paths), "{n} file", "{n} files"))
     for path in written:

@@ -17,15 +17,15 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from . import cards, export, house_style, model, page_model, search
+from . import export, house_style, model, page_model, search
 from .cache import snapshot
 from .environment import asset_paths, static_files
-from .load import KINDS, load_content, load_yaml, unsafe_entry
+from .load import KINDS, load_yaml, unsafe_entry
 from .outputs import Output
 from .paths import Paths
-from .pipeline import BuildResult, build_date, collector_paused, logo_found
-from .problems import ContentError, Problem, Problems, printable
-from .render import Renderer, collect, owner_of
+from .problems import Problem, Problems, printable
+from .render import Renderer
+from .site import BuildResult, Options, Site, collector_paused
 from .strings import counted
 from .template_errors import TemplateFailure, template_problem
 from .timings import Timings
@@ -36,7 +36,6 @@ from .validate import (
     check_item_references,
     is_published,
     markdown_citations,
-    validate_all,
     validate_item,
 )
 from .write import publish
@@ -140,49 +139,32 @@ class DevBuild:
         return result
 
     def _full(self) -> BuildResult:
-        result = BuildResult(Problems(self.paths.content.parent))
         self.stats = snapshot(self.watched)
-        raw = result.timings.run("load", load_content, self.paths.content, result.problems)
-        today = build_date(raw, self.now, result.problems)
-        validation = result.timings.run("validate", validate_all, raw, result.problems, today,
-                                        self.drafts)
-        if validation.content is not None and not logo_found(validation.content.site, self.paths,
-                                                             raw, result.problems):
-            validation.content = None
-        result.failures = self._failing(result.problems)
-        if validation.content is None:
+        site = Site(self.paths, Options(now=self.now, strict=self.strict, drafts=self.drafts, dev=True,
+                                        workers=1))
+        result = site.result
+        if not site.load():
             return result
-        content = validation.content
-        links = result.timings.run("model", page_model.link_content, content)
-        pages = result.timings.run("model", model.build_pages, content, links)
-        renderer = Renderer(self.paths, content, fingerprint=False)
+        pages = site.model()
         try:
-            cards.CACHE.start_build()
-            files = result.timings.run("render", lambda: self._collect(
-                renderer, pages, renderer.pages(pages) + renderer.site_files(pages)
-                + renderer.static_outputs() + renderer.card_outputs(pages)
-                + export.outputs(content, pages) + renderer.admin_outputs()))
-            cards.CACHE.keep_only_used()
-        except (ContentError, TemplateError, TemplateFailure) as error:   # shown in the browser
-            result.failures = getattr(error, "problems", None) or [
-                template_problem(error, self.paths.templates, result.problems)]
-            return result
+            if not site.outputs():
+                return result
         except Exception as error:  # noqa: BLE001 - anything else is shown in the browser too
             result.failures = [Problem("build", 1, 1, f"the build stopped: {type(error).__name__}: {error}")]
             return result
-        self.validation, self.links, self.renderer = validation, links, renderer
+        files = result.files
+        self.validation, self.links, self.renderer = site.validation, site.links, site.renderer
         self.pages = {page.output_path: page for page in pages}
         self._item_pages = {page.item: page for page in pages if page.item}
         self.files = files
         result.files = files
-        index = None if self.index_in_background else (lambda folder: result.timings.run(
+        index = None if self.index_in_background else (lambda folder: site.step(
             "search index", search.index_site, folder))
-        try:
+
+        def write() -> None:
             with self.output_swap:
-                result.written = result.timings.run("write", publish, files, self.out, index=index)
-        except search.SearchIndexError as error:
-            result.failures = [Problem("search index", 1, 1, str(error))]
-        result.timings.stages["write"] -= result.timings.stages.get("search index", 0)
+                result.written = site.step("write", publish, files, self.out, index=index)
+        site.attempt(write)
         self.index_stale = self.index_in_background
         return result
 
@@ -204,9 +186,6 @@ class DevBuild:
                 self.files[path] = output
                 touched.add(path)
         self._write(touched)
-
-    def _collect(self, renderer: Renderer, pages, outputs) -> dict[str, Output]:
-        return collect(outputs, {page.output_path: owner_of(page, renderer.content) for page in pages})
 
     # --- after a change -------------------------------------------------------------------------
 

@@ -106,6 +106,7 @@ class Renderer:
 
     def __init__(self, paths: Paths, content: Content, fingerprint: bool = True, csp_meta: bool = False):
         self.paths, self.content = paths, content
+        self.fingerprint, self.csp_meta = fingerprint, csp_meta
         self.static = static_files(paths, content.site)
         self.assets = asset_paths(self.static, fingerprint)
         self.env = make_environment(paths, content, self.assets)
@@ -284,14 +285,14 @@ def owner_of(page: PageModel, content: Content) -> str:
     return next((content.files[k] for k in sorted(page.depends_on) if k in content.files), page.url)
 
 
-def render_site(pages: list[PageModel], content: Content, paths: Paths,
-                fingerprint: bool = True, workers: int = 1, page_cache=None,
-                csp_meta: bool = False, sink=None, after_html=None, progress=None) -> dict[str, Output]:
+def render_site(renderer: Renderer, pages: list[PageModel], workers: int = 1, page_cache=None,
+                sink=None, after_html=None, progress=None) -> dict[str, Output]:
     """Every file of the site. With `sink(path, data)`, each file goes to it as soon as it is
     made and the result keeps no bytes (see Collector); `after_html()` is called once every
     HTML file has gone to it (the search index can start), before the cards and data files.
     `progress` (engine/progress.py) counts the pages rendered and the cards drawn."""
-    renderer = Renderer(paths, content, fingerprint, csp_meta)
+    paths, content = renderer.paths, renderer.content
+    fingerprint, csp_meta = renderer.fingerprint, renderer.csp_meta
     if page_cache is not None:
         # which card a page points at depends on the glyphs the card fonts have
         page_cache.prepare(content, paths, renderer.env, renderer.assets,

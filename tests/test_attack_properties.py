@@ -24,14 +24,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import FIXTURE, build, copy_fixture
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 from pybtex.database import parse_string
 
-from conftest import FIXTURE, build, copy_fixture
-from engine import pipeline, render
+from engine import render, site
 from engine.citations import CITATION, find_citations, without_citations
 from engine.markdown import MARKDOWN
 
@@ -254,7 +254,7 @@ def fast_builds():
     engine/compiled_templates.py); the tags a clean build's pages use."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(render.Renderer, "card_batches", lambda self, *args, **kwargs: iter(()))
-        patch.setattr(pipeline.SearchIndex, "finish", lambda self, folder: None)
+        patch.setattr(site.SearchIndex, "finish", lambda self, folder: None)
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "out"
             assert build(copy_fixture(Path(folder)), out).ok

@@ -2,18 +2,19 @@
 clobber another page, or reach outside content/."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
-from hypothesis import given, strategies as st
-
-from conftest import build, copy_fixture, problems_of
-from engine.page_model import PageModel
-from engine.outputs import safe_output_path
-from engine.render import render_site
-from engine.problems import ContentError
-import datetime as dt
 import pytest
+from conftest import build, copy_fixture, problems_of
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.outputs import safe_output_path
+from engine.page_model import PageModel
+from engine.problems import ContentError
+from engine.render import Renderer, render_site
 
 PAGE = "---\ntitle: T\nslug: {slug}\nsummary: S\nadded: 2026-11-01\nupdated: 2026-11-01\n---\nBody.\n"
 
@@ -60,6 +61,7 @@ def test_a_symlink_pointing_outside_content_is_refused(tmp_path):
 
 def test_two_pages_for_one_output_path_are_an_error_never_an_overwrite(tmp_path):
     from conftest import paths_for
+
     from engine.pipeline import load_and_validate
     content = copy_fixture(tmp_path)
     validated, _ = load_and_validate(paths_for(content), "2026-11-23")
@@ -69,6 +71,6 @@ def test_two_pages_for_one_output_path_are_an_error_never_an_overwrite(tmp_path)
                               "claims_total": 0, "status_current": None})
     from engine.model import build_pages
     with pytest.raises(ContentError) as caught:
-        render_site(build_pages(validated) + [twin], validated, paths_for(content))
+        render_site(Renderer(paths_for(content), validated), build_pages(validated) + [twin])
     assert [p.message for p in caught.value.problems] == [
         'two items would be written to "claims/index.html": give one of them another id or slug']

@@ -8,7 +8,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import build, copy_fixture, page, parsed_html, problems_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -287,10 +286,14 @@ def test_text_from_content_is_escaped_and_never_run_as_a_template(tmp_path):
 
 def test_each_page_records_the_content_and_templates_it_was_made_from(tmp_path):
     from conftest import paths_for
-    from engine.pipeline import Timings, load_and_validate, render_site
+
+    from engine.site import Options, Site
     content = copy_fixture(tmp_path)
-    validated, _ = load_and_validate(paths_for(content), "2026-11-23")
-    files = render_site(paths_for(content), validated, Timings())
+    site = Site(paths_for(content), Options(now="2026-11-23", workers=1))
+    assert site.load()
+    site.model()
+    assert site.outputs()
+    files = site.result.files
     claim = files["claims/valuation/index.html"]
     assert claim.templates == {"claim.html", "base.html", "partials/notes.html", "partials/citation.html",
                                "partials/status.html", "partials/corrections_of_item.html",
