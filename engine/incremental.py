@@ -19,16 +19,15 @@ from jinja2 import TemplateError
 
 from . import export, house_style, model, page_model, search
 from .cache import snapshot
+from .dev_log import OUTPUT_NAMES, Rebuild
 from .environment import asset_paths, static_files
 from .load import KINDS, load_yaml, unsafe_entry
 from .outputs import Output
 from .paths import Paths
-from .problems import Problem, Problems, printable
+from .problems import Problem, Problems
 from .render import Renderer
 from .site import BuildResult, Options, Site, collector_paused
-from .strings import counted
 from .template_errors import TemplateFailure, template_problem
-from .timings import Timings
 from .validate import (
     Validation,
     _Loaded,
@@ -57,39 +56,6 @@ def _listing(item) -> tuple:
     return (item.added, item.updated, getattr(item, "statement", None) or getattr(item, "title", None)
             or getattr(item, "wrong", None) or getattr(item, "name", None),
             getattr(item, "item", None), getattr(item, "right", None))   # a correction's feed entry
-
-
-# What each kind of derived output is called in the dev server's log.
-OUTPUT_NAMES = {"card": "cards", "dataset": "data", "citation": "citations", "feed": "feed",
-                "sitemap": "sitemap", "robots": "robots.txt", "redirects": "redirects",
-                "static": "static files", "asset": "static files", "admin": "admin"}
-
-
-@dataclass
-class Rebuild:
-    """What one dev rebuild did, for the dev server's log: the inputs that changed
-    (site-relative), how many pages were rendered, and which derived outputs were refreshed,
-    each with the time it took."""
-    inputs: list[str]
-    full: bool = False
-    pages: int = 0
-    steps: Timings = field(default_factory=Timings)   # "pages", then each derived output
-    refreshed: set[str] = field(default_factory=set)  # OUTPUT_NAMES of the outputs that changed
-    files: int = 0                                     # files written or removed
-
-    def __str__(self) -> str:
-        changed = ", ".join(printable(path) for path in self.inputs[:3]) + (
-            f" and {len(self.inputs) - 3} more" if len(self.inputs) > 3 else "")
-        what = f"{changed} changed: " if self.inputs else ""
-        if self.full:
-            pages = counted(self.pages, "{n} page", "{n} pages")
-            return f"{what}full rebuild, {pages} ({self.steps})" if what else f"built {pages} ({self.steps})"
-        pages = counted(self.pages, "{n} page re-rendered", "{n} pages re-rendered")
-        line = f"{what}{pages} in {self.steps.ms('pages')}"
-        shown = [f"{name} {self.steps.ms(name)}" for name in self.steps.stages
-                 if name in self.refreshed]
-        line += f"; refreshed {', '.join(shown)}" if shown else "; nothing else changed"
-        return line + f"; {counted(self.files, '{n} file', '{n} files')} written in {self.steps.ms('write')}"
 
 
 @dataclass
