@@ -102,14 +102,24 @@ def asset_paths(static: dict[str, bytes], fingerprint: bool) -> dict[str, str]:
 
 
 def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> Environment:
-    site = content.site
-    strings = strings_for(site)
-    formatter = Formatter(site.language, strings, site.money)
+    """Jinja for one site: its templates (the overrides first), escaping, and the site's
+    globals, partials and filters."""
+    strings = strings_for(content.site)
+    formatter = Formatter(content.site.language, strings, content.site.money)
     env = SiteEnvironment(
         loader=FileSystemLoader([str(p) for p in paths.templates]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, bytecode_cache=COMPILED)
+    _add_globals(env, content, assets, strings)
+    _add_partials(env, content, strings, formatter)
+    _add_filters(env, content.site, strings, formatter)
+    return env
+
+
+def _add_globals(env: Environment, content: Content, assets: dict[str, str], strings: dict) -> None:
+    """What every template can read: the site, its strings, its addresses and its lists."""
+    site = content.site
     url = _url_for(site.base_path)
     origin = site.base_url.split("://", 1)[0] + "://" + site.base_url.split("://", 1)[1].split("/", 1)[0]
 
@@ -122,10 +132,6 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         count (it picks the form with Intl.PluralRules, the same CLDR rules); () for one text."""
         text = strings[key]
         return text.forms if isinstance(text, Plural) else ()
-
-    @pass_context
-    def markdown(context, text: str, inline: bool = False) -> Markup:
-        return render_markdown(text, context["notes"], inline=inline)
 
     @pass_context
     def cite(context, source_id: str, locator: str | None = None) -> Markup:
@@ -150,6 +156,13 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
         text_direction=Locale.parse(site.language.replace("-", "_")).text_direction,
         theme_stylesheet=theme.STYLESHEET if theme.STYLESHEET in assets else None,
         logo=site.theme.logo if site.theme else None)
+
+
+def _add_partials(env: Environment, content: Content, strings: dict, formatter: Formatter) -> None:
+    """The partials repeated on many pages, rendered once per build for each argument (a
+    citation for every note, a card for every listed claim), a note's sidenote text, each page's
+    social card and citation."""
+    site = content.site
     remembered: dict[tuple, Markup] = {}   # ("citation", source, locator) or ("claim_card", id)
 
     def citation(source_id: str, locator: str | None = None) -> Markup:
@@ -186,6 +199,14 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
     env.globals.update(citation=citation, claim_card=claim_card)
     env.globals.update(page_citation=lambda page: page_citation(site, page),
                        citation_meta=citation_meta_tags)
+
+
+def _add_filters(env: Environment, site, strings: dict, formatter: Formatter) -> None:
+    """Markdown, dates, numbers and figures in the site's language; the search page's fields."""
+    @pass_context
+    def markdown(context, text: str, inline: bool = False) -> Markup:
+        return render_markdown(text, context["notes"], inline=inline)
+
     def language_name(code: str) -> str:
         try:
             return Locale.parse(code.replace("-", "_")).get_display_name(formatter.locale) or code
@@ -198,7 +219,6 @@ def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> 
     topics_by_id = {topic.id: topic for topic in site.topics}
     env.globals["search_fields"] = lambda page: search.page_fields(
         page, topics_by_id, strings, formatter.fuzzy, formatter.day)
-    return env
 
 
 def json_ld(data: dict) -> Markup:
