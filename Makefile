@@ -53,7 +53,8 @@ SLOW := browser or long
 # with room to spare (8 GiB free) they are written and removed faster, and a passed test's folder
 # is removed as it ends instead of all at the end (a failed one is kept to look at).
 RAM_DISK := $(shell [ -d /dev/shm ] && [ "$$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $$4}')" -ge 8388608 ] 2>/dev/null && echo /dev/shm)
-PYTEST := $(if $(RAM_DISK),TMPDIR=$(RAM_DISK) )$(PY) -m pytest -o tmp_path_retention_policy=failed
+# A test that runs for 15 minutes has hung: pytest then prints every thread's stack (it does not stop it).
+PYTEST := $(if $(RAM_DISK),TMPDIR=$(RAM_DISK) )$(PY) -m pytest -o tmp_path_retention_policy=failed -o faulthandler_timeout=900
 # One worker more than there are processors for the fast tests: many of them wait (a server
 # starting, a build in a subprocess), and the spare worker uses the time. On two cores, -n 3
 # against -n 2 (farm-bench medians): wall 0.97 (0.96-1.01, make test-fast, 3 pairs) and 0.91

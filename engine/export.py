@@ -99,8 +99,6 @@ class ItemMemo:
         self.entries, self.used = self.used, {}
 
 
-MEMO = ItemMemo()
-
 
 def item_forms(site: schema.Site, kind: str, item, where: str | None = None) -> tuple[bytes, bytes]:
     """An item's line in the JSON file and its record in the CSV file, as UTF-8 bytes: a str
@@ -220,11 +218,11 @@ def cite_files(site: schema.Site, pages) -> dict[str, bytes]:
     return files
 
 
-def outputs(content: Content, pages, with_data: bool = True) -> list:
+def outputs(content: Content, pages, with_data: bool = True, memo: ItemMemo | None = None) -> list:
     """The render stage's Output objects: the data files (unless with_data is False) and the
-    citation files of `pages`. The dev server calls it after every edit: item forms it made
-    before are kept (MEMO) while their item stays the same."""
-    return [output for batch in output_batches(content, pages, with_data, MEMO) for output in batch]
+    citation files of `pages`. The dev server calls it after every edit with its `memo`: item
+    forms made before are kept while their item stays the same."""
+    return [output for batch in output_batches(content, pages, with_data, memo) for output in batch]
 
 
 CITE_BATCH = 2000   # pages whose citation files are made, written and let go at a time

@@ -35,7 +35,7 @@ from .page_model import PageModel, item_url, page_url
 from .paths import Paths
 from .problems import ContentError, Problem
 from .progress import counted_batches
-from .template_errors import failure_of
+from .template_errors import TemplateFailure, failure_of
 from .validate import Content
 
 # Partials rendered through a function, once per build for each argument, because they are
@@ -58,11 +58,18 @@ _SHARED: dict = {}
 PARALLEL_FROM = 400   # below this many pages, starting processes costs more than it saves
 
 
-def _render_share(index: int) -> tuple[list[bytes], dict]:
-    """One share of the pages, and the Markdown it rendered that the parent had not (for the cache)."""
+def _render_share(index: int) -> tuple[list[bytes] | None, dict | Exception, set]:
+    """One share of the pages, and the Markdown it rendered that the parent had not (for the
+    cache). A failure is returned, not raised: an exception raised through the pool makes the
+    parent terminate it with tasks still queued, and Pool.terminate can then wait forever."""
     env, pages, shares = _SHARED["env"], _SHARED["pages"], _SHARED["shares"]
     known = set(remembered_fragments())
-    html = [render_page(env, page) for page in pages[index::shares]]
+    try:
+        html = [render_page(env, page) for page in pages[index::shares]]
+    except TemplateFailure as failure:
+        return None, failure, set()
+    except Exception as error:  # noqa: BLE001 - re-raised in the parent, as plain text that pickles
+        return None, RuntimeError(f"{type(error).__name__}: {error}"), set()
     return html, {k: v for k, v in remembered_fragments().items() if k not in known}, used_fragments()
 
 
@@ -79,13 +86,21 @@ def render_page_batches(env: Environment, pages: list[PageModel], workers: int):
         return
     shares = workers * SHARES_PER_WORKER
     _SHARED.update(env=env, pages=pages, shares=shares)
+    failure = None
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for index, (share, fragments, used) in enumerate(pool.imap(_render_share, range(shares))):
+                if share is None:   # the first failure is reported once every share has come back
+                    failure = failure or fragments
+                    continue
                 remember_fragments(fragments, used)
                 yield range(index, len(pages), shares), share
+            pool.close()
+            pool.join()
     finally:
         _SHARED.clear()
+    if failure is not None:
+        raise failure
 
 
 def render_pages(env: Environment, pages: list[PageModel], workers: int) -> list[bytes]:
@@ -286,7 +301,7 @@ def owner_of(page: PageModel, content: Content) -> str:
 
 
 def render_site(renderer: Renderer, pages: list[PageModel], workers: int = 1, page_cache=None,
-                sink=None, after_html=None, progress=None) -> dict[str, Output]:
+                sink=None, after_html=None, progress=None, memo=None) -> dict[str, Output]:
     """Every file of the site. With `sink(path, data)`, each file goes to it as soon as it is
     made and the result keeps no bytes (see Collector); `after_html()` is called once every
     HTML file has gone to it (the search index can start), before the cards and data files.
@@ -312,8 +327,8 @@ def render_site(renderer: Renderer, pages: list[PageModel], workers: int = 1, pa
                                  lambda done: f"{done} drawn"):
         collector.add(batch)
     cards.CACHE.keep_only_used()
-    # open data and citation files (kept in MEMO for the dev server unless streaming)
-    for batch in export.output_batches(content, pages) if sink is not None else [export.outputs(content, pages)]:
+    # open data and citation files (the dev server keeps each item's forms in its `memo`)
+    for batch in export.output_batches(content, pages) if sink is not None else [export.outputs(content, pages, memo=memo)]:
         collector.add(batch)
     return collector.result()
 

@@ -20,6 +20,7 @@ from jinja2 import TemplateError
 
 from . import search, write
 from .admin import left_out
+from .export import ItemMemo
 from .load import RawContent, load_content
 from .model import build_pages
 from .page_model import Links, PageModel, link_content
@@ -195,8 +196,10 @@ class Site:
     """One build of one site. Construct it, then call its steps in order; `result` holds the
     problems, the failures that stopped it, the files and the time each step took."""
 
-    def __init__(self, paths: Paths, options: Options = Options(), page_cache=None, progress=None):
-        self.paths, self.options, self.page_cache = paths, options, page_cache
+    def __init__(self, paths: Paths, options: Options = Options(), page_cache=None, progress=None,
+                 items: ItemMemo | None = None):
+        # the caches it is given: rendered pages (the command line's), exported items (the dev server's)
+        self.paths, self.options, self.page_cache, self.items = paths, options, page_cache, items
         self.result = BuildResult(Problems(paths.content.parent), timings=Timings(progress=progress))
         self.validation: Validation | None = None
         self.content: Content | None = None
@@ -268,7 +271,7 @@ class Site:
         def render() -> None:
             self.result.files = self.step(
                 "render", render_site, self.renderer, self.pages, self.workers, self.page_cache, sink,
-                after_html, self.result.timings.progress,
+                after_html, self.result.timings.progress, self.items,
                 count_of=lambda files: counted(len(files), "{n} file", "{n} files"))
         return self.attempt(render)
 

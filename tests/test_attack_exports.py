@@ -256,7 +256,6 @@ def test_a_non_finite_number_stops_the_build_with_a_message_and_writes_nothing(t
         self.content = content
         return True
     monkeypatch.setattr(site.Site, "load", load)
-    monkeypatch.setattr(export, "MEMO", export.ItemMemo())
     out = tmp_path / "out"
     result = build(FIXTURE, out)
     assert not result.ok and not out.exists()

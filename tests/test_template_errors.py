@@ -36,6 +36,14 @@ def with_override(tmp_path: Path, text: str, name: str = "claim.html") -> Path:
     return content
 
 
+def dev_site(content: Path, tmp_path: Path) -> DevSite:
+    """The dev server's state without its web server; the search index is made with each build,
+    not by a thread that would outlive the test (engine/serve.py refreshes it in the background)."""
+    dev = DevSite(paths_for(content), tmp_path / "dev", NOW, drafts=False)
+    dev.builder.index_in_background = False
+    return dev
+
+
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "build.py"), *args, "--content", "content",
                            "--overrides", "overrides", "--now", NOW, "--quiet"],
@@ -53,7 +61,7 @@ def test_a_syntax_error_is_the_same_line_in_build_check_bundle_and_the_dev_serve
     assert bundled.returncode == 1 and bundled.stderr.splitlines()[0] == UNCLOSED_IF, bundled.stderr
     assert "Traceback" not in built.stderr + checked.stderr + bundled.stderr
     assert not (tmp_path / "bundle").exists()
-    dev = DevSite(paths_for(content), tmp_path / "dev", NOW, drafts=False)
+    dev = dev_site(content, tmp_path)
     dev.rebuild()
     assert [str(problem) for problem in dev.failures] == [UNCLOSED_IF]
     where, _, message = UNCLOSED_IF.partition(": ")
@@ -84,7 +92,7 @@ def test_a_missing_partial_is_found_by_check_and_build_where_it_is_named(tmp_pat
 
 def test_an_error_in_a_template_edited_while_the_dev_server_runs_is_shown_then_cleared(tmp_path):
     content = with_override(tmp_path, "<p>{{ page.title }}</p>\n")
-    dev = DevSite(paths_for(content), tmp_path / "dev", NOW, drafts=False)
+    dev = dev_site(content, tmp_path)
     dev.rebuild()
     assert dev.failures == []
     broken = tmp_path / "overrides" / "templates" / "claim.html"
