@@ -28,12 +28,13 @@ def load_and_validate(paths: Paths, now: str | None, drafts: bool = False,
     return site.content if not site.problems.errors else None, site.problems
 
 
-def report(problems: Problems, strict: bool, stream=sys.stderr, format: str = "text",
+def report(problems: Problems, strict: bool, stream=None, format: str = "text",
            verbose: bool = False) -> int:
     """Prints every problem, sorted; returns how many count as errors. With format "github",
     each is also a GitHub Actions annotation (on stdout, where the runner reads them). Notices
     (a source with no archived copy) are not problems to fix now: they are printed only when
     asked for (`--verbose`), after the errors and warnings."""
+    stream = stream or sys.stderr   # looked up now: whoever redirected it since the import
     for problem in problems.errors + problems.warnings:
         print(problem, file=stream)
         if format == "github":

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import NOW, ROOT, build, copy_fixture, paths_for
 
-from engine import render
+from engine import bundle, pipeline, render
 from engine.serve import DevSite
 from engine.template_errors import plain_words
 
@@ -44,23 +44,25 @@ def dev_site(content: Path, tmp_path: Path) -> DevSite:
     return dev
 
 
-def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args, "--content", "content",
-                           "--overrides", "overrides", "--now", NOW, "--quiet"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+def run(command: str, content: Path, out: Path, capfd) -> tuple[int, list[str]]:
+    """A command as build.py runs it (the same driver, in this process): its status and the
+    lines it printed on stderr."""
+    paths = paths_for(content)
+    if command == "build":
+        status = pipeline.build(paths, out, NOW, strict=False)
+    elif command == "check":
+        status = pipeline.check(paths, NOW, strict=False)
+    else:
+        status = bundle.run(paths, out, NOW, strict=False)
+    return status, capfd.readouterr().err.splitlines()
 
 
-def test_a_syntax_error_is_the_same_line_in_build_check_bundle_and_the_dev_server(tmp_path):
+def test_a_syntax_error_is_the_same_line_in_build_check_bundle_and_the_dev_server(tmp_path, capfd):
     content = with_override(tmp_path, "<p>\n{% if page.title %}\n")
-    built = cli(tmp_path, "build", "--out", "site")
-    assert built.returncode == 1 and built.stderr.splitlines()[0] == UNCLOSED_IF, built.stderr
-    assert not (tmp_path / "site").exists()
-    checked = cli(tmp_path, "check")
-    assert checked.returncode == 1 and checked.stderr.splitlines()[0] == UNCLOSED_IF, checked.stderr
-    bundled = cli(tmp_path, "bundle", "--out", "bundle")
-    assert bundled.returncode == 1 and bundled.stderr.splitlines()[0] == UNCLOSED_IF, bundled.stderr
-    assert "Traceback" not in built.stderr + checked.stderr + bundled.stderr
-    assert not (tmp_path / "bundle").exists()
+    for command in ("build", "check", "bundle"):
+        status, lines = run(command, content, tmp_path / command, capfd)
+        assert (status, lines[:1]) == (1, [UNCLOSED_IF]), (command, lines)
+        assert not (tmp_path / command).exists()
     dev = dev_site(content, tmp_path)
     dev.rebuild()
     assert [str(problem) for problem in dev.failures] == [UNCLOSED_IF]
@@ -83,11 +85,20 @@ def test_an_error_in_a_worker_process_keeps_its_position(tmp_path, monkeypatch):
     assert [str(problem) for problem in result.failures] == [NO_FIELD]
 
 
-def test_a_missing_partial_is_found_by_check_and_build_where_it_is_named(tmp_path):
-    with_override(tmp_path, '<p>\n{% include "partials/nothere.html" %}\n')
-    for command in (("check",), ("build", "--out", "site")):
-        done = cli(tmp_path, *command)
-        assert done.returncode == 1 and done.stderr.splitlines()[0] == NO_PARTIAL, done.stderr
+def test_a_missing_partial_is_found_by_check_and_build_where_it_is_named(tmp_path, capfd):
+    content = with_override(tmp_path, '<p>\n{% include "partials/nothere.html" %}\n')
+    for command in ("check", "build"):
+        status, lines = run(command, content, tmp_path / "site", capfd)
+        assert (status, lines[:1]) == (1, [NO_PARTIAL]), (command, lines)
+
+
+def test_build_py_reports_a_template_error_as_one_line_without_a_traceback(tmp_path):
+    """The command line itself, once: the same line, and no traceback."""
+    with_override(tmp_path, "<p>\n{% if page.title %}\n")
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--content", "content", "--overrides",
+                           "overrides", "--now", NOW, "--quiet", "--out", "site"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stderr.splitlines() == [UNCLOSED_IF, "1 problem: nothing was written."]
 
 
 def test_an_error_in_a_template_edited_while_the_dev_server_runs_is_shown_then_cleared(tmp_path):
