@@ -187,21 +187,10 @@ def run(sources: dict[str, schema.Source], files: dict[str, Path], check: bool,
     try:
         for number, source in enumerate(todo, 1):
             say(f"[{number}/{len(todo)}] {_shown(files[source.id])}: {printable(source.url)}")
-            try:
-                capture = wayback.closest_capture(source.url)
-            except Unreliable as error:
-                doubtful += 1
-                say(f"  no reliable answer ({printable(error)}); try again later")
-                continue
-            if capture is None:
-                nothing_yet += 1
-                if progress:
-                    progress.remember(source)
-                say(f"  no capture yet: open {printable(save_url(source.url))}")
-                continue
-            write_capture(files[source.id], capture)
-            captured += 1
-            say(f"  captured {capture.day.isoformat()}: {printable(capture.url)} (written to the file)")
+            outcome = _ask_about(source, files[source.id], wayback, progress, say)
+            captured += outcome == "captured"
+            nothing_yet += outcome == "none"
+            doubtful += outcome == "doubtful"
     except Unreachable as error:
         err(f"archive --check stopped: {error}. Check the network connection, then run the same "
             f"command again: {_kept(captured, nothing_yet, progress)}.")
@@ -216,6 +205,26 @@ def run(sources: dict[str, schema.Source], files: dict[str, Path], check: bool,
         f"{nothing_yet} with no capture yet, {doubtful} with no reliable answer"
         + (" (nothing was written for those; try again later)." if doubtful else "."))
     return SOME_UNRELIABLE if doubtful else 0
+
+
+def _ask_about(source: schema.Source, path: Path, wayback: WaybackAvailability,
+               progress: Progress | None, say) -> str:
+    """Asks the Wayback Machine about one source and writes a capture back into its file; the
+    outcome: "captured", "none" (no capture yet) or "doubtful" (no answer to trust). A service
+    that cannot be reached (Unreachable) stops the whole run, so it is not caught here."""
+    try:
+        capture = wayback.closest_capture(source.url)
+    except Unreliable as error:
+        say(f"  no reliable answer ({printable(error)}); try again later")
+        return "doubtful"
+    if capture is None:
+        if progress:
+            progress.remember(source)
+        say(f"  no capture yet: open {printable(save_url(source.url))}")
+        return "none"
+    write_capture(path, capture)
+    say(f"  captured {capture.day.isoformat()}: {printable(capture.url)} (written to the file)")
+    return "captured"
 
 
 def _kept(captured: int, nothing_yet: int, progress: Progress | None) -> str:

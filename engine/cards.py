@@ -178,8 +178,14 @@ _SHARED: dict = {}
 PARALLEL_FROM = 64
 
 
-def _draw_sent(cards: list[Card]) -> list[bytes]:
-    return [draw_card(card, _SHARED["fonts"]) for card in cards]   # fonts: set before the fork
+def _draw_sent(cards: list[Card]) -> list[bytes] | Exception:
+    """One worker's share; a failure is returned, not raised, as in render._render_share: an
+    exception raised through the pool ends `map` while other shares are still queued, and
+    terminating a pool with tasks queued can wait forever."""
+    try:
+        return [draw_card(card, _SHARED["fonts"]) for card in cards]   # fonts: set before the fork
+    except Exception as error:  # noqa: BLE001 - re-raised in the parent, as plain text that pickles
+        return RuntimeError(f"a social card could not be drawn: {type(error).__name__}: {error}")
 
 
 def draw_all(cards: list[Card], fonts: Fonts, workers: int) -> list[bytes]:
@@ -195,6 +201,8 @@ def draw_all(cards: list[Card], fonts: Fonts, workers: int) -> list[bytes]:
     shares = kept.pool().map(_draw_sent, [cards[index::workers] for index in range(workers)])
     drawn: list[bytes] = [b""] * len(cards)
     for index, share in enumerate(shares):
+        if isinstance(share, Exception):
+            raise share
         drawn[index::workers] = share
     return drawn
 

@@ -423,7 +423,7 @@ MUTATIONS = [
              "        if self._dead_sources >= DEAD_SOURCES_IN_A_ROW:", "        if False:",
              ["tests/test_archive.py::test_a_service_answering_only_errors_stops_after_three_sources"]),
     Mutation("'no capture yet' answers are kept for the resumed run", "engine/archive.py",
-             "                if progress:\n                    progress.remember(source)\n", "",
+             "        if progress:\n            progress.remember(source)\n", "",
              ["tests/test_archive.py::test_an_interrupted_check_resumes_asking_only_about_the_rest"]),
     Mutation("Ctrl+C during archive --check keeps the answers and says so", "engine/archive.py",
              "    except KeyboardInterrupt:", "    except ZeroDivisionError:",

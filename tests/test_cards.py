@@ -301,3 +301,15 @@ def test_the_real_site_has_a_card_for_every_claim_event_and_page(real_site):
                     f"https://sensetime-files.netlify.app/og/{kind}/{item.stem}.png"
                 assert (real_site / f"og/{kind}/{item.stem}.png").is_file()
     assert (real_site / "og/home.png").is_file()
+
+
+def test_a_card_that_cannot_be_drawn_in_a_worker_stops_the_drawing_with_its_reason(monkeypatch):
+    """The failure comes back from the worker as a value and is raised once the pool is done
+    (engine/cards.py, _draw_sent): an exception raised through the pool could leave it waiting."""
+    def failing(card, fonts):
+        raise ValueError("no glyph")
+    monkeypatch.setattr(cards, "draw_card", failing)
+    monkeypatch.setattr(cards, "PARALLEL_FROM", 4)
+    many = [card_drawing.Card(path=f"og/{index}.png", site_title="S") for index in range(8)]
+    with pytest.raises(RuntimeError, match="a social card could not be drawn: ValueError: no glyph"):
+        cards.draw_all(many, card_drawing.Fonts(), 2)

@@ -76,7 +76,6 @@ LONG_FUNCTIONS = {
     "network_chart.py:network": "not split yet: groups, rows and labels in one pass (issue 18)",
     "incremental.py:_rerender": "not split yet: the dev server's choice of what to re-render "
                                 "(issue 18)",
-    "archive.py:run": "not split yet: the archive command's loop and its report (issue 18)",
 }
 
 
