@@ -30,6 +30,7 @@ from .page_model import (
     chart_text,
     cited_item_keys,
     index_pages,
+    is_split,
     item_url,
     keys_of,
     link_content,
@@ -243,14 +244,12 @@ def search_page(content: Content, links: Links) -> PageModel:
     indexes by kind, topic and year, linked to the pages that exist (a topic or a year has a
     page of its own once its index is split, else an anchor on the index)."""
     strings = strings_for(content.site)
-    index_urls = {p.url for p in claims_index(content, links) + timeline_pages(content, links)}
-
-    def place(own: str, anchor: str) -> str:
-        return own if own in index_urls else anchor
-
-    topics = [(topic, place(f"claims/topic/{topic.id}/", f"claims/#group-{topic.id}"))
+    # the claims index and the timeline have a page per topic and per year once they are split
+    topic_pages = is_split(len(content.claims), content.site.index_page_size)
+    year_pages = is_split(len(content.events), content.site.timeline_page_size)
+    topics = [(topic, f"claims/topic/{topic.id}/" if topic_pages else f"claims/#group-{topic.id}")
               for topic in content.site.topics if any(c.topic == topic.id for c in content.claims.values())]
-    years = [(group.key, place(f"timeline/{group.key}/", f"timeline/#year-{group.key}"))
+    years = [(group.key, f"timeline/{group.key}/" if year_pages else f"timeline/#year-{group.key}")
              for group in _year_groups(by_date(content.events))]
     kinds = [(strings[key], url) for key, url in (("claims", "claims/"), ("timeline", "timeline/"),
              ("sources", "sources/"), ("entities", "entities/"), ("corrections", "corrections/"))]

@@ -216,6 +216,11 @@ class Pagination:
         return self.urls[self.number] if self.number < self.count else None
 
 
+def is_split(items: int, size: int) -> bool:
+    """Whether an index of this many items has a page per group (see index_pages)."""
+    return items > size
+
+
 def index_pages(content: Content, *, url: str, group_dir: str, groups: list[Group], item_kind: str,
            title: str, keys: set[str], size: int, shown_with=None, item_keys=keys_of,
            **fields) -> list[PageModel]:
@@ -225,7 +230,7 @@ def index_pages(content: Content, *, url: str, group_dir: str, groups: list[Grou
     content appears beside an item (the claims counted under a source); `item_keys` says
     whether a page depends on its items whole or only on their listings."""
     groups = [g for g in groups if g.items]
-    if sum(len(g.items) for g in groups) <= size:
+    if not is_split(sum(len(g.items) for g in groups), size):
         if shown_with:
             keys = keys | {key for g in groups for i in g.items for key in shown_with(i)}
         return [make_page(content, url=url, title=title, keys=keys, groups=groups, overview=None,
