@@ -53,8 +53,7 @@ def referenced_keys(kind: str, item) -> set[str]:
 
 def _listing(item) -> tuple:
     """What the feed and sitemap show of an item."""
-    return (item.added, item.updated, getattr(item, "statement", None) or getattr(item, "title", None)
-            or getattr(item, "wrong", None) or getattr(item, "name", None),
+    return (item.added, item.updated, page_model.item_label(item) or getattr(item, "wrong", None),
             getattr(item, "item", None), getattr(item, "right", None))   # a correction's feed entry
 
 

@@ -31,6 +31,7 @@ from .page_model import (
     cited_item_keys,
     index_pages,
     is_split,
+    item_label,
     item_url,
     keys_of,
     link_content,
@@ -76,7 +77,7 @@ def _update(kind: str, item) -> dict:
     if kind == "pages":
         return {"kind": "page", "title": item.title, "url": page_url(item), "updated": item.updated}
     return {"kind": kind[:-1], "url": item_url(kind, item.id), "updated": item.updated,
-            "title": getattr(item, "statement", None) or item.title}
+            "title": item_label(item)}
 
 
 def _year_groups(events: list[schema.Event]) -> list[Group]:
@@ -227,7 +228,7 @@ def corrections_page(content: Content, links: Links) -> PageModel:
 def correction_target(content: Content, key: str) -> dict:
     kind, _, item_id = key.partition("/")
     item = content.kind(kind)[item_id]
-    label = getattr(item, "statement", None) or getattr(item, "title", None) or item.name
+    label = item_label(item)
     url = page_url(item) if kind == "pages" else item_url(kind, item_id)
     return {"kind": kind, "label": label, "url": url}
 
@@ -281,8 +282,7 @@ def redirect_pages(content: Content, only: set[str] | None = None) -> list[PageM
                 target = item_url(kind, item.id)
                 pages.append(PageModel(
                     url=item_url(kind, old), template="redirect.html", kind="redirect",
-                    title=getattr(item, "statement", None) or getattr(item, "title", None)
-                    or getattr(item, "name", item.id), description="", updated=item.updated,
+                    title=item_label(item) or item.id, description="", updated=item.updated,
                     depends_on=frozenset({f"{kind}/{item.id}", SITE_KEY}),
                     context={"target": target}, in_sitemap=False))
     return pages

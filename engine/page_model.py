@@ -45,6 +45,12 @@ class PageModel:
 
 
 
+def item_label(item) -> str | None:
+    """What an item is called in lists and links: a claim's statement, an event's, a source's or
+    a page's title, an entity's name (None for a correction)."""
+    return getattr(item, "statement", None) or getattr(item, "title", None) or getattr(item, "name", None)
+
+
 def item_url(kind: str, item_id: str) -> str:
     return f"{kind}/{item_id}/"
 

@@ -31,7 +31,7 @@ from .markdown import (
 )
 from .model import correction_target
 from .outputs import Output, safe_output_path
-from .page_model import PageModel, item_url, page_url
+from .page_model import PageModel, item_label, item_url, page_url
 from .paths import Paths
 from .problems import ContentError, Problem
 from .progress import counted_batches
@@ -349,7 +349,7 @@ def feed_entries(content: Content) -> list[dict]:
             elif kind == "pages":
                 title, url = item.title, page_url(item)
             else:
-                title = getattr(item, "statement", None) or item.title
+                title = item_label(item)
                 url = item_url(kind, item.id)
             entries.append({"kind": kind, "label": kind[:-1], "id": item.id, "title": title, "url": url,
                             "updated": item.updated, "added": item.added, "wrong": wrong, "right": right,
