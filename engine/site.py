@@ -265,14 +265,16 @@ class Site:
         """Every file of the site into result.files (see render.render_site for `sink` and
         `after_html`). Whether it succeeded."""
         self.result.left_out = [note for note in (left_out(self.content.site, self.paths.root),) if note]
-        self.renderer = Renderer(self.paths, self.content, fingerprint=not self.options.dev,
-                                 csp_meta=self.options.deploy.csp_meta)
+
+        def files() -> dict:
+            self.renderer = Renderer(self.paths, self.content, fingerprint=not self.options.dev,
+                                     csp_meta=self.options.deploy.csp_meta)
+            return render_site(self.renderer, self.pages, self.workers, self.page_cache, sink, after_html,
+                               self.result.timings.progress, self.items)
 
         def render() -> None:
-            self.result.files = self.step(
-                "render", render_site, self.renderer, self.pages, self.workers, self.page_cache, sink,
-                after_html, self.result.timings.progress, self.items,
-                count_of=lambda files: counted(len(files), "{n} file", "{n} files"))
+            self.result.files = self.step("render", files,
+                                          count_of=lambda files: counted(len(files), "{n} file", "{n} files"))
         return self.attempt(render)
 
     def build(self, out: Path, in_memory: bool = True) -> BuildResult:
