@@ -14,16 +14,12 @@ from .problems import Problems
 from .schema import json_schemas
 from .site import BuildResult, Deploy, Options, Site, collector_paused, items_in
 from .strings import counted
-from .timings import Timings
 from .validate import Content
 
 
-def load_and_validate(paths: Paths, now: str | None, drafts: bool = False,
-                      timings: Timings | None = None) -> tuple[Content | None, Problems]:
+def load_and_validate(paths: Paths, now: str | None, drafts: bool = False) -> tuple[Content | None, Problems]:
     """The load step alone: the content (None when there are errors) and every problem."""
     site = Site(paths, Options(now=now, drafts=drafts))
-    if timings is not None:
-        site.result.timings = timings
     site.load()
     return site.content if not site.problems.errors else None, site.problems
 

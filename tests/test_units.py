@@ -170,3 +170,14 @@ def test_every_failure_of_a_step_becomes_positioned_problems(tmp_path):
     assert not site.attempt(index_error)
     assert [str(p) for p in site.result.failures] == ["search index:1:1: Pagefind stopped"]
     assert site.attempt(lambda: None)
+
+
+def test_an_item_is_called_by_its_statement_title_or_name(content):
+    assert page_model.item_label(content.claims["valuation"]) == content.claims["valuation"].statement
+    assert page_model.item_label(content.sources["wire"]) == content.sources["wire"].title
+    entity = next(iter(content.entities.values()))
+    assert page_model.item_label(entity) == entity.name
+
+
+def test_an_index_is_split_only_past_its_page_size():
+    assert not page_model.is_split(20, 20) and page_model.is_split(21, 20)
