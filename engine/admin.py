@@ -201,24 +201,23 @@ def with_local_backend(config_bytes: bytes, url: str) -> bytes:
 SITE_FIELDS_USED = {"admin", "base_url", "topics", "statuses"}
 
 
-_CONFIG_FILES: dict[tuple[str, str], bytes] = {}
-
-
-def _config_file(site: schema.Site, folder: str) -> bytes:
+def _config_file(site: schema.Site, folder: str, remembered: dict) -> bytes:
     """config.yml, made again only when what it shows of site.yaml changes (a dev server's
     full rebuild would otherwise spend most of 0.1 s on it)."""
     key = (site.model_dump_json(include=SITE_FIELDS_USED), folder)
-    if key not in _CONFIG_FILES:
-        if len(_CONFIG_FILES) >= 4:
-            _CONFIG_FILES.clear()
-        _CONFIG_FILES[key] = config_yaml(config(site, folder))
-    return _CONFIG_FILES[key]
+    if key not in remembered:
+        if len(remembered) >= 4:
+            remembered.clear()
+        remembered[key] = config_yaml(config(site, folder))
+    return remembered[key]
 
 
-def outputs(site: schema.Site, paths, meta_policy: str | None = None) -> list[tuple[str, bytes]]:
+def outputs(site: schema.Site, paths, meta_policy: str | None = None,
+            remembered: dict | None = None) -> list[tuple[str, bytes]]:
     """The /admin/ files: [] when the site has no admin, or when Decap's bundle has not been
     fetched (`left_out` says so); decap_bundle.BundleError when the file there is not it.
-    meta_policy: netlify.toml's policy for /admin/, for hosts that send no headers."""
+    meta_policy: netlify.toml's policy for /admin/, for hosts that send no headers;
+    `remembered`: the builder's config files (engine/memory.py)."""
     if site.admin is None:
         return []
     bundle = decap_bundle.load(paths.root)
@@ -230,7 +229,7 @@ def outputs(site: schema.Site, paths, meta_policy: str | None = None) -> list[tu
         page = page.replace(b'<meta charset="utf-8">\n', b'<meta charset="utf-8">\n' + tag.encode() + b"\n", 1)
     files = [("admin/index.html", page),
              ("admin/admin.js", (FILES / "admin.js").read_bytes()),
-             ("admin/config.yml", _config_file(site, content_folder(paths)))]
+             ("admin/config.yml", _config_file(site, content_folder(paths), {} if remembered is None else remembered))]
     return files + [(f"admin/{name}", data) for name, data in bundle.files]
 
 

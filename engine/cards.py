@@ -2,23 +2,22 @@
 
 The home page, every Markdown page, claim and event get a card of their own (title, site name,
 kind of page, and a claim's status); every other page shares one card per kind. `card_for`
-decides which card a page gets (pure); `card_drawing.draw_card` draws one; `CACHE.pngs` draws
+decides which card a page gets (pure); `card_drawing.draw_card` draws one; `CardCache.pngs` draws
 only the cards found neither in memory nor in .cache/cards/, where each is named by a hash of
 everything drawn on it and of the code of this module and card_drawing.py, Pillow's version and the font files, and sealed with the
 machine's cache key: a card planted or edited there is drawn again (SECURITY.md, "Caches").
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import multiprocessing
 import unicodedata
 from pathlib import Path
 
 from . import ENGINE_VERSION, card_drawing
 from .cache import CacheKey, read_regular, write_atomic
 from .card_drawing import SITE_CARD, Card, Fonts, draw_card
+from .workers import Workers
 
 # Pages of these kinds share one card per kind (the key names the card, the value the label).
 SHARED = {"sources": "sources", "source": "sources", "entities": "entities", "entity": "entities",
@@ -125,9 +124,15 @@ class CardCache:
             except OSError:
                 pass   # not kept: drawn again next time
 
-    def pngs(self, cards: list[Card], workers: int = 1, keep: bool = True) -> list[bytes]:
-        """Each card's PNG; only the ones neither in memory nor on disk are drawn. With
-        keep=False, none is kept in memory (they are in the folder)."""
+    def use_folder(self, folder: Path, seals: CacheKey) -> None:
+        """Keep drawn cards in `folder` (the command line and dev server use .cache/cards), each
+        sealed with the cache folder's key and read back only when its seal matches."""
+        self.folder, self.seals = folder, seals
+
+    def pngs(self, cards: list[Card], workers: int = 1, keep: bool = True,
+             processes: Workers | None = None) -> list[bytes]:
+        """Each card's PNG; only the ones neither in memory nor on disk are drawn (in
+        `processes`, when given). With keep=False, none is kept in memory (they are in the folder)."""
         keys = [self.key(card) for card in cards]
         self.used.update(keys)
         found: dict[str, bytes] = {}
@@ -139,7 +144,7 @@ class CardCache:
                     missing[key] = card
                 else:
                     found[key] = data
-        for key, data in zip(missing, draw_all(list(missing.values()), self.fonts, workers)):
+        for key, data in zip(missing, draw_all(list(missing.values()), self.fonts, workers, processes)):
             self._store(key, data)
             found[key] = data
         if keep:
@@ -164,81 +169,37 @@ class CardCache:
                     path.unlink(missing_ok=True)
 
 
-CACHE = CardCache()
-
-
-def use_cache_folder(folder: Path, seals: CacheKey) -> None:
-    """Keep drawn cards in `folder` (the command line and dev server use .cache/cards), each
-    sealed with the cache folder's key and read back only when its seal matches."""
-    CACHE.folder, CACHE.seals = folder, seals
-
-
 # Drawing is the costly part of a cold build: spread it over processes, like rendering.
-_SHARED: dict = {}
 PARALLEL_FROM = 64
 
 
-def _draw_sent(cards: list[Card]) -> list[bytes] | Exception:
-    """One worker's share; a failure is returned, not raised, as in render._render_share: an
-    exception raised through the pool ends `map` while other shares are still queued, and
-    terminating a pool with tasks queued can wait forever."""
+def _draw_share(fonts: Fonts, cards: list[Card]) -> list[bytes]:
+    """One worker's share (engine/workers.py); the fonts were loaded before the fork."""
     try:
-        return [draw_card(card, _SHARED["fonts"]) for card in cards]   # fonts: set before the fork
-    except Exception as error:  # noqa: BLE001 - re-raised in the parent, as plain text that pickles
-        return RuntimeError(f"a social card could not be drawn: {type(error).__name__}: {error}")
+        return [draw_card(card, fonts) for card in cards]
+    except Exception as error:  # noqa: BLE001 - raised again in the parent, with what was being done
+        raise RuntimeError(f"a social card could not be drawn: {type(error).__name__}: {error}") from None
 
 
-def draw_all(cards: list[Card], fonts: Fonts, workers: int) -> list[bytes]:
-    kept = _SHARED.get("kept_pool")
-    if kept is None:   # a pool for these cards alone, unless they are too few to share
+def drawing_processes(workers: int, fonts: Fonts) -> Workers:
+    """Processes for every draw_all given them: a build that draws its cards in many small
+    batches (to hold few at a time) forks once, not once a batch, and not at all when every
+    card is in the cache (they start with the first cards to draw)."""
+    return Workers(_draw_share, fonts, workers, prepare=lambda: fonts.get("sans", 24))
+
+
+def draw_all(cards: list[Card], fonts: Fonts, workers: int, processes: Workers | None = None) -> list[bytes]:
+    """Each card drawn: in `processes` when given, else in processes of their own when there
+    are enough cards to share, else here."""
+    if processes is None:
         workers = max(1, min(workers, len(cards) // (PARALLEL_FROM // 2) or 1))
         if workers > 1 and len(cards) >= PARALLEL_FROM:
-            with drawing_processes(workers, fonts):
-                return draw_all(cards, fonts, workers)
-    if kept is None or len(cards) < PARALLEL_FROM:
+            with drawing_processes(workers, fonts) as processes:
+                return draw_all(cards, fonts, workers, processes)
+    if processes is None or len(cards) < PARALLEL_FROM:
         return [draw_card(card, fonts) for card in cards]
-    workers = kept.workers
-    shares = kept.pool().map(_draw_sent, [cards[index::workers] for index in range(workers)])
+    shares = processes.count
     drawn: list[bytes] = [b""] * len(cards)
-    for index, share in enumerate(shares):
-        if isinstance(share, Exception):
-            raise share
-        drawn[index::workers] = share
+    for index, share in enumerate(processes.map([cards[index::shares] for index in range(shares)])):
+        drawn[index::shares] = share
     return drawn
-
-
-class KeptPool:
-    """Worker processes opened by the first batch that needs them and kept for the next."""
-
-    def __init__(self, workers: int, fonts: Fonts):
-        self.workers, self.fonts, self._pool = workers, fonts, None
-
-    def pool(self):
-        if self._pool is None:
-            self.fonts.get("sans", 24)   # loaded before the fork: no worker opens the files again
-            _SHARED["fonts"] = self.fonts
-            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
-        return self._pool
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-        _SHARED.pop("fonts", None)
-
-
-@contextlib.contextmanager
-def drawing_processes(workers: int, fonts: Fonts):
-    """One pool of `workers` processes for every draw_all inside the block: a build that draws
-    its cards in many small batches (to hold few at a time) forks once, not once a batch, and
-    not at all when every card is in the cache."""
-    if workers <= 1:
-        yield
-        return
-    _SHARED["kept_pool"] = kept = KeptPool(workers, fonts)
-    try:
-        yield
-    finally:
-        _SHARED.pop("kept_pool", None)
-        kept.close()

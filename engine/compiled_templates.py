@@ -1,8 +1,8 @@
-"""Compiled templates kept in memory for the life of one process.
+"""Compiled templates kept in memory (engine/memory.py: a build's, or the dev server's for its life).
 
 Every build makes a new Jinja environment (its globals belong to one site), so without this each
-build compiled every template again: about three quarters of a small site's build, and of each
-full rebuild of the dev server. Jinja looks a template up by its file name and checks the
+full rebuild of the dev server compiled every template again: about three quarters of its time
+on a small site. Jinja looks a template up by its file name and checks the
 compiled code against a hash of the template's text, so an edited template is compiled afresh.
 
 Only in memory, never on disk: compiled code read back from a file in the checkout would run
@@ -23,7 +23,7 @@ from jinja2 import BytecodeCache, Environment, meta, nodes
 from jinja2.bccache import Bucket
 
 # Enough for the engine's templates and a theme's overrides in a few checkouts at once; a
-# long-lived process that sees more (the test suite) drops the least recently used.
+# memory that sees more drops the least recently used.
 MOST = 512
 
 
@@ -57,9 +57,6 @@ class CompiledTemplates(BytecodeCache):
             self._code.clear()
 
 
-COMPILED = CompiledTemplates()
-
-
 # Functions the site's templates call that render a partial (environment.make_environment).
 PARTIAL_FUNCTIONS = {"citation": "partials/citation.html", "claim_card": "partials/claim_card.html"}
 
@@ -72,8 +69,8 @@ def text_key(source: str, name: str | None, filename: str | None) -> tuple[str, 
 class TemplateReferences:
     """The templates each template text (with its name and file) names, at most `most` texts,
     oldest dropped. Read from the tree the site's environment parses to compile the text, before
-    compiling rewrites it (constant folding); parsed here only for a text neither compiled in
-    this process nor brought back from the last build (`restore`). Whitespace options change no
+    compiling rewrites it (constant folding); parsed here only for a text neither compiled with
+    this memory nor brought back from the last build (`restore`). Whitespace options change no
     reference, so a plain environment parses for all."""
 
     def __init__(self, most: int = MOST) -> None:
@@ -136,16 +133,17 @@ class TemplateReferences:
             self._found.clear()
 
 
-REFERENCES = TemplateReferences()
-
-
 class SiteEnvironment(Environment):
-    """The site's Jinja environment: notes what each text it parses names, so finding a
-    template's dependencies (environment.template_closure) parses nothing again."""
+    """The site's Jinja environment: notes in `references` what each text it parses names, so
+    finding a template's dependencies (environment.template_closure) parses nothing again."""
+
+    def __init__(self, *args, references: TemplateReferences, **options):
+        super().__init__(*args, **options)
+        self.references = references
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
         key = text_key(source, name, filename)
-        if not REFERENCES.known(key):
-            REFERENCES.remember(key, tree)
+        if not self.references.known(key):
+            self.references.remember(key, tree)
         return tree

@@ -23,11 +23,9 @@ from markupsafe import Markup
 from . import cards, search, theme
 from .cite import meta_tags as citation_meta_tags
 from .cite import page_citation
-from .compiled_templates import COMPILED, PARTIAL_FUNCTIONS, REFERENCES, SiteEnvironment
+from .compiled_templates import PARTIAL_FUNCTIONS, SiteEnvironment
 from .formatter import Formatter
-from .markdown import (
-    render_markdown,
-)
+from .memory import Memory
 from .note_marks import footnote_text
 from .page_model import item_url, page_url
 from .paths import Paths
@@ -46,7 +44,7 @@ def template_closure(env: Environment, name: str, known: dict | None = None) -> 
         known[name] = frozenset({name})   # a template that includes itself stops here
         found = {name}
         source, filename, _ = env.loader.get_source(env, name)
-        for child in sorted(REFERENCES.of(source, name, filename), key=str):
+        for child in sorted(env.references.of(source, name, filename), key=str):
             if child is None:
                 raise TemplateFailure(filename, 1, 1, "template error: a template name computed at render "
                                       "time cannot be tracked: name the template in quotes")
@@ -101,19 +99,20 @@ def asset_paths(static: dict[str, bytes], fingerprint: bool) -> dict[str, str]:
     return placed
 
 
-def make_environment(paths: Paths, content: Content, assets: dict[str, str]) -> Environment:
+def make_environment(paths: Paths, content: Content, assets: dict[str, str], memory: Memory) -> Environment:
     """Jinja for one site: its templates (the overrides first), escaping, and the site's
-    globals, partials and filters."""
+    globals, partials and filters; compiled code, rendered Markdown and the card fonts come
+    from the builder's `memory`."""
     strings = strings_for(content.site)
     formatter = Formatter(content.site.language, strings, content.site.money)
     env = SiteEnvironment(
         loader=FileSystemLoader([str(p) for p in paths.templates]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, bytecode_cache=COMPILED)
+        keep_trailing_newline=True, bytecode_cache=memory.compiled, references=memory.references)
     _add_globals(env, content, assets, strings)
-    _add_partials(env, content, strings, formatter)
-    _add_filters(env, content.site, strings, formatter)
+    _add_partials(env, content, strings, formatter, memory.cards.fonts)
+    _add_filters(env, content.site, strings, formatter, memory.fragments)
     return env
 
 
@@ -158,7 +157,7 @@ def _add_globals(env: Environment, content: Content, assets: dict[str, str], str
         logo=site.theme.logo if site.theme else None)
 
 
-def _add_partials(env: Environment, content: Content, strings: dict, formatter: Formatter) -> None:
+def _add_partials(env: Environment, content: Content, strings: dict, formatter: Formatter, fonts) -> None:
     """The partials repeated on many pages, rendered once per build for each argument (a
     citation for every note, a card for every listed claim), a note's sidenote text, each page's
     social card and citation."""
@@ -194,18 +193,18 @@ def _add_partials(env: Environment, content: Content, strings: dict, formatter: 
 
     env.globals["note_text"] = note_text
     env.globals["remembered_partials"] = remembered
-    site_card = cards.site_card(site, cards.CACHE.fonts.covers)
-    env.globals["card_of"] = lambda page: cards.card_for(page, site_card, strings, cards.CACHE.fonts.covers)
+    site_card = cards.site_card(site, fonts.covers)
+    env.globals["card_of"] = lambda page: cards.card_for(page, site_card, strings, fonts.covers)
     env.globals.update(citation=citation, claim_card=claim_card)
     env.globals.update(page_citation=lambda page: page_citation(site, page),
                        citation_meta=citation_meta_tags)
 
 
-def _add_filters(env: Environment, site, strings: dict, formatter: Formatter) -> None:
+def _add_filters(env: Environment, site, strings: dict, formatter: Formatter, fragments) -> None:
     """Markdown, dates, numbers and figures in the site's language; the search page's fields."""
     @pass_context
     def markdown(context, text: str, inline: bool = False) -> Markup:
-        return render_markdown(text, context["notes"], inline=inline)
+        return fragments.render(text, context["notes"], inline=inline)
 
     def language_name(code: str) -> str:
         try:

@@ -22,6 +22,7 @@ from .cache import snapshot
 from .dev_log import OUTPUT_NAMES, Rebuild
 from .environment import asset_paths, static_files
 from .load import KINDS, load_yaml, unsafe_entry
+from .memory import Memory
 from .outputs import Output
 from .paths import Paths
 from .problems import Problem, Problems
@@ -77,9 +78,9 @@ class DevBuild:
     index_stale: bool = False
     data_stale: bool = False   # the /data/ files, refreshed with the index when in the background
     last: Rebuild | None = None   # what the last update did, for the dev server's log
-    # each item's exported forms, kept while the item stays the same: after an edit only the
-    # edited item is serialised again
-    items: export.ItemMemo = field(default_factory=export.ItemMemo, repr=False, compare=False)
+    # what the server keeps between rebuilds (engine/memory.py), each item's exported forms
+    # included: after an edit only the edited item is serialised again
+    memory: Memory = field(default_factory=lambda: Memory(items=export.ItemMemo()), repr=False, compare=False)
     # A full rebuild replaces the output folder, and the index refreshed in the background
     # writes into it: one waits for the other, or the rebuild walks a folder that is changing
     # under it and the index lands in the site being retired.
@@ -109,7 +110,7 @@ class DevBuild:
     def _full(self) -> BuildResult:
         self.stats = snapshot(self.watched)
         site = Site(self.paths, Options(now=self.now, strict=self.strict, drafts=self.drafts, dev=True,
-                                        workers=1), items=self.items)
+                                        workers=1), self.memory)
         result = site.result
         if not site.load():
             return result
@@ -149,7 +150,7 @@ class DevBuild:
             return
         self.data_stale = False
         touched = set()
-        for path, output in export.outputs(self.validation.content, [], with_data=True, memo=self.items):
+        for path, output in export.outputs(self.validation.content, [], with_data=True, memo=self.memory.items):
             if self.files.get(path) != output:
                 self.files[path] = output
                 touched.add(path)
@@ -323,8 +324,8 @@ class DevBuild:
         defer_data = bool(keys) and self.index_in_background
         self.data_stale |= defer_data
         if keys and not defer_data:
-            outputs += steps.run("data", export.outputs, content, [], with_data=True, memo=self.items)
-        outputs += steps.run("citations", export.outputs, content, to_render, with_data=False, memo=self.items)
+            outputs += steps.run("data", export.outputs, content, [], with_data=True, memo=self.memory.items)
+        outputs += steps.run("citations", export.outputs, content, to_render, with_data=False, memo=self.memory.items)
         everything = list(self.pages.values())
         if template_names:
             for name, kind in renderer.SITE_FILES:

@@ -232,48 +232,62 @@ class Fragment:
         return notes.footnote_ref(document, call[1], lambda: body._bind(notes, document))
 
 
-_FRAGMENTS: dict[tuple[str, bool], Fragment] = {}
-_USED: set[tuple[str, bool]] = set()   # asked for since the process started, for the cache
+def render_fragment(text: str, inline: bool = False) -> Fragment:
+    """A Markdown text rendered, its note marks left as placeholders."""
+    env = {"calls": [], "footnote_fragments": {}}
+    tokens = MARKDOWN.parseInline(text, env) if inline else MARKDOWN.parse(text, env)
+    tokens, env["footnote_bodies"] = _split_footnotes(tokens)
+    return Fragment(MARKDOWN.renderer.render(tokens, MARKDOWN.options, env), tuple(env["calls"]))
 
 
-def remembered_fragments() -> dict[tuple[str, bool], Fragment]:
-    """The fragments this process has rendered, for the command line's cache between builds."""
-    return _FRAGMENTS
+class Fragments:
+    """Rendered fragments by text, kept by whoever builds (engine/memory.py): the same note
+    appears on several pages of one build, and a dev server sees most texts again in every
+    rebuild. `used` is what the builds so far asked for (what the command line's cache keeps);
+    `fresh` what this memory rendered itself since it was last emptied (what a render worker
+    sends back to its parent)."""
 
+    MOST = 200_000   # a dev server open all day must not grow without end
 
-def used_fragments() -> set[tuple[str, bool]]:
-    return _USED
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, bool], Fragment] = {}
+        self.used: set[tuple[str, bool]] = set()
+        self.fresh: list[tuple[str, bool]] = []
 
+    def fragment(self, text: str, inline: bool = False) -> Fragment:
+        key = (text, inline)
+        self.used.add(key)
+        found = self.known.get(key)
+        if found is None:
+            found = render_fragment(text, inline)
+            if len(self.known) > self.MOST:
+                self.known.clear()
+            self.known[key] = found
+            self.fresh.append(key)
+        return found
 
-def remember_fragments(fragments: dict[tuple[str, bool], Fragment], used=()) -> None:
-    _FRAGMENTS.update(fragments)
-    _USED.update(used)
+    def render(self, text: str, notes: NoteCollector, inline: bool = False) -> Markup:
+        """HTML for one Markdown field; its citations and footnotes go into `notes`."""
+        if not text:
+            return Markup("")
+        return self.fragment(text, inline).bind(notes)
 
+    def remember(self, fragments: dict[tuple[str, bool], Fragment], used=()) -> None:
+        self.known.update(fragments)
+        self.used.update(used)
 
-def fragment(text: str, inline: bool = False) -> Fragment:
-    """The rendered fragment for a Markdown text, from memory when this process has seen it."""
-    key = (text, inline)
-    _USED.add(key)
-    found = _FRAGMENTS.get(key)
-    if found is None:
-        env = {"calls": [], "footnote_fragments": {}}
-        tokens = MARKDOWN.parseInline(text, env) if inline else MARKDOWN.parse(text, env)
-        tokens, env["footnote_bodies"] = _split_footnotes(tokens)
-        found = Fragment(MARKDOWN.renderer.render(tokens, MARKDOWN.options, env), tuple(env["calls"]))
-        if len(_FRAGMENTS) > 200_000:   # a dev server open all day must not grow without end
-            _FRAGMENTS.clear()
-        _FRAGMENTS[key] = found
-    return found
+    def take_fresh(self) -> dict[tuple[str, bool], Fragment]:
+        """The fragments rendered here since the last call (those still known)."""
+        fresh, self.fresh = self.fresh, []
+        return {key: self.known[key] for key in fresh if key in self.known}
 
 
 def render_markdown(text: str, notes: NoteCollector, inline: bool = False) -> Markup:
-    """HTML for one Markdown field; its citations and footnotes go into `notes`."""
-    if not text:
-        return Markup("")
-    return fragment(text, inline).bind(notes)
+    """HTML for one Markdown field, rendered afresh (Fragments.render remembers it)."""
+    return render_fragment(text, inline).bind(notes) if text else Markup("")
 
 
 def plain_text(text: str) -> str:
     """Markdown reduced to plain text, for meta descriptions and feeds."""
-    html = fragment(without_citations(text)).html
+    html = render_fragment(without_citations(text)).html
     return " ".join(Markup(re.sub("\x00[0-9]+\x00", "", html)).striptags().split())

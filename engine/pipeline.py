@@ -6,8 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from . import cache as build_cache
-from . import cards, environment, warm_caches
-from .markdown import used_fragments
+from . import environment, warm_caches
+from .memory import Memory
 from .outfolder import remove_stale_staging
 from .paths import Paths
 from .problems import Problems
@@ -75,7 +75,7 @@ def check(paths: Paths, now: str | None, strict: bool, format: str = "text",
     with collector_paused():
         if site.load():   # every template compiled, as the build will read them
             env = environment.make_environment(paths, site.content, environment.asset_paths(
-                environment.static_files(paths), False))
+                environment.static_files(paths), False), site.memory)
             templates = environment.compile_all(env, paths.templates, site.problems)
     failing = report(site.problems, strict, format=format, verbose=verbose)
     if failing or site.content is None:
@@ -89,17 +89,21 @@ def check(paths: Paths, now: str | None, strict: bool, format: str = "text",
 def build_site(paths: Paths, out: Path, now: str | None, strict: bool = False,
                drafts: bool = False, dev: bool = False, workers: int | None = None,
                page_cache=None, deploy: Deploy = Deploy(), in_memory: bool = True,
-               progress=None) -> BuildResult:
-    """Every step of one build (site.Site.build)."""
+               progress=None, memory: Memory | None = None) -> BuildResult:
+    """Every step of one build (site.Site.build), with what `memory` kept from earlier builds
+    (none given: a build like a new process's)."""
     options = Options(now=now, strict=strict, drafts=drafts, dev=dev, workers=workers, deploy=deploy)
-    return Site(paths, options, page_cache=page_cache, progress=progress).build(out, in_memory)
+    return Site(paths, options, memory, page_cache=page_cache, progress=progress).build(out, in_memory)
 
 
 def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool = False,
           workers: int | None = None, cache: Path | None = None, inputs: str | None = None,
-          deploy: Deploy = Deploy(), verbose: bool = False, progress=None) -> int:
+          deploy: Deploy = Deploy(), verbose: bool = False, progress=None,
+          memory: Memory | None = None) -> int:
     """The command line's build: prints every problem, then a one-screen summary; `progress`
-    (engine/progress.py) shows the stages on stderr meanwhile."""
+    (engine/progress.py) shows the stages on stderr meanwhile. It starts from an empty `memory`,
+    as a new process does, unless given one, and fills it from the cache folder."""
+    memory = Memory() if memory is None else memory
     key = build_cache.open_folder(cache) if cache is not None else None
     if key is None:   # no cache asked for, or a folder it would be unsafe to use
         cache = inputs = None
@@ -112,12 +116,12 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
                 remove_stale_staging(out)   # what builds killed since the last good one left
                 return 0
         build_cache.forget(cache, out, key)
-        warm_caches.load_fragments(cache, key)
-        warm_caches.load_template_references(cache, key)
-        cards.use_cache_folder(cache / "cards", key)
+        warm_caches.load_fragments(cache, key, memory.fragments)
+        warm_caches.load_template_references(cache, key, memory.references)
+        memory.cards.use_folder(cache / "cards", key)
     page_cache = warm_caches.PageCache(cache, key) if cache is not None else None
     result = build_site(paths, out, now, strict, drafts, workers=workers, page_cache=page_cache,
-                        deploy=deploy, in_memory=False, progress=progress)
+                        deploy=deploy, in_memory=False, progress=progress, memory=memory)
     failing = report(result.problems, strict, verbose=verbose)
     if not failing and result.failures:
         for problem in result.failures:
@@ -130,9 +134,9 @@ def build(paths: Paths, out: Path, now: str | None, strict: bool, drafts: bool =
     written = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
     state = "" if result.written else " (unchanged: nothing written)"
     if inputs is not None:
-        warm_caches.save_fragments(cache, used_fragments(), key)
-        warm_caches.save_template_references(cache, key)
-        cards.CACHE.prune_folder()
+        warm_caches.save_fragments(cache, memory.fragments, key)
+        warm_caches.save_template_references(cache, key, memory.references)
+        memory.cards.prune_folder()
         build_cache.remember(cache, out, inputs, key)
     if page_cache is not None and result.ok:
         page_cache.save()

@@ -10,7 +10,6 @@ import contextlib
 import ctypes
 import dataclasses
 import datetime as dt
-import multiprocessing
 from pathlib import Path
 
 from jinja2 import (
@@ -22,13 +21,8 @@ from . import admin, cards, export
 from .environment import asset_paths, make_environment, static_files, template_closure
 from .formats import xml_text
 from .headers import meta_policy
-from .markdown import (
-    NoteCollector,
-    plain_text,
-    remember_fragments,
-    remembered_fragments,
-    used_fragments,
-)
+from .markdown import Fragments, NoteCollector, plain_text
+from .memory import Memory
 from .model import correction_target
 from .outputs import Output, safe_output_path
 from .page_model import PageModel, item_label, item_url, page_url
@@ -37,6 +31,7 @@ from .problems import ContentError, Problem
 from .progress import counted_batches
 from .template_errors import TemplateFailure, failure_of
 from .validate import Content
+from .workers import Failed, Workers
 
 # Partials rendered through a function, once per build for each argument, because they are
 # repeated on many pages: a citation for every note, a card for every listed claim.
@@ -53,63 +48,48 @@ def render_page(env: Environment, page: PageModel) -> bytes:
     return html.encode("utf-8")
 
 
-# What forked workers render: set just before the fork, so they inherit it without pickling.
-_SHARED: dict = {}
 PARALLEL_FROM = 400   # below this many pages, starting processes costs more than it saves
 
 
-def _render_share(index: int) -> tuple[list[bytes] | None, dict | Exception, set]:
-    """One share of the pages, and the Markdown it rendered that the parent had not (for the
-    cache). A failure is returned, not raised: an exception raised through the pool makes the
-    parent terminate it with tasks still queued, and Pool.terminate can then wait forever."""
-    env, pages, shares = _SHARED["env"], _SHARED["pages"], _SHARED["shares"]
-    known = set(remembered_fragments())
+def _render_share(shared: tuple, index: int) -> tuple:
+    """One share of the pages (in a worker: engine/workers.py), and the Markdown it rendered
+    that the parent had not (for the cache). A template failure is returned, not raised, so
+    that the parent reports the same one whichever share finishes first."""
+    env, pages, shares, fragments = shared
+    fragments.used, fragments.fresh = set(), []   # this worker's own copies: what this share asks for
     try:
         html = [render_page(env, page) for page in pages[index::shares]]
     except TemplateFailure as failure:
         return None, failure, set()
-    except Exception as error:  # noqa: BLE001 - re-raised in the parent, as plain text that pickles
-        return None, RuntimeError(f"{type(error).__name__}: {error}"), set()
-    return html, {k: v for k, v in remembered_fragments().items() if k not in known}, used_fragments()
+    return html, fragments.take_fresh(), fragments.used
 
 
 SHARES_PER_WORKER = 8   # smaller results: the parent never holds one worker's whole output twice
 
 
-def render_page_batches(env: Environment, pages: list[PageModel], workers: int):
+def render_page_batches(env: Environment, pages: list[PageModel], workers: int, fragments: Fragments):
     """Every page's HTML on `workers` processes, as (indices, html) batches in the order the
     shares finish. Share n takes every n-th page, so the costly and the cheap kinds spread
-    evenly; which page gets which bytes does not depend on the number of workers."""
+    evenly; which page gets which bytes does not depend on the number of workers. `fragments`
+    is the Markdown the template environment renders with, which the workers' shares add to."""
     workers = max(1, min(workers, len(pages) // (PARALLEL_FROM // 2) or 1))
     if workers == 1 or len(pages) < PARALLEL_FROM:
         yield range(len(pages)), [render_page(env, page) for page in pages]
         return
     shares = workers * SHARES_PER_WORKER
-    _SHARED.update(env=env, pages=pages, shares=shares)
-    failure = None
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for index, (share, fragments, used) in enumerate(pool.imap(_render_share, range(shares))):
-                if share is None:   # the first failure is reported once every share has come back
-                    failure = failure or fragments
-                    continue
-                remember_fragments(fragments, used)
-                yield range(index, len(pages), shares), share
-            pool.close()
-            pool.join()
-    finally:
-        _SHARED.clear()
-    if failure is not None:
-        raise failure
-
-
-def render_pages(env: Environment, pages: list[PageModel], workers: int) -> list[bytes]:
-    """Every page's HTML, in the order given."""
-    rendered: list[bytes] = [b""] * len(pages)
-    for indices, share in render_page_batches(env, pages, workers):
-        for index, html in zip(indices, share):
-            rendered[index] = html
-    return rendered
+    failures = {}
+    with Workers(_render_share, (env, pages, shares, fragments), workers) as processes:
+        for index, result in processes.results(list(range(shares))):
+            if isinstance(result, Failed):
+                raise RuntimeError(result.text)
+            share, fresh, used = result
+            if share is None:   # reported once every share is back: the first share's, always the same
+                failures[index] = fresh
+                continue
+            fragments.remember(fresh, used)
+            yield range(index, len(pages), shares), share
+    if failures:
+        raise failures[min(failures)]
 
 
 class Renderer:
@@ -119,12 +99,13 @@ class Renderer:
     SITE_FILES = (("sitemap.xml", "sitemap"), ("feed.xml", "feed"), ("robots.txt", "robots"),
                   ("_redirects", "redirects"))
 
-    def __init__(self, paths: Paths, content: Content, fingerprint: bool = True, csp_meta: bool = False):
-        self.paths, self.content = paths, content
+    def __init__(self, paths: Paths, content: Content, memory: Memory, fingerprint: bool = True,
+                 csp_meta: bool = False):
+        self.paths, self.content, self.memory = paths, content, memory
         self.fingerprint, self.csp_meta = fingerprint, csp_meta
         self.static = static_files(paths, content.site)
         self.assets = asset_paths(self.static, fingerprint)
-        self.env = make_environment(paths, content, self.assets)
+        self.env = make_environment(paths, content, self.assets, memory)
         # hosts that send no headers (GitHub Pages) get netlify.toml's policy for each page in a <meta>
         self.env.globals["content_security_policy"] = (
             lambda url: meta_policy("/" + url, paths.root / "netlify.toml")) if csp_meta else None
@@ -157,7 +138,7 @@ class Renderer:
                 cached.append(output(page, found))
         if cached:
             yield cached
-        for indices, share in render_page_batches(self.env, missing, workers):
+        for indices, share in render_page_batches(self.env, missing, workers, self.memory.fragments):
             batch = []
             for index, rendered in zip(indices, share):
                 if cache:
@@ -198,11 +179,12 @@ class Renderer:
                 chosen[card.path] = (card, page.depends_on if page.item else frozenset({"site"}))
         items = list(chosen.items())
         size = max(1, len(items)) if keep else self.CARD_BATCH
-        with (cards.drawing_processes(workers, cards.CACHE.fonts) if len(items) > size
-              else contextlib.nullcontext()):
+        cache = self.memory.cards
+        with (cards.drawing_processes(workers, cache.fonts) if len(items) > size and workers > 1
+              else contextlib.nullcontext()) as processes:
             for start in range(0, len(items), size):
                 batch = items[start:start + size]
-                drawn = cards.CACHE.pngs([card for _, (card, _) in batch], workers, keep=keep)
+                drawn = cache.pngs([card for _, (card, _) in batch], workers, keep=keep, processes=processes)
                 yield [(path, Output("card", data, keys)) for (path, (_, keys)), data in zip(batch, drawn)]
 
     def static_outputs(self) -> list[tuple[str, Output]]:
@@ -214,7 +196,8 @@ class Renderer:
         """/admin/, when site.yaml asks for it (engine/admin.py)."""
         policy = self.env.globals["content_security_policy"]   # set for hosts without headers
         try:
-            files = admin.outputs(self.content.site, self.paths, policy("admin/") if policy else None)
+            files = admin.outputs(self.content.site, self.paths, policy("admin/") if policy else None,
+                                  self.memory.admin_config)
         except admin.decap_bundle.BundleError as error:
             raise ContentError([admin.not_verified(error, self.paths.root)]) from None
         return [(path, Output("admin", data, frozenset({"site"}))) for path, data in files]
@@ -271,21 +254,22 @@ class Collector:
         return dict(sorted(self.files.items()))
 
 
+def _libc_malloc_trim():
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):   # not glibc
+        return None
+
+
+MALLOC_TRIM = _libc_malloc_trim()
+
+
 def release_freed_memory() -> None:
     """Hands the memory of written batches back to the system. glibc keeps freed blocks for
     reuse, and the many 10-30 KB pages of a streaming build leave it fragmented: without this,
     the peak at 10,000 claims is about 150 MB higher. Elsewhere (not glibc) it does nothing."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
+    if MALLOC_TRIM is not None:
+        MALLOC_TRIM(0)
 
 
 def collect(outputs: list[tuple[str, Output]], owners: dict[str, str]) -> dict[str, Output]:
@@ -301,7 +285,7 @@ def owner_of(page: PageModel, content: Content) -> str:
 
 
 def render_site(renderer: Renderer, pages: list[PageModel], workers: int = 1, page_cache=None,
-                sink=None, after_html=None, progress=None, memo=None) -> dict[str, Output]:
+                sink=None, after_html=None, progress=None) -> dict[str, Output]:
     """Every file of the site. With `sink(path, data)`, each file goes to it as soon as it is
     made and the result keeps no bytes (see Collector); `after_html()` is called once every
     HTML file has gone to it (the search index can start), before the cards and data files.
@@ -312,7 +296,7 @@ def render_site(renderer: Renderer, pages: list[PageModel], workers: int = 1, pa
         # which card a page points at depends on the glyphs the card fonts have
         page_cache.prepare(content, paths, renderer.env, renderer.assets,
                            {"fingerprint": fingerprint, "csp_meta": csp_meta,
-                            "card_fonts": cards.CACHE.fonts.digest(),
+                            "card_fonts": renderer.memory.cards.fonts.digest(),
                             "netlify.toml": (paths.root / "netlify.toml").read_text("utf-8")
                             if csp_meta and (paths.root / "netlify.toml").is_file() else None})
     collector = Collector({page.output_path: owner_of(page, content) for page in pages}, sink)
@@ -322,13 +306,14 @@ def render_site(renderer: Renderer, pages: list[PageModel], workers: int = 1, pa
     collector.add(renderer.site_files(pages) + renderer.static_outputs() + renderer.admin_outputs())
     if after_html is not None:
         after_html()
-    cards.CACHE.start_build()
+    renderer.memory.cards.start_build()
     for batch in counted_batches(progress, "cards", renderer.card_batches(pages, workers, keep=sink is None),
                                  lambda done: f"{done} drawn"):
         collector.add(batch)
-    cards.CACHE.keep_only_used()
-    # open data and citation files (the dev server keeps each item's forms in its `memo`)
-    for batch in export.output_batches(content, pages) if sink is not None else [export.outputs(content, pages, memo=memo)]:
+    renderer.memory.cards.keep_only_used()
+    # open data and citation files (the dev server's memory keeps each item's forms)
+    for batch in (export.output_batches(content, pages) if sink is not None
+                  else [export.outputs(content, pages, memo=renderer.memory.items)]):
         collector.add(batch)
     return collector.result()
 

@@ -21,7 +21,6 @@ from http import HTTPStatus
 from pathlib import Path
 
 from . import admin as web_admin
-from . import cards
 from .admin import content_folder, with_local_backend
 from .cache import open_folder, snapshot
 from .incremental import DevBuild
@@ -356,11 +355,11 @@ def serve(paths: Paths, out: Path, port: int, now: str | None, drafts: bool,
               f"{bundle.SIZE} from npm, then starts this server), or `{bundle.FETCH_HINT}` first.",
               file=sys.stderr)
         return 2
-    key = open_folder(paths.root / ".cache")
-    if key is not None:   # a restart redraws no unchanged card
-        cards.use_cache_folder(paths.root / ".cache" / "cards", key)
     site = DevSite(paths, out, now, drafts, admin, hosts=allowed_hosts(host, port),
                    verbose=verbose, strict=strict)
+    key = open_folder(paths.root / ".cache")
+    if key is not None:   # a restart redraws no unchanged card
+        site.builder.memory.cards.use_folder(paths.root / ".cache" / "cards", key)
     site.rebuild()
     validation = getattr(site.builder, "validation", None)
     settings = validation.site if validation is not None else None

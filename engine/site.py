@@ -20,8 +20,8 @@ from jinja2 import TemplateError
 
 from . import search, write
 from .admin import left_out
-from .export import ItemMemo
 from .load import RawContent, load_content
+from .memory import Memory
 from .model import build_pages
 from .page_model import Links, PageModel, link_content
 from .paths import Paths
@@ -196,10 +196,12 @@ class Site:
     """One build of one site. Construct it, then call its steps in order; `result` holds the
     problems, the failures that stopped it, the files and the time each step took."""
 
-    def __init__(self, paths: Paths, options: Options = Options(), page_cache=None, progress=None,
-                 items: ItemMemo | None = None):
-        # the caches it is given: rendered pages (the command line's), exported items (the dev server's)
-        self.paths, self.options, self.page_cache, self.items = paths, options, page_cache, items
+    def __init__(self, paths: Paths, options: Options = Options(), memory: Memory | None = None,
+                 page_cache=None, progress=None):
+        # what its builder keeps between builds (a new memory: a new process), and the command
+        # line's rendered pages
+        self.paths, self.options, self.page_cache = paths, options, page_cache
+        self.memory = Memory() if memory is None else memory
         self.result = BuildResult(Problems(paths.content.parent), timings=Timings(progress=progress))
         self.validation: Validation | None = None
         self.content: Content | None = None
@@ -267,10 +269,10 @@ class Site:
         self.result.left_out = [note for note in (left_out(self.content.site, self.paths.root),) if note]
 
         def files() -> dict:
-            self.renderer = Renderer(self.paths, self.content, fingerprint=not self.options.dev,
+            self.renderer = Renderer(self.paths, self.content, self.memory, fingerprint=not self.options.dev,
                                      csp_meta=self.options.deploy.csp_meta)
             return render_site(self.renderer, self.pages, self.workers, self.page_cache, sink, after_html,
-                               self.result.timings.progress, self.items)
+                               self.result.timings.progress)
 
         def render() -> None:
             self.result.files = self.step("render", files,

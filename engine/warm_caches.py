@@ -12,8 +12,8 @@ import jinja2
 
 from . import ENGINE_VERSION
 from .cache import ENGINE, CacheKey, read_sealed, write_sealed
-from .compiled_templates import REFERENCES
-from .markdown import Fragment, remember_fragments, remembered_fragments
+from .compiled_templates import TemplateReferences
+from .markdown import Fragment, Fragments
 from .page_model import item_key
 
 # --- rendered Markdown, kept between builds --------------------------------------------------------
@@ -28,24 +28,24 @@ def _fragments_file(cache: Path, key: CacheKey) -> Path:
     return cache / f"markdown-{key.name('markdown', f'{ENGINE_VERSION}-{code}')}.json"
 
 
-def load_fragments(cache: Path, key: CacheKey) -> int:
-    """Fills the Markdown memory from the last build; how many fragments it brought back. The
-    store's JSON: [[text, inline, fragment], ...]."""
+def load_fragments(cache: Path, key: CacheKey, memory: Fragments) -> int:
+    """Fills a build's Markdown memory from the last build; how many fragments it brought back.
+    The store's JSON: [[text, inline, fragment], ...]."""
     stored = read_sealed(_fragments_file(cache, key), key, "markdown")
     try:
         fragments = {(text, inline): Fragment.from_plain(plain) for text, inline, plain in stored or ()}
     except (ValueError, TypeError, IndexError, RecursionError):
         return 0
-    remember_fragments(fragments)
+    memory.remember(fragments)
     return len(fragments)
 
 
-def save_fragments(cache: Path, used: set, key: CacheKey) -> None:
+def save_fragments(cache: Path, memory: Fragments, key: CacheKey) -> None:
     """Keeps the fragments this build used (so deleted text leaves the cache); older versions,
     and the pickles of old engines, go."""
     try:
         body = json.dumps([[text, inline, fragment.plain()] for (text, inline), fragment
-                           in remembered_fragments().items() if (text, inline) in used]).encode()
+                           in memory.known.items() if (text, inline) in memory.used]).encode()
     except RecursionError:   # footnotes nested beyond JSON's depth: rendered again next time
         return
     write_sealed(cache, _fragments_file(cache, key), key, "markdown", body, "markdown")
@@ -59,19 +59,19 @@ def _references_file(cache: Path, key: CacheKey) -> Path:
     return cache / f"templates-{key.name('templates', f'{ENGINE_VERSION}-{jinja2.__version__}-{code}')}.json"
 
 
-def load_template_references(cache: Path, key: CacheKey) -> int:
-    """Fills compiled_templates.REFERENCES from the last build; how many texts it brought back.
-    The store's JSON: TemplateReferences.entries()."""
+def load_template_references(cache: Path, key: CacheKey, memory: TemplateReferences) -> int:
+    """Fills a build's template references from the last build; how many texts it brought
+    back. The store's JSON: TemplateReferences.entries()."""
     stored = read_sealed(_references_file(cache, key), key, "templates")
     try:
-        return REFERENCES.restore(stored) if stored is not None else 0
+        return memory.restore(stored) if stored is not None else 0
     except (ValueError, TypeError):
         return 0
 
 
-def save_template_references(cache: Path, key: CacheKey) -> None:
-    """Keeps what this process knows (at most compiled_templates.MOST texts)."""
-    body = json.dumps(REFERENCES.entries(), separators=(",", ":")).encode()
+def save_template_references(cache: Path, key: CacheKey, memory: TemplateReferences) -> None:
+    """Keeps what this build's memory knows (at most compiled_templates.MOST texts)."""
+    body = json.dumps(memory.entries(), separators=(",", ":")).encode()
     write_sealed(cache, _references_file(cache, key), key, "templates", body, "templates")
 
 

@@ -13,7 +13,11 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.pipeline import Paths, build_site, load_and_validate  # noqa: E402
+from engine import incremental, pipeline  # noqa: E402
+from engine.compiled_templates import CompiledTemplates  # noqa: E402
+from engine.export import ItemMemo  # noqa: E402
+from engine.memory import Memory  # noqa: E402
+from engine.pipeline import Paths, load_and_validate  # noqa: E402
 
 # CI: the same examples every run, no per-example deadline (builds are slow on a busy machine).
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60,
@@ -29,6 +33,36 @@ os.environ.setdefault("PROGRESS_AFTER", "3600")
 
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 NOW = "2026-11-23"
+
+
+# --- in-process builds -------------------------------------------------------------------------------
+# Each build the engine makes starts from the memory it is given (engine/memory.py), a new one
+# standing for a new process. The suite's in-process builds share one thing: Jinja's compiled
+# code, which is keyed by each template's text (Jinja checks its checksum), so sharing it changes
+# no output; without it each of some 150 builds compiles every template again (0.25 s each).
+# A test about compiling passes Memory() itself.
+COMPILED = CompiledTemplates()
+
+
+def new_memory(**parts) -> Memory:
+    """A new process's memory, but for the compiled templates the suite shares."""
+    return Memory(compiled=COMPILED, **parts)
+
+
+def build_site(*args, memory: Memory | None = None, **options):
+    """engine.pipeline.build_site, as a new process would run it (see COMPILED)."""
+    return pipeline.build_site(*args, memory=new_memory() if memory is None else memory, **options)
+
+
+def cli_build(*args, memory: Memory | None = None, **options) -> int:
+    """engine.pipeline.build (the command line's build), as a new process would run it."""
+    return pipeline.build(*args, memory=new_memory() if memory is None else memory, **options)
+
+
+def DevBuild(*args, **options) -> incremental.DevBuild:  # noqa: N802 - stands in for the class
+    """A dev server's builder, with a new memory of its own (see COMPILED)."""
+    options.setdefault("memory", new_memory(items=ItemMemo()))
+    return incremental.DevBuild(*args, **options)
 
 
 # --- groups: `make test-fast` leaves out the tests marked browser or long ---------------------------
@@ -91,9 +125,10 @@ def problems_of(content: Path, now: str = NOW):
 
 
 def build(content: Path, out: Path, now: str = NOW, strict: bool = False, drafts: bool = False,
-          overrides: Path | None = None, workers: int = 1):
+          overrides: Path | None = None, workers: int = 1, memory=None):
+    """A build as the command line's (a new memory, as a new process), or with `memory`."""
     return build_site(paths_for(content, overrides), out, now, strict=strict, drafts=drafts,
-                      workers=workers)
+                      workers=workers, memory=memory)
 
 
 _PARSED: dict[tuple, BeautifulSoup] = {}

@@ -13,8 +13,9 @@ from site_server import netlify_headers, serve
 
 from engine import admin, schema
 from engine.headers import headers_for
-from engine.incremental import DevBuild
-from engine.pipeline import build_site, load_and_validate
+from conftest import DevBuild
+from conftest import build_site
+from engine.pipeline import load_and_validate
 
 ADMIN_SETTING = "\nadmin:\n  backend: git-gateway\n  branch: main\n"
 

@@ -22,42 +22,37 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import NOW, ROOT, copy_fixture, paths_for
-from engine import ENGINE_VERSION, cards, markdown, pipeline, warm_caches
+from conftest import NOW, ROOT, build_site, cli_build, copy_fixture, paths_for
+from engine import ENGINE_VERSION, pipeline, warm_caches
 from engine import cache as build_cache
-from engine.compiled_templates import REFERENCES
+from engine.compiled_templates import TemplateReferences
 from test_incremental import tree
 
 
 @contextlib.contextmanager
 def machine(home: Path):
-    """Builds inside run on a machine whose user cache (and so cache key) is `home`, each one
-    as a new process would: no Markdown fragment, no card and no template reference in memory."""
-    saved = os.environ.get("XDG_CACHE_HOME"), markdown._FRAGMENTS, cards.CACHE
+    """Builds inside run on a machine whose user cache (and so cache key) is `home` (each
+    command-line build starts with an empty memory, as a new process does)."""
+    saved = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(home)
-    REFERENCES.clear()
     try:
         yield
     finally:
-        if saved[0] is None:
+        if saved is None:
             os.environ.pop("XDG_CACHE_HOME", None)
         else:
-            os.environ["XDG_CACHE_HOME"] = saved[0]
-        markdown._FRAGMENTS, cards.CACHE = saved[1], saved[2]
+            os.environ["XDG_CACHE_HOME"] = saved
 
 
-def cached_build(paths, out: Path, cache: Path) -> int:
-    markdown._FRAGMENTS = {}
-    cards.CACHE = cards.CardCache()
-    REFERENCES.clear()
-    return pipeline.build(paths, out, NOW, False, workers=1, cache=cache)
+def cached_build(paths, out: Path, cache: Path, memory=None) -> int:
+    return cli_build(paths, out, NOW, False, workers=1, cache=cache, memory=memory)
 
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     """The fixture site built with no cache at all: what every attacked build must equal."""
     base = tmp_path_factory.mktemp("clean")
-    result = pipeline.build_site(paths_for(copy_fixture(base)), base / "_site", NOW, workers=1)
+    result = build_site(paths_for(copy_fixture(base)), base / "_site", NOW, workers=1)
     assert result.ok
     return tree(base / "_site")
 
@@ -179,8 +174,9 @@ def test_a_forged_template_reference_store_is_not_used(honest, tmp_path, clean):
     assert forged != body and b"partials/citation.html" in body
     store.write_bytes(seal + b"\n" + forged)
     with machine(home):
-        assert warm_caches.load_template_references(cache, build_cache.CacheKey.load(cache)) == 0
-        assert REFERENCES.entries() == []
+        references = TemplateReferences()
+        assert warm_caches.load_template_references(cache, build_cache.CacheKey.load(cache), references) == 0
+        assert references.entries() == []
         assert cached_build(paths, tmp_path / "_site", cache) == 0
     assert tree(tmp_path / "_site") == clean
     assert b"partials/citation.html" in store.read_bytes()            # written again, honestly
@@ -190,13 +186,12 @@ def test_a_stored_reference_list_of_the_wrong_shape_is_refused_whole():
     good = ["0" * 64, "a.html", "/t/a.html", [None, "b.html"]]
     for bad in ([good, ["0" * 63, "a.html", "/t/a.html", []]], [good, [*good[:3], "b.html"]],
                 [good, [*good[:3], [1]]], [good, good[:3]], {"a": 1}):
-        REFERENCES.clear()
+        references = TemplateReferences()
         with pytest.raises((ValueError, TypeError)):
-            REFERENCES.restore(bad)
-        assert REFERENCES.entries() == []
-    assert REFERENCES.restore([good]) == 1
-    assert REFERENCES.entries() == [good]
-    REFERENCES.clear()
+            references.restore(bad)
+        assert references.entries() == []
+    assert references.restore([good]) == 1
+    assert references.entries() == [good]
 
 
 # --- the last-build record ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from engine import cite, export, markdown, model, schema
 from engine.formats import NotFinite, json_text, xml_text
 from engine.pipeline import load_and_validate
 from engine.problems import WARNING, Problem, Problems, printable, shown
+from engine.memory import Memory
 from engine.render import Renderer
 
 # --- messages ---------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def test_feed_and_sitemap_stay_well_formed_xml_whatever_the_text(validated):
     content = dataclasses.replace(with_items(with_items(validated, "events", **{"round-a": round_a}),
                                              "corrections", **{"valuation-figure": fix}), site=site)
     pages = model.build_pages(content)
-    files = dict(Renderer(paths_for(FIXTURE), content).site_files(pages))
+    files = dict(Renderer(paths_for(FIXTURE), content, Memory()).site_files(pages))
     feed = ElementTree.fromstring(files["feed.xml"].data)
     ElementTree.fromstring(files["sitemap.xml"].data)
     atom = "{http://www.w3.org/2005/Atom}"
@@ -329,7 +330,7 @@ def grows_linearly(step, pattern: str) -> None:
 @pytest.mark.long
 @pytest.mark.parametrize("name", WORST_MARKDOWN)
 def test_markdown_stays_linear_on_the_worst_inputs(name):
-    grows_linearly(markdown.fragment, WORST_MARKDOWN[name])
+    grows_linearly(markdown.render_fragment, WORST_MARKDOWN[name])
 
 
 @pytest.mark.parametrize("name", WORST_PLAIN)

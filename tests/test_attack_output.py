@@ -25,7 +25,7 @@ from engine import outfolder
 from engine.load import load_content
 from engine.problems import Problems
 from engine.write import StagedSite, publish
-from engine.pipeline import build_site
+from conftest import build_site
 
 REFUSED = ", and a build replaces its folder whole: give a new folder of its own, e.g. --out _site\n"
 
@@ -478,7 +478,7 @@ def test_a_symlinked_folder_is_refused_even_inside_content_but_a_file_symlink_is
 
 
 def test_the_dev_server_refuses_a_file_swapped_for_a_symlink_to_outside(tmp_path):
-    from engine.incremental import DevBuild
+    from conftest import DevBuild
     content = copy_fixture(tmp_path)
     secret = tmp_path / "secret.yaml"
     builder = DevBuild(paths_for(content), tmp_path / "_site", NOW)

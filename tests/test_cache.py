@@ -6,7 +6,7 @@ import os
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import NOW, copy_fixture, paths_for
+from conftest import NOW, build_site, cli_build, copy_fixture, paths_for
 from engine import pipeline
 from test_incremental import OPERATIONS, operation, tree
 
@@ -20,7 +20,7 @@ def setup(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "build_site", lambda *a, **k: calls.append(1) or real(*a, **k))
 
     def run(now=NOW):
-        return pipeline.build(paths_for(content), out, now, strict=False, workers=1, cache=cache)
+        return cli_build(paths_for(content), out, now, strict=False, workers=1, cache=cache)
     return content, out, run, calls
 
 
@@ -48,25 +48,23 @@ def test_an_edited_file_a_damaged_output_or_a_new_day_each_mean_a_build(setup):
     assert len(calls) == 4 and (out / "events/embargoed/index.html").is_file()
 
 
-def test_rendered_markdown_is_kept_between_builds_and_changes_nothing(tmp_path, monkeypatch):
-    from engine import markdown
+def test_rendered_markdown_is_kept_between_builds_and_changes_nothing(tmp_path):
+    from engine.memory import Memory
     content = copy_fixture(tmp_path)
     cache = tmp_path / ".cache"
-    assert pipeline.build(paths_for(content), tmp_path / "cold", NOW, False, workers=1, cache=cache) == 0
+    assert cli_build(paths_for(content), tmp_path / "cold", NOW, False, workers=1, cache=cache) == 0
     [kept] = cache.glob("markdown-*.json")
     for pages in cache.glob("pages-*.sqlite"):               # else no page is rendered at all
         pages.unlink()
-    monkeypatch.setattr(markdown, "_FRAGMENTS", {})          # a new process: an empty memory
-    rendered = []
-    real_parse = markdown.MARKDOWN.parse
-    monkeypatch.setattr(markdown.MARKDOWN, "parse", lambda *a, **k: rendered.append(1) or real_parse(*a, **k))
-    assert pipeline.build(paths_for(content), tmp_path / "warm", NOW, False, workers=1, cache=cache) == 0
-    assert rendered == []                                     # every Markdown text came from the cache
+    memory = Memory()                                         # a new process's
+    assert cli_build(paths_for(content), tmp_path / "warm", NOW, False, workers=1, cache=cache,
+                          memory=memory) == 0
+    assert memory.fragments.used and memory.fragments.fresh == []   # every text asked for came from the cache
     cold = {p.relative_to(tmp_path / "cold"): p.read_bytes() for p in (tmp_path / "cold").rglob("*") if p.is_file()}
     warm = {p.relative_to(tmp_path / "warm"): p.read_bytes() for p in (tmp_path / "warm").rglob("*") if p.is_file()}
     assert cold == warm
     kept.write_bytes(b"not a cache")                         # a damaged cache is ignored, not fatal
-    assert pipeline.build(paths_for(content), tmp_path / "again", NOW, False, workers=1, cache=cache) == 0
+    assert cli_build(paths_for(content), tmp_path / "again", NOW, False, workers=1, cache=cache) == 0
 
 
 @pytest.mark.long
@@ -78,11 +76,11 @@ def test_pages_from_the_cache_give_exactly_a_clean_build_after_any_change(tmp_pa
     (base / "overrides").mkdir()
     paths = paths_for(base / "content", base / "overrides")
     out, cache = base / "_site", base / ".cache"
-    assert pipeline.build(paths, out, NOW, False, workers=1, cache=cache) == 0
+    assert cli_build(paths, out, NOW, False, workers=1, cache=cache) == 0
     for n, name in enumerate(steps, 1):
         operation(name, base, n)
-        code = pipeline.build(paths, out, NOW, False, workers=1, cache=cache)
-        clean = pipeline.build_site(paths, base / f"clean-{n}", NOW, workers=1)
+        code = cli_build(paths, out, NOW, False, workers=1, cache=cache)
+        clean = build_site(paths, base / f"clean-{n}", NOW, workers=1)
         assert (code == 0) == clean.ok, name
         if clean.ok:
             assert tree(out) == tree(base / f"clean-{n}"), name
@@ -92,12 +90,12 @@ def test_unchanged_pages_are_not_rendered_again(tmp_path, monkeypatch, capsys):
     from engine import render
     content = copy_fixture(tmp_path)
     out, cache = tmp_path / "_site", tmp_path / ".cache"
-    assert pipeline.build(paths_for(content), out, NOW, False, workers=1, cache=cache) == 0
+    assert cli_build(paths_for(content), out, NOW, False, workers=1, cache=cache) == 0
     rendered = []
     real = render.render_page
     monkeypatch.setattr(render, "render_page", lambda env, page: rendered.append(page.url) or real(env, page))
     operation("edit claim note", tmp_path, 1)
-    assert pipeline.build(paths_for(content), out, NOW, False, workers=1, cache=cache) == 0
+    assert cli_build(paths_for(content), out, NOW, False, workers=1, cache=cache) == 0
     # the edited claim's page and the pages that list it (the cache keys on whole files); not the rest
     assert "claims/valuation/" in rendered and "claims/" in rendered
     assert not {"claims/round-size/", "entities/big-fund/", "timeline/", "404.html"} & set(rendered)

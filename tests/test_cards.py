@@ -8,10 +8,10 @@ import types
 import pytest
 from PIL import Image
 
-from conftest import NOW, ROOT, build, copy_fixture, page, paths_for
-from engine import card_drawing, cards, pipeline
-from engine.incremental import DevBuild
-from engine.pipeline import build_site
+from conftest import NOW, ROOT, build, cli_build, copy_fixture, page, paths_for
+from engine import card_drawing, cards
+from conftest import DevBuild
+from conftest import build_site
 from test_incremental import replace, tree
 
 BASE = "https://example.org/"   # the fixture's base_url
@@ -20,9 +20,8 @@ CHINESE = "商汤科技估值超过四十五亿美元"
 
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch):
-    """Each test starts with an empty card cache, and counts what gets drawn."""
-    cache = cards.CardCache()
-    monkeypatch.setattr(cards, "CACHE", cache)
+    """What gets drawn in this process (each build starts with an empty card cache of its own,
+    unless a dev server keeps one)."""
     drawn: list[cards.Card] = []
     real = cards.draw_card
 
@@ -109,8 +108,7 @@ def test_cards_are_1200_by_630_palette_pngs_that_decode(site):
 
 def test_two_builds_give_identical_bytes(content, tmp_path):
     assert build(content, tmp_path / "one").ok
-    cards.CACHE.memory.clear()   # the second build draws everything again
-    assert build(content, tmp_path / "two").ok
+    assert build(content, tmp_path / "two").ok   # with a memory of its own: everything drawn again
     first, second = tree(tmp_path / "one"), tree(tmp_path / "two")
     assert {p: d for p, d in first.items() if p.startswith("og/")} == \
         {p: d for p, d in second.items() if p.startswith("og/")}
@@ -229,16 +227,16 @@ def test_right_to_left_and_control_characters_do_not_break_a_card():
 def test_the_command_line_build_reuses_cached_cards_and_forgets_unused_ones(content, tmp_path, fresh_cache,
                                                                            capsys):
     paths, out, cache = paths_for(content), tmp_path / "out", tmp_path / "cache"
-    assert pipeline.build(paths, out, NOW, strict=False, cache=cache) == 0
+    assert cli_build(paths, out, NOW, strict=False, cache=cache) == 0
     first = tree(out)
     drawn = len(fresh_cache)
     assert drawn == len(list((cache / "cards").glob("*.png"))) > 5
-    cards.CACHE.memory.clear()   # a new process: only the folder remembers
+    # the next build is a new memory, as a new process is: only the folder remembers
     (out / "index.html").unlink()   # so the build is not skipped as a no-op
-    assert pipeline.build(paths, out, NOW, strict=False, cache=cache) == 0
+    assert cli_build(paths, out, NOW, strict=False, cache=cache) == 0
     assert len(fresh_cache) == drawn and tree(out) == first
     (content / "events/cameras.yaml").unlink()   # nothing refers to it
-    assert pipeline.build(paths, out, NOW, strict=False, cache=cache) == 0
+    assert cli_build(paths, out, NOW, strict=False, cache=cache) == 0
     assert not (out / "og/events/cameras.png").exists()
     assert len(list((cache / "cards").glob("*.png"))) == drawn - 1
 
@@ -259,20 +257,21 @@ def test_a_changed_title_is_redrawn_and_nothing_else_is(tmp_path, fresh_cache):
     assert fresh_cache == []
 
 
-def test_a_streaming_build_draws_its_card_batches_in_one_kept_pool(content, tmp_path, fresh_cache, monkeypatch):
+def test_a_streaming_build_draws_its_card_batches_in_one_kept_pool(content, tmp_path, monkeypatch):
     import multiprocessing
-    from engine import render
+    from engine import render, workers
     monkeypatch.setattr(render.Renderer, "CARD_BATCH", 4)
     monkeypatch.setattr(cards, "PARALLEL_FROM", 2)
-    used = []   # the pool each batch was drawn in
-    real = cards.KeptPool.pool
-    monkeypatch.setattr(cards.KeptPool, "pool", lambda self: used.append(real(self)) or used[-1])
+    forks, batches = [], []   # the processes started, and the pool each batch was drawn in
+    real_start, real_results = workers.Workers._start, workers.Workers.results
+    monkeypatch.setattr(workers.Workers, "_start", lambda self: forks.append(self) or real_start(self))
+    monkeypatch.setattr(workers.Workers, "results",
+                        lambda self, tasks: batches.append(self) or real_results(self, tasks))
     streamed = build_site(paths_for(content), tmp_path / "streamed", NOW, workers=2, in_memory=False)
     assert streamed.ok
-    assert len(used) >= 3 and all(pool is used[0] for pool in used)
-    assert cards._SHARED == {} and multiprocessing.active_children() == []
-    monkeypatch.setattr(cards, "CACHE", cards.CardCache())   # drawn again, in this process
-    kept = build_site(paths_for(content), tmp_path / "kept", NOW, workers=1)
+    assert len(forks) == 1 and len(batches) >= 3 and all(pool is forks[0] for pool in batches)
+    assert multiprocessing.active_children() == []
+    kept = build_site(paths_for(content), tmp_path / "kept", NOW, workers=1)   # drawn again, in this process
     assert kept.ok and tree(tmp_path / "streamed") == tree(tmp_path / "kept")
 
 
@@ -304,8 +303,8 @@ def test_the_real_site_has_a_card_for_every_claim_event_and_page(real_site):
 
 
 def test_a_card_that_cannot_be_drawn_in_a_worker_stops_the_drawing_with_its_reason(monkeypatch):
-    """The failure comes back from the worker as a value and is raised once the pool is done
-    (engine/cards.py, _draw_sent): an exception raised through the pool could leave it waiting."""
+    """The failure comes back from the worker as a value and is raised once every share is
+    back (engine/workers.py), with what was being done."""
     def failing(card, fonts):
         raise ValueError("no glyph")
     monkeypatch.setattr(cards, "draw_card", failing)

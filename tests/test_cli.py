@@ -88,7 +88,7 @@ def test_an_option_a_command_would_ignore_is_refused_in_one_line(argv, message):
 
 def test_serve_strict_stops_the_preview_on_a_warning_as_ci_would(tmp_path):
     from conftest import paths_for
-    from engine.incremental import DevBuild
+    from conftest import DevBuild
     content = copy_fixture(tmp_path)
     uncited = "title: x\noutlet: y\nkind: blog\nadded: 2026-11-01\nupdated: 2026-11-01\n"
     dev = DevBuild(paths_for(content), tmp_path / "dev", NOW, strict=True)

@@ -1,6 +1,6 @@
-"""Templates are compiled once per process (engine/compiled_templates.py): a second build
-compiles nothing, an edited template is compiled again and shows the edit, and the cache stays
-in memory and within its bound."""
+"""Templates are compiled once per memory (engine/compiled_templates.py, engine/memory.py): a
+second build with the same memory (the dev server's) compiles nothing, an edited template is
+compiled again and shows the edit, and the cache stays in memory and within its bound."""
 from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader
@@ -8,8 +8,8 @@ from jinja2.bccache import Bucket
 from jinja2.parser import Parser
 
 from conftest import ROOT, build, copy_fixture, page
-from engine.compiled_templates import (COMPILED, REFERENCES, CompiledTemplates, SiteEnvironment,
-                                      text_key)
+from engine.compiled_templates import CompiledTemplates, SiteEnvironment, TemplateReferences, text_key
+from engine.memory import Memory
 
 
 def counting_compiles(monkeypatch) -> list[str]:
@@ -24,13 +24,14 @@ def counting_compiles(monkeypatch) -> list[str]:
 
 
 def test_a_second_build_compiles_no_template(tmp_path, monkeypatch):
-    COMPILED.clear()
-    compiled = counting_compiles(monkeypatch)
-    assert build(copy_fixture(tmp_path / "a"), tmp_path / "a" / "_site").ok
+    compiled, memory = counting_compiles(monkeypatch), Memory()   # nothing compiled yet
+    assert build(copy_fixture(tmp_path / "a"), tmp_path / "a" / "_site", memory=memory).ok
     first = len(compiled)
     assert first > 10
-    assert build(copy_fixture(tmp_path / "b"), tmp_path / "b" / "_site").ok
+    assert build(copy_fixture(tmp_path / "b"), tmp_path / "b" / "_site", memory=memory).ok
     assert len(compiled) == first
+    assert build(copy_fixture(tmp_path / "c"), tmp_path / "c" / "_site", memory=Memory()).ok   # a new process
+    assert len(compiled) == 2 * first
 
 
 def test_an_edited_template_is_compiled_again_and_shows_the_edit(tmp_path, monkeypatch):
@@ -39,12 +40,13 @@ def test_an_edited_template_is_compiled_again_and_shows_the_edit(tmp_path, monke
     overrides.mkdir(parents=True)
     base = (ROOT / "templates" / "base.html").read_text("utf-8")
     (overrides / "base.html").write_text(base.replace("</body>", "<p id=mark>first</p></body>"), "utf-8")
-    assert build(content, tmp_path / "one").ok
+    memory = Memory()
+    assert build(content, tmp_path / "one", memory=memory).ok
     assert page(tmp_path / "one", "").find(id="mark").get_text() == "first"
 
     compiled = counting_compiles(monkeypatch)
     (overrides / "base.html").write_text(base.replace("</body>", "<p id=mark>second</p></body>"), "utf-8")
-    assert build(content, tmp_path / "two").ok
+    assert build(content, tmp_path / "two", memory=memory).ok
     assert page(tmp_path / "two", "").find(id="mark").get_text() == "second"
     assert compiled == ["base.html"]
 
@@ -100,11 +102,9 @@ def counting_parses(monkeypatch) -> list[str]:
 def test_a_fresh_process_parses_each_template_once(tmp_path, monkeypatch):
     """A build with nothing compiled yet (a CLI build) reads each template's text into a syntax
     tree once: the tree read for its references is the one compiled."""
-    COMPILED.clear()
-    REFERENCES.clear()
     parsed = counting_parses(monkeypatch)
     compiled = counting_compiles(monkeypatch)
-    assert build(copy_fixture(tmp_path), tmp_path / "_site").ok
+    assert build(copy_fixture(tmp_path), tmp_path / "_site", memory=Memory()).ok
     assert len(compiled) > 10
     assert sorted(parsed) == sorted(set(parsed)) and set(compiled) <= set(parsed)
 
@@ -117,12 +117,11 @@ def test_references_are_the_same_whether_a_template_was_compiled_first_or_not(tm
     (tmp_path / "a.html").write_text(source, "utf-8")
     filename = str(tmp_path / "a.html")
     expected = {None, "c.html", "partials/citation.html"}
-    REFERENCES.clear()
-    assert REFERENCES.of(source, "a.html", filename) == expected
-    REFERENCES.clear()
-    SiteEnvironment(loader=FileSystemLoader(str(tmp_path))).get_template("a.html")
-    assert REFERENCES.known(text_key(source, "a.html", filename))
-    assert REFERENCES.of(source, "a.html", filename) == expected
+    assert TemplateReferences().of(source, "a.html", filename) == expected
+    references = TemplateReferences()
+    SiteEnvironment(loader=FileSystemLoader(str(tmp_path)), references=references).get_template("a.html")
+    assert references.known(text_key(source, "a.html", filename))
+    assert references.of(source, "a.html", filename) == expected
 
 
 def test_a_new_process_whose_pages_are_all_cached_parses_no_template(tmp_path, monkeypatch):
@@ -135,9 +134,8 @@ def test_a_new_process_whose_pages_are_all_cached_parses_no_template(tmp_path, m
     cache = tmp_path / ".cache"
     with machine(tmp_path / "xdg"):
         assert cached_build(paths, tmp_path / "first", cache) == 0
-        COMPILED.clear()
         parsed, compiled = counting_parses(monkeypatch), counting_compiles(monkeypatch)
-        assert cached_build(paths, tmp_path / "second", cache) == 0    # cached_build: a new process
+        assert cached_build(paths, tmp_path / "second", cache, Memory()) == 0    # a new process
         # only what is written on every build (sitemap, feed, redirects...) is parsed, to compile it
         assert sorted(parsed) == sorted(compiled) and "claim.html" not in parsed
 

@@ -21,7 +21,8 @@ from test_admin import with_admin
 from test_archive import LocalServer
 
 from engine import admin, decap_bundle
-from engine.pipeline import Paths, build_site
+from conftest import build_site
+from engine.pipeline import Paths
 
 LEFT_OUT = ("/admin/ (the browser editor site.yaml asks for) was left out: Decap CMS 3.16.3 has "
             "not been fetched on this machine. To add it, run `make admin-files` (one download "

@@ -304,7 +304,8 @@ def test_counts_in_templates_go_through_the_number_filter(content):
     site.write_text(site.read_text("utf-8").replace("language: en", "language: fr"), "utf-8")
     validated, problems = load_and_validate(paths_for(content), NOW)
     assert validated is not None and validated.site.language == "fr", problems.items
-    env = make_environment(paths_for(content), validated, {})
+    from engine.memory import Memory
+    env = make_environment(paths_for(content), validated, {}, Memory())
     assert env.from_string("{{ 1234567 | number }}").render() == "1\u202f234\u202f567"
     # a count printed as Python writes it, as text (an attribute's value is for scripts: 1234)
     raw = re.compile(r'(?<!=")\{\{ *[a-z_.]*(count|archived)[a-z_]* *\}\}')

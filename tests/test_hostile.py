@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from engine.outputs import safe_output_path
 from engine.page_model import PageModel
 from engine.problems import ContentError
+from engine.memory import Memory
 from engine.render import Renderer, render_site
 
 PAGE = "---\ntitle: T\nslug: {slug}\nsummary: S\nadded: 2026-11-01\nupdated: 2026-11-01\n---\nBody.\n"
@@ -71,6 +72,6 @@ def test_two_pages_for_one_output_path_are_an_error_never_an_overwrite(tmp_path)
                               "claims_total": 0, "status_current": None})
     from engine.model import build_pages
     with pytest.raises(ContentError) as caught:
-        render_site(Renderer(paths_for(content), validated), build_pages(validated) + [twin])
+        render_site(Renderer(paths_for(content), validated, Memory()), build_pages(validated) + [twin])
     assert [p.message for p in caught.value.problems] == [
         'two items would be written to "claims/index.html": give one of them another id or slug']

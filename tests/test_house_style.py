@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import NOW, paths_for, problems_of
 
-from engine.incremental import DevBuild
+from conftest import DevBuild
 from engine.problems import Problems
 from engine.validate import _Loaded
 from engine import house_style, schema

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import NOW, copy_fixture, paths_for
-from engine.incremental import DevBuild
-from engine.pipeline import build_site
+from conftest import DevBuild
+from conftest import build_site
 
 
 def write(path: Path, text: str, clock=[10**18]):

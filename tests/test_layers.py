@@ -3,6 +3,7 @@ cycle between the pipeline's stages cannot come back unnoticed."""
 from __future__ import annotations
 
 import ast
+import re
 import configparser
 import shutil
 import subprocess
@@ -93,3 +94,94 @@ def test_no_function_is_longer_than_the_limit_without_a_stated_reason():
                     and node.end_lineno - node.lineno + 1 > LONGEST_FUNCTION:
                 found.add(f"{path.name}:{node.name}")
     assert found == set(LONG_FUNCTIONS)
+
+
+# --- no module-level mutable state (issue 18) ----------------------------------------------------
+# What builds keep lives in the builder's memory (engine/memory.py), never in a module. A module
+# may hold constants, and memos of pure functions (functools.cache and lru_cache, keyed by every
+# input; a memo of a file by its inode, time and size). These module-level objects are not data:
+NOT_STATE = {
+    ("markdown", "MARKDOWN"): "a configured parser; each parse keeps its state in its own env",
+    ("yaml_positions", "_SCALARS"): "PyYAML's converter of plain scalars, which keeps nothing",
+    ("wayback", "_NOTHING"): "a sentinel",
+}
+MUTATING = ("append", "extend", "insert", "update", "add", "clear", "pop", "popitem", "setdefault",
+            "remove", "discard", "move_to_end", "sort", "reverse")
+CONSTANT_CALLS = {"frozenset", "tuple", "object", "compile", "re.compile", "Path", "dict", "set", "list",
+                  "MappingProxyType", "namedtuple", "TypeVar", "_libc_malloc_trim", "datetime.date", "dt.date",
+                  "field", "getLogger", "logging.getLogger", "ZoneInfo", "bytes", "getattr"}
+
+
+def module_level_state(engine: Path) -> list[str]:
+    """Module-level names that hold state: a container some engine code changes, an object
+    made at import (not a constant, not in NOT_STATE), or a `global` statement."""
+    sources = {path.stem: path.read_text("utf-8") for path in sorted(engine.glob("*.py"))}
+    everything = "\n".join(sources.values())
+    found = []
+    for module, text in sources.items():
+        tree = ast.parse(text)
+        found += [f"{module}: global {', '.join(node.names)}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Global)]
+        for node in tree.body:
+            value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            for target in (t for t in targets if isinstance(t, ast.Name)):
+                name = target.id
+                if (module, name) in NOT_STATE or value is None:
+                    continue
+                if isinstance(value, ast.Call) and ast.unparse(value.func) not in CONSTANT_CALLS:
+                    found.append(f"{module}.{name}: an object made at import ({ast.unparse(value.func)})")
+                    continue
+                changed = re.search(rf"(?<![\w.]){name}\s*(\.\s*({'|'.join(MUTATING)})\s*\(|\[[^\]\n]*\]\s*[-+|&]?=)"
+                                    rf"|\bdel\s+{name}\[|\.{name}\s*\.\s*({'|'.join(MUTATING)})\s*\(", everything)
+                if changed:
+                    found.append(f"{module}.{name}: changed at {changed.group(0)!r}")
+    return found
+
+
+def test_no_engine_module_keeps_state():
+    assert module_level_state(ROOT / "engine") == []
+
+
+def module_snapshot() -> dict[str, str]:
+    """Every engine module's module-level values that can hold data, as text."""
+    import importlib
+    import pkgutil
+
+    import engine
+    found = {}
+    for info in pkgutil.iter_modules(engine.__path__):
+        module = importlib.import_module(f"engine.{info.name}")
+        for name, value in vars(module).items():
+            if not name.startswith("__") and isinstance(value, (dict, list, set, bytearray, int, str, tuple)):
+                found[f"{info.name}.{name}"] = repr(value)
+    return found
+
+
+def test_builds_leave_every_engine_module_as_they_found_it(tmp_path):
+    """What the source check cannot see (a container changed through another name, a name a
+    module gains at run time): a command-line build and a dev server's edit change nothing
+    held at module level."""
+    from conftest import DevBuild, NOW, build, copy_fixture, paths_for
+    before = module_snapshot()
+    content = copy_fixture(tmp_path)
+    assert build(content, tmp_path / "built").ok
+    dev = DevBuild(paths_for(content), tmp_path / "dev", NOW)
+    assert dev.update().ok
+    claim = content / "claims" / "valuation.yaml"
+    claim.write_text(claim.read_text("utf-8").replace("about $50m", "about $60m"), "utf-8")
+    assert dev.update().ok and dev.last.pages > 0
+    after = module_snapshot()
+    assert {name: value for name, value in after.items() if before.get(name) != value} == {}
+
+
+def test_module_level_state_is_found(tmp_path):
+    engine = tmp_path / "engine"
+    engine.mkdir()
+    (engine / "a.py").write_text("SEEN = {}\nLIMITS = {'x': 1}\n\ndef f(k):\n    SEEN[k] = 1\n    return LIMITS[k]\n")
+    (engine / "b.py").write_text("from .c import Cache\nCACHE = Cache()\nUSED: set = set()\n\ndef g(k):\n"
+                                 "    USED.add(k)\n")
+    (engine / "c.py").write_text("COUNT = 0\n\ndef h():\n    global COUNT\n    COUNT += 1\n")
+    assert module_level_state(engine) == [
+        "a.SEEN: changed at 'SEEN[k] ='", "b.CACHE: an object made at import (Cache)",
+        "b.USED: changed at 'USED.add('", "c: global COUNT"]

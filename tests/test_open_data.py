@@ -330,8 +330,8 @@ def test_the_data_may_be_fetched_from_other_sites_on_netlify():
 
 def test_the_dev_server_keeps_the_data_and_citations_in_step_with_an_edit(tmp_path):
     import os
-    from engine.incremental import DevBuild
-    from engine.pipeline import build_site
+    from conftest import DevBuild
+    from conftest import build_site
     content = copy_fixture(tmp_path)
     dev = DevBuild(paths_for(content), tmp_path / "dev", NOW)
     assert dev.update().ok

@@ -340,8 +340,8 @@ def test_arabic_pages_mirror_on_a_phone(scaffolds):
 def test_the_dev_server_keeps_the_theme_through_edits(tmp_path):
     """theme.css is made from site.yaml: after a static file edit (which reloads the static files),
     a theme change and a claim edit, the dev build equals a clean build."""
-    from engine.incremental import DevBuild
-    from engine.pipeline import build_site
+    from conftest import DevBuild
+    from conftest import build_site
     from test_incremental import replace, write
 
     scaffold.create(tmp_path / "new", "The Example Files")

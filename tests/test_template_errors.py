@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import NOW, ROOT, build, copy_fixture, paths_for
+from conftest import NOW, ROOT, build, cli_build, copy_fixture, paths_for
 
 from engine import bundle, pipeline, render
 from engine.serve import DevSite
@@ -49,7 +49,7 @@ def run(command: str, content: Path, out: Path, capfd) -> tuple[int, list[str]]:
     lines it printed on stderr."""
     paths = paths_for(content)
     if command == "build":
-        status = pipeline.build(paths, out, NOW, strict=False)
+        status = cli_build(paths, out, NOW, strict=False)
     elif command == "check":
         status = pipeline.check(paths, NOW, strict=False)
     else:
@@ -131,7 +131,7 @@ def test_a_broken_default_template_is_named_by_its_own_path(tmp_path):
 
 
 def render_failures(paths) -> list[str]:
-    from engine.pipeline import build_site
+    from conftest import build_site
     return [str(problem) for problem in build_site(paths, paths.content.parent / "site", NOW).failures]
 
 

@@ -139,7 +139,7 @@ def all_ended(indexers) -> bool:
 
 def test_a_streaming_build_keeps_no_bytes_and_writes_what_an_in_memory_build_writes(tmp_path, monkeypatch):
     from conftest import NOW, copy_fixture, paths_for
-    from engine.pipeline import build_site
+    from conftest import build_site
     content = copy_fixture(tmp_path)
     indexers = indexers_started(monkeypatch)
     streamed = build_site(paths_for(content), tmp_path / "streamed", NOW, workers=1, in_memory=False)
@@ -159,7 +159,7 @@ def test_a_streaming_build_keeps_no_bytes_and_writes_what_an_in_memory_build_wri
 def test_a_streaming_build_that_fails_after_writing_pages_leaves_the_output_as_it_was(tmp_path, monkeypatch):
     from conftest import NOW, copy_fixture, paths_for
     from engine import export
-    from engine.pipeline import build_site
+    from conftest import build_site
     from engine.problems import ContentError, Problem
     content = copy_fixture(tmp_path)
     out = tmp_path / "_site"
