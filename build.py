@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Build, check or serve the investigation site from content/, templates/ and static/.
+"""The command line. `build.py` builds the site in five steps, one module of engine/ each,
+driven by one build session (engine/site.py):
 
-    .venv/bin/python build.py                 validate, then write the site to _site/
-    .venv/bin/python build.py check           validate only; exit 1 on any error
-    .venv/bin/python build.py serve           build and serve with live reload on 127.0.0.1:8000
-    .venv/bin/python build.py schemas         write the JSON Schemas for editors to schemas/
-    .venv/bin/python build.py archive         list the sources without an archived copy
-    .venv/bin/python build.py new PATH        start a new investigation in PATH, with examples
-    .venv/bin/python build.py bundle          write the built site as a reproducible zip and WARC archive
-    .venv/bin/python build.py fetch-admin     fetch Decap CMS, the browser editor at /admin/ (16 MB, once)
+    load      content/*.yaml and *.md read, with the line and column of every value  (load.py)
+    validate  every file against the schema and every reference between files        (validate.py)
+    model     pure functions from the validated content to page models                (model.py)
+    render    page models through the templates; cards, open data, citation files    (render.py)
+    write     the new site staged beside the old one and swapped in at once           (write.py)
+
+`check` stops after validating (and compiles the templates); `serve` rebuilds on every save and
+re-renders only what an edit touches (incremental.py); `bundle` archives the rendered site.
+Run `build.py --help` for every command and option (engine/command_line.py).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from importlib.machinery import PathFinder, SourceFileLoader
@@ -20,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 
+
+# --- before the engine is imported: its bytecode kept outside the checkout ----------------------
 
 class _EngineLoader(SourceFileLoader):
     """The engine's modules with their bytecode kept outside the checkout, beside the cache key
@@ -52,222 +55,18 @@ class _EngineFinder:
         return spec
 
 
-sys.meta_path.insert(0, _EngineFinder())   # before the engine is imported
+sys.meta_path.insert(0, _EngineFinder())
 
 from engine import cache as build_cache  # noqa: E402
-
-EXAMPLES = {
-    "build": """examples:
-  make build                                     the same as --strict, after creating .venv
-  .venv/bin/python build.py                      build into _site/
-  .venv/bin/python build.py --strict             fail on warnings too (what CI runs)
-  .venv/bin/python build.py --out /tmp/site      build somewhere else
-  .venv/bin/python build.py --now 2026-12-01     build as if it were that day (embargoes)""",
-    "check": """examples:
-  .venv/bin/python build.py check                validate everything, write nothing
-  .venv/bin/python build.py check --strict       warnings count as errors
-  .venv/bin/python build.py check --format github   also as GitHub annotations on the changed lines""",
-    "serve": """examples:
-  make serve                                     creates .venv, then the same as serve
-  .venv/bin/python build.py serve                http://127.0.0.1:8000/, rebuilds on every save
-  .venv/bin/python build.py serve --port 8080
-  .venv/bin/python build.py serve --drafts       preview drafts and embargoed items locally
-  .venv/bin/python build.py serve --admin        also edit content/ in the browser at /admin/
-  .venv/bin/python build.py serve --host 192.168.1.20   preview on a phone on the same network
-                                                 (every device there can read the site)""",
-    "schemas": """examples:
-  .venv/bin/python build.py schemas              rewrite schemas/*.schema.json from engine/schema.py""",
-    "archive": """examples:
-  .venv/bin/python build.py archive              list sources without an archived copy, and the
-                                                 Wayback Machine address that captures each one
-  .venv/bin/python build.py archive --check      ask the Wayback Machine which are captured already
-                                                 and write each capture into the source's YAML
-  .venv/bin/python build.py archive --check --api http://127.0.0.1:8001   use another availability API""",
-    "new": """examples:
-  .venv/bin/python build.py new ../acme-files --title "The Acme Files"
-  .venv/bin/python build.py new ../dossier --title "Le dossier" --language fr
-  then:  .venv/bin/python build.py serve --content ../acme-files/content""",
-    "bundle": """examples:
-  .venv/bin/python build.py bundle               _bundle/<site>-<date>.zip, .manifest.sha256 and .warc.gz
-  .venv/bin/python build.py bundle --out /tmp/archive.zip     also /tmp/archive.manifest.sha256, .warc.gz
-  .venv/bin/python build.py bundle --now 2026-12-01 --strict  the site as of that day (same bytes every time)
-  sha256sum -c MANIFEST.sha256                   inside the unzipped folder: check every file""",
-    "fetch-admin": """examples:
-  make admin-files                               the same, after creating .venv
-  .venv/bin/python build.py fetch-admin          Decap CMS into .cache/vendor/, if site.yaml has admin:
-  .venv/bin/python build.py fetch-admin --registry https://npm.example.org/   from a mirror
-                                                 (the file is checked against the same SHA-512)""",
-}
+from engine import outfolder  # noqa: E402
+from engine.command_line import parse_args  # noqa: E402
 
 
-COMMON_DEFAULTS = {"--content": ROOT / "content", "--overrides": ROOT / "overrides", "--now": None,
-                   "--strict": False}
-# The common options a command has no use for, and why: refused rather than silently ignored.
-_FROM_ENGINE = "the schemas come from the engine, not from the content"
-_NEW = "a new investigation is written to the PATH given, from the engine's examples"
-NOT_USED_BY = {
-    "schemas": dict.fromkeys(COMMON_DEFAULTS, _FROM_ENGINE),
-    "new": dict.fromkeys(COMMON_DEFAULTS, _NEW),
-    "fetch-admin": {option: "it only reads site.yaml's admin setting"
-                    for option in ("--overrides", "--now", "--strict")},
-}
-
-
-def _common(parser: argparse.ArgumentParser, defaults: bool):
-    """The options every command accepts, before or after its name. The subcommands' copies
-    default to SUPPRESS, so `build.py --strict check` keeps the value given before `check`."""
-    def default(value):
-        return value if defaults else argparse.SUPPRESS
-    parser.add_argument("--content", type=Path, default=default(ROOT / "content"),
-                        help="the content folder (default: content/)")
-    parser.add_argument("--overrides", type=Path, default=default(ROOT / "overrides"),
-                        help="templates and static files that replace the defaults "
-                             "(default: overrides/)")
-    parser.add_argument("--now", metavar="YYYY-MM-DD", default=default(None),
-                        help="the build's reference date for embargoes (default: "
-                             "SOURCE_DATE_EPOCH, else today in the site's time zone)")
-    parser.add_argument("--strict", action="store_true", default=default(False),
-                        help="treat warnings as errors")
-    loud = parser.add_mutually_exclusive_group()
-    loud.add_argument("--quiet", action="store_true", default=default(False),
-                      help="print only errors: no progress, no summary")
-    loud.add_argument("--verbose", action="store_true", default=default(False),
-                      help="also list the notices (sources with no archived copy)")
-
-
-def _common_parent() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    _common(parent, defaults=False)
-    return parent
-
-
-def _deploy_options(parser: argparse.ArgumentParser):
-    parser.add_argument("--base-url", metavar="URL",
-                        help="build for another address than site.yaml's base_url (e.g. a GitHub "
-                             "Pages project: https://newsroom.github.io/investigation/)")
-    parser.add_argument("--csp-meta", action="store_true",
-                        help="put netlify.toml's Content Security Policy in each page's <meta>, "
-                             "for hosts that send no headers (GitHub Pages)")
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="build.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=EXAMPLES["build"])
-    common = [_common_parent()]
-    commands = parser.add_subparsers(dest="command",
-                                     metavar="{build,check,serve,schemas,archive,bundle,new,fetch-admin}")
-
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help_text, epilog=EXAMPLES[name], parents=common,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-
-    for name, help_text in (("build", "validate, then render the site (the default)"),
-                            ("check", "validate only, write nothing"),
-                            ("serve", "build, then serve with live reload")):
-        sub = command(name, help_text)
-        if name == "check":
-            sub.add_argument("--format", choices=("text", "github"), default="text",
-                             help="github: also print each problem as a GitHub Actions "
-                                  "annotation (file, line, column)")
-        if name in ("build", "serve"):
-            sub.add_argument("--out", type=Path, default=ROOT / "_site",
-                             help="output folder (default: _site/)")
-        if name == "build":
-            _deploy_options(sub)
-            sub.add_argument("--workers", type=int, help="processes that render pages "
-                             "(default: one per CPU core); the output is the same for any number")
-        if name == "serve":
-            sub.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-            sub.add_argument("--host", metavar="ADDRESS", default=None,
-                             help="listen on this IP address of this machine (or 0.0.0.0 for all "
-                                  "of them) instead of 127.0.0.1, to preview on a phone on the "
-                                  "same network; every device on that network can then read the "
-                                  "site (drafts too with --drafts); not with --admin")
-            sub.add_argument("--drafts", action="store_true",
-                             help="include drafts and embargoed items (local preview only)")
-            sub.add_argument("--admin", action="store_true",
-                             help="let /admin/ edit the content folder, through this server "
-                                  "(needs admin: in site.yaml, and Decap CMS: `make admin` "
-                                  "fetches it, then runs this)")
-    command("schemas", "write the JSON Schemas for editors' YAML plugins")
-    archive = command("archive", "list sources without an archived copy; --check asks the Wayback Machine")
-    archive.add_argument("--check", action="store_true",
-                         help="query the Wayback Machine's availability API (the network is used "
-                              "only with this flag) and write the captures found into the YAML; "
-                              "Ctrl+C keeps the answers received and the next run asks only about "
-                              "the rest; stops within seconds, with exit status 3, when the "
-                              "service cannot be reached; --quiet prints only the summary and "
-                              "errors, not a line per source")
-    archive.add_argument("--api", default="https://archive.org",
-                         help="base URL of the availability API (default: https://archive.org)")
-    new = command("new", "start a new investigation: site.yaml, fictional examples, a reporters' guide")
-    new.add_argument("path", type=Path, help="a folder that does not exist yet, or is empty")
-    new.add_argument("--title", required=True, help="the site's title")
-    new.add_argument("--language", default="en", help="the site's language: en, fr, ar… (default: en)")
-    bundle = command("bundle", "archive the built site: a zip with a SHA-256 manifest, and a WARC file")
-    bundle.add_argument("--out", type=Path, default=ROOT / "_bundle",
-                        help="a folder, or a file name ending in .zip (default: _bundle/)")
-    fetch = command("fetch-admin", "fetch Decap CMS for /admin/ from npm, pinned by its SHA-512")
-    fetch.add_argument("--registry", default=None,
-                       help="an npm registry or mirror (default: NPM_CONFIG_REGISTRY, else "
-                            "https://registry.npmjs.org/); whatever it sends must match the pinned hash")
-    fetch.add_argument("--always", action="store_true",
-                       help="fetch it even when site.yaml has no admin: (the engine's tests need it)")
-    _common(parser, defaults=True)
-    parser.add_argument("--out", type=Path, default=ROOT / "_site",
-                        help="output folder (default: _site/)")
-    parser.add_argument("--workers", type=int, help="processes that render pages "
-                        "(default: one per CPU core); the output is the same for any number")
-    _deploy_options(parser)
-    args = parser.parse_args(argv)
-    args.command = args.command or "build"
-    if args.quiet and args.verbose:   # one before the command's name, one after it
-        parser.exit(2, f"build.py {args.command}: --quiet and --verbose cannot be used together: "
-                       "keep the one you mean.\n")
-    unused = [option for option, default in COMMON_DEFAULTS.items()
-              if option in NOT_USED_BY.get(args.command, ()) and getattr(args, option.lstrip("-")) != default]
-    if unused:
-        parser.exit(2, f"build.py {args.command}: {' and '.join(unused)} would change nothing here: "
-                       f"{NOT_USED_BY[args.command][unused[0]]}. Leave "
-                       f"{'it' if len(unused) == 1 else 'them'} out.\n")
-    if args.command == "serve" and args.host is not None:
-        if args.admin:
-            parser.exit(2, "build.py serve: --host and --admin cannot be used together: the "
-                           "editor's backend writes to the content folder and must never be "
-                           "reachable from the network. Preview on the phone with --host alone, "
-                           "and edit with --admin on this machine.\n")
-        if not _is_address(args.host):
-            parser.exit(2, f"build.py serve: --host takes an IP address of this machine (such "
-                           f"as 192.168.1.20, or 0.0.0.0 for all of them), not "
-                           f"{shown(args.host)}.\n")
-    return args
-
-
-def _is_address(text: str) -> bool:
-    import ipaddress
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def shown(value: str) -> str:
-    from engine.problems import shown as quoted
-    return quoted(value)
-
-
-def build_folders(args) -> list[Path]:
-    """Everything a build reads besides the engine: content, then templates and static files
-    (the newsroom's overrides first)."""
-    overrides = args.overrides.resolve()
-    return [args.content.resolve(), overrides / "templates", ROOT / "templates",
-            overrides / "static", ROOT / "static"]
-
+# --- the command line ------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    from engine import outfolder
+    """Parses the command, refuses an output folder that could be anything but one, holds it
+    while a build or the dev server writes there, and runs the command."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     out = None
     try:
@@ -275,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             out = checked_out(args)
         if args.command in ("build", "serve"):
             with outfolder.locked(out, args.command):
-                return run(args, out)
-        return run(args, out)
+                return quietly(COMMANDS[args.command], args, out)
+        return quietly(COMMANDS[args.command], args, out)
     except outfolder.OutFolderError as error:
         print(error, file=sys.stderr)
         return error.exit_code
@@ -289,7 +88,6 @@ def main(argv: list[str] | None = None) -> int:
 def checked_out(args) -> Path:
     """The output folder, refused before anything is read or written when it could be anything
     but one (engine/outfolder.py); every symlink resolved."""
-    from engine import outfolder
     if args.command == "bundle":   # a folder, or a .zip beside which the other files go
         folder = args.out.parent if args.out.suffix == ".zip" else args.out
         real = outfolder.check_location(folder, ROOT, args.content, args.overrides, bundle=True,
@@ -300,64 +98,85 @@ def checked_out(args) -> Path:
     return out
 
 
-def run(args, out: Path | None) -> int:
+def quietly(command, args, out: Path | None) -> int:
     """--quiet: only errors (on stderr); the summary on stdout goes, except archive's (its
-    --quiet drops the line per source), the dev server's
-    address and check's GitHub annotations, which are what those commands are for."""
+    --quiet drops the line per source), the dev server's address and check's GitHub
+    annotations, which are what those commands are for."""
     if args.quiet and args.command not in ("serve", "archive") and getattr(args, "format", "text") == "text":
         import contextlib
         import io
         with contextlib.redirect_stdout(io.StringIO()):
-            return _run(args, out)
-    return _run(args, out)
+            return command(args, out)
+    return command(args, out)
 
 
-def _run(args, out: Path | None) -> int:
-    inputs = None
-    if args.command == "build":
-        # checked before the rest of the engine is even imported, so a no-op costs next to nothing
-        from engine.decap_bundle import location as decap_location
-        inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml",
-                                               decap_location(ROOT)],
-                                               out, args.now, args.strict, False,
-                                               extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
-        if inputs is None:
-            from engine.outfolder import remove_stale_staging
-            remove_stale_staging(out)   # what builds killed since the last good one left
-            return 0
-    if args.command == "new":
-        return new_investigation(args)
-    if args.command == "fetch-admin":
-        return fetch_admin(args)
+def paths_of(args):
+    from engine.paths import Paths
+    return Paths(root=ROOT, content=args.content.resolve(), overrides=args.overrides.resolve())
+
+
+# --- the commands ------------------------------------------------------------------------------------
+
+def build(args, out: Path) -> int:
+    """The default command: nothing at all when no input changed since the last build of this
+    folder (checked before the rest of the engine is imported, so a no-op costs next to nothing);
+    else load, validate, model, render and write (engine/pipeline.build)."""
+    from engine.decap_bundle import location as decap_location
+    inputs = build_cache.skip_if_unchanged(ROOT / ".cache", build_folders(args) + [ROOT / "netlify.toml",
+                                           decap_location(ROOT)],
+                                           out, args.now, args.strict, False,
+                                           extra={"base_url": args.base_url, "csp_meta": args.csp_meta})
+    if inputs is None:
+        outfolder.remove_stale_staging(out)   # what builds killed since the last good one left
+        return 0
     from engine import pipeline
     from engine.progress import Progress
-    if args.command == "schemas":
-        for name in pipeline.write_schemas(ROOT / "schemas"):
-            print(f"wrote schemas/{name}")
-        return 0
-    paths = pipeline.Paths(root=ROOT, content=args.content.resolve(),
-                           overrides=args.overrides.resolve())
-    if args.command == "check":
-        return pipeline.check(paths, now=args.now, strict=args.strict, format=args.format,
-                              verbose=args.verbose)
-    if args.command == "archive":
-        return archive_sources(paths, args)
-    if args.command == "bundle":
-        from engine import bundle
-        return bundle.run(paths, out=out, now=args.now, strict=args.strict,
-                          progress=Progress(quiet=args.quiet))
-    if args.command == "serve":
-        from engine import serve
-        return serve.serve(paths, out=out, port=args.port, now=args.now,
-                           drafts=args.drafts, admin=args.admin, verbose=args.verbose,
-                           host=args.host, strict=args.strict)
-    return pipeline.build(paths, out=out, now=args.now, strict=args.strict,
+    return pipeline.build(paths_of(args), out=out, now=args.now, strict=args.strict,
                           workers=args.workers, cache=ROOT / ".cache", inputs=inputs,
                           deploy=pipeline.Deploy(args.base_url, args.csp_meta), verbose=args.verbose,
                           progress=Progress(quiet=args.quiet))
 
 
-def new_investigation(args) -> int:
+def build_folders(args) -> list[Path]:
+    """Everything a build reads besides the engine: content, then templates and static files
+    (the newsroom's overrides first)."""
+    overrides = args.overrides.resolve()
+    return [args.content.resolve(), overrides / "templates", ROOT / "templates",
+            overrides / "static", ROOT / "static"]
+
+
+def check(args, out: None) -> int:
+    """Load and validate, then compile every template; nothing is written."""
+    from engine import pipeline
+    return pipeline.check(paths_of(args), now=args.now, strict=args.strict, format=args.format,
+                          verbose=args.verbose)
+
+
+def serve(args, out: Path) -> int:
+    """A build, then the dev server: rebuilt on every save, reloaded in the browser."""
+    from engine import serve as dev_server
+    return dev_server.serve(paths_of(args), out=out, port=args.port, now=args.now,
+                            drafts=args.drafts, admin=args.admin, verbose=args.verbose,
+                            host=args.host, strict=args.strict)
+
+
+def bundle(args, out: Path) -> int:
+    """A build in memory, archived as a zip with its manifest and a WARC file."""
+    from engine import bundle as archive_bundle
+    from engine.progress import Progress
+    return archive_bundle.run(paths_of(args), out=out, now=args.now, strict=args.strict,
+                              progress=Progress(quiet=args.quiet))
+
+
+def schemas(args, out: None) -> int:
+    """The JSON Schemas for editors' YAML plugins, from engine/schema.py."""
+    from engine import pipeline
+    for name in pipeline.write_schemas(ROOT / "schemas"):
+        print(f"wrote schemas/{name}")
+    return 0
+
+
+def new_investigation(args, out: None) -> int:
     """`build.py new PATH`: content/, schemas/ and CONTRIBUTING.md for a fresh investigation."""
     from engine import scaffold
     try:
@@ -372,7 +191,7 @@ def new_investigation(args) -> int:
     return 0
 
 
-def fetch_admin(args) -> int:
+def fetch_admin(args, out: None) -> int:
     """`build.py fetch-admin`: Decap's tarball, only for a site whose site.yaml asks for /admin/
     (a fork without the editor downloads nothing); the file is checked either way."""
     from engine import decap_bundle
@@ -389,9 +208,10 @@ def fetch_admin(args) -> int:
     return decap_bundle.fetch(ROOT, registry, log=(lambda line: None) if args.quiet else print)
 
 
-def archive_sources(paths, args) -> int:
+def archive_sources(args, out: None) -> int:
     """`build.py archive`: drafts included, since they will need an archived copy too."""
     from engine import archive, pipeline
+    paths = paths_of(args)
     content, problems = pipeline.load_and_validate(paths, args.now, drafts=True)
     if content is None:
         pipeline.report(problems, strict=False, stream=sys.stderr)
@@ -405,6 +225,11 @@ def archive_sources(paths, args) -> int:
     progress = archive.Progress(ROOT / ".cache", paths.content, wayback.api)
     return archive.run(content.sources, files, check=True, wayback=wayback, progress=progress,
                        quiet=quiet)
+
+
+
+COMMANDS = {"build": build, "check": check, "serve": serve, "bundle": bundle, "schemas": schemas,
+            "archive": archive_sources, "new": new_investigation, "fetch-admin": fetch_admin}
 
 
 if __name__ == "__main__":
