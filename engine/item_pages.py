@@ -1,70 +1,51 @@
 """The page of each item: an event, a claim, a source, an entity, a Markdown page. Pure functions
-from the validated content (and its reverse links) to page models."""
+from the validated content (and its reverse links) to page models. Each builder reads the
+content through a view (page_model.ContentView) that records what the page depends on: the
+item itself whole (model.item_page takes it), what else it shows whole (`whole`: a correction's
+text), and the listing of anything else it takes."""
 from __future__ import annotations
 
 from . import claim_view, entity_view, funding_chart, schema
 from .markdown import plain_text
-from .page_model import (
-    LISTED,
-    Links,
-    PageModel,
-    by_date,
-    chart_text,
-    cited_item_keys,
-    item_url,
-    keys_of,
-    listed,
-    listed_keys_of,
-    make_page,
-    page_url,
-)
-from .reports import report_keys, reports_for
+from .page_model import ContentView, Links, PageModel, by_date, chart_text, item_url, make_page, page_url
+from .reports import reports_for
 from .strings import fill, strings_for
-from .validate import Content
 
 
-def event_page(content: Content, links: Links, event: schema.Event) -> PageModel:
+def event_page(content: ContentView, links: Links, event: schema.Event) -> PageModel:
     claims = [content.claims[c] for c in links.claims_of_event.get(event.id, []) if c in content.claims]
     entities = [content.entities[e] for e in event.entities]
-    corrections = [content.corrections[c] for c in links.corrections_of.get(f"events/{event.id}", [])]
-    keys = ({f"events/{event.id}"} | cited_item_keys("events", event) | listed_keys_of("claims", event.claims)
-            | {k for c in corrections for k in cited_item_keys("corrections", c)}
-            | listed_keys_of("claims", (c.id for c in claims)) | listed_keys_of("entities", event.entities)
-            | keys_of("timelines", event.timelines) | keys_of("corrections", (c.id for c in corrections)))
+    corrections = [content.corrections.whole(c) for c in links.corrections_of.get(f"events/{event.id}", [])]
     return make_page(content, url=item_url("events", event.id), template="event.html", kind="event",
-                 title=event.title, description=_summary(event.body, event.title), keys=keys,
+                 title=event.title, description=_summary(event.body, event.title),
                  event=event, claims=claims, entities=entities, corrections=corrections,
                  timelines=[content.timelines[t] for t in event.timelines])
 
 
-def _figure_rows(claim: schema.Claim, content: Content) -> list[dict]:
+def _figure_rows(claim: schema.Claim, content: ContentView) -> list[dict]:
     return [{"figure": cited.figure, "source": content.sources[cited.source], "cited": cited}
             for cited in claim.sources if cited.figure]
 
 
-def claim_page(content: Content, links: Links, claim: schema.Claim) -> PageModel:
+def claim_page(content: ContentView, links: Links, claim: schema.Claim) -> PageModel:
     rows = claim_view.evidence_rows([{"cited": cited, "source": content.sources[cited.source]}
                                      for cited in claim.sources])
     figures = _figure_rows(claim, content)
     differ = len({(f["figure"].value, f["figure"].measures, f["figure"].comparator)
                   for f in figures}) > 1
     event_ids = links.events_of_claim.get(claim.id, [])
-    corrections = [content.corrections[c] for c in links.corrections_of.get(f"claims/{claim.id}", [])]
+    corrections = [content.corrections.whole(c) for c in links.corrections_of.get(f"claims/{claim.id}", [])]
     statuses = {s.id: s for s in content.site.statuses}
-    keys = ({f"claims/{claim.id}"} | cited_item_keys("claims", claim) | listed_keys_of("events", event_ids)
-            | {k for c in corrections for k in cited_item_keys("corrections", c)}
-            | listed_keys_of("entities", claim.entities) | keys_of("corrections", (c.id for c in corrections)))
     chart = None
     if differ and any(f["figure"].funding_event for f in figures):
         strings, formatter = chart_text(content)
         chart = funding_chart.funding_chart(content, formatter, strings,
                                      funding_chart.funding_figures(content, formatter, claims=[claim]))
-        keys |= listed_keys_of("events", (f["figure"].funding_event for f in figures if f["figure"].funding_event))
     return make_page(content, url=item_url("claims", claim.id), template="claim.html", kind="claim",
                  funding_chart=chart,
                  title=claim.statement, description=fill(strings_for(content.site)["claim_description"], 
                      status=statuses[claim.status].label, statement=claim.statement,
-                     claimant=claim.claimant), keys=keys,
+                     claimant=claim.claimant),
                  claim=claim, status=statuses[claim.status], rows=rows, figures=figures,
                  figures_differ=differ, figure_groups=claim_view.grouped_figures(figures),
                  history=[(change, statuses[change.status]) for change in claim.history],
@@ -80,7 +61,7 @@ def _letter(outlet: str) -> str:
     return first if "a" <= first <= "z" else "other"
 
 
-def _claim_review(content: Content, claim: schema.Claim, status: schema.Status,
+def _claim_review(content: ContentView, claim: schema.Claim, status: schema.Status,
                   corrections: list) -> dict | None:
     """schema.org ClaimReview, for statuses that are a verdict (they carry a rating)."""
     if status.rating is None:
@@ -106,24 +87,23 @@ def _correction_comment(correction: schema.Correction) -> dict:
             "text": f"{correction.wrong} {plain_text(correction.right)}"}
 
 
-def source_page(content: Content, links: Links, source: schema.Source) -> PageModel:
-    citing = links.citing.get(source.id, [])
-    by_kind = lambda kind: [content.kind(kind)[key] for k, key in citing if k == kind]  # noqa: E731
+def source_page(content: ContentView, links: Links, source: schema.Source) -> PageModel:
+    # everything that cites it (listed: its "cited by" lists), the kinds it does not list too
+    citing = [(kind, content.kind(kind)[key]) for kind, key in links.citing.get(source.id, [])]
+    by_kind = lambda wanted: [item for kind, item in citing if kind == wanted]  # noqa: E731
     claims = by_kind("claims")
     stances = {claim.id: [c.stance for c in claim.sources if c.source == source.id] for claim in claims}
     reposts = [content.sources[key] for key in links.reposts_of.get(source.id, [])]
     original = content.sources.get(source.repost_of) if source.repost_of else None
-    keys = ({f"sources/{source.id}"} | {f"{kind}/{key}{LISTED}" for kind, key in citing}
-            | keys_of("sources", (s.id for s in reposts)) | ({f"sources/{original.id}"} if original else set()))
     return make_page(content, url=item_url("sources", source.id), template="source.html", kind="source",
-                 title=source.title, description=f"{source.outlet}: {source.title}", keys=keys,
+                 title=source.title, description=f"{source.outlet}: {source.title}",
                  source=source, claims=claims, stances=stances,
                  events=by_date(content.events, [e.id for e in by_kind("events")]),
                  entities=by_kind("entities"), pages=by_kind("pages"),
                  reposts=reposts, original=original)
 
 
-def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageModel:
+def entity_page(content: ContentView, links: Links, entity: schema.Entity) -> PageModel:
     outgoing = [(relation, content.entities[relation.to]) for relation in entity.relations]
     incoming = sorted(((content.entities[key].relations[index], content.entities[key]) for key, index
                        in links.incoming_relations.get(entity.id, [])),
@@ -131,13 +111,9 @@ def entity_page(content: Content, links: Links, entity: schema.Entity) -> PageMo
     mentions = links.mentions_of_entity.get(entity.id, [])
     claims = [content.claims[key] for kind, key in mentions if kind == "claims"]
     events = by_date(content.events, [key for kind, key in mentions if kind == "events"])
-    keys = ({f"entities/{entity.id}"} | cited_item_keys("entities", entity)
-            | listed_keys_of("entities", (e.id for _, e in outgoing + incoming))
-            | {f"{kind}/{key}{LISTED}" for kind, key in mentions}
-            | listed_keys_of("events", (r.event for r, _ in outgoing + incoming if r.event)))
     return make_page(content, url=item_url("entities", entity.id), template="entity.html",
                  kind="entity", title=entity.name,
-                 description=_summary(entity.description, entity.name), keys=keys,
+                 description=_summary(entity.description, entity.name),
                  entity=entity, relation_groups=entity_view.relation_groups(outgoing, incoming),
                  claims=entity_view.capped(claims), events=entity_view.capped(events),
                  structured_data={"@context": "https://schema.org",
@@ -154,7 +130,7 @@ def _publisher(site: schema.Site) -> dict:
             **({"url": site.publisher.url} if site.publisher.url else {})}
 
 
-def markdown_page(content: Content, links: Links, page: schema.Page) -> PageModel:
+def markdown_page(content: ContentView, links: Links, page: schema.Page) -> PageModel:
     site = content.site
     article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": page.title,
                "description": page.summary, "datePublished": page.added.isoformat(),
@@ -163,9 +139,7 @@ def markdown_page(content: Content, links: Links, page: schema.Page) -> PageMode
                           for a in site.authors],
                "publisher": _publisher(site), "url": site.base_url + page_url(page)}
     return make_page(content, url=page_url(page), template="page.html", kind="page", title=page.title,
-                 description=page.summary, keys={f"pages/{page.id}"} | cited_item_keys("pages", page)
-                 | {listed(key) for key in report_keys(content, page.reports)},
-                 article=page, structured_data=article, reports=reports_for(content, page.reports))
+                 description=page.summary, article=page, structured_data=article, reports=reports_for(content, page.reports))
 
 
 def _summary(markdown_text: str, fallback: str) -> str:

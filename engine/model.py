@@ -2,7 +2,8 @@
 
 A page model is everything a template lays out, already sorted, grouped and linked, plus what
 the page was made from (`depends_on`: content keys such as "claims/valuation" and "site"), so a
-later rebuild can tell which pages a change touches.
+later rebuild can tell which pages a change touches. Builders never write those keys: they
+read the content through a view that records them (page_model.ContentView).
 """
 from __future__ import annotations
 
@@ -21,33 +22,31 @@ from .item_pages import (
     source_page,
 )
 from .page_model import (
-    LISTED,
     SITE_KEY,
+    ContentView,
     Group,
     Links,
     PageModel,
     by_date,
     chart_text,
-    cited_item_keys,
     index_pages,
     is_split,
     item_label,
     item_url,
-    keys_of,
     link_content,
-    listed,
-    listed_keys_of,
     make_page,
     newest_date,
     page_url,
     updated_among,
+    viewed,
 )
 from .strings import fill, strings_for
-from .validate import Content, markdown_citations
+from .validate import Content
 
 # --- one builder per page kind ------------------------------------------------------------------
 
 def home_page(content: Content, links: Links) -> PageModel:
+    content = viewed(content)
     strands = [{"timeline": timeline,
                 "events": len([e for e in content.events.values() if timeline.id in e.timelines])}
                for timeline in sorted(content.timelines.values(), key=lambda t: (t.order, t.id))]
@@ -55,19 +54,16 @@ def home_page(content: Content, links: Links) -> PageModel:
         [("claims", c) for c in content.claims.values()] + [("events", e) for e in content.events.values()]
         + [("pages", p) for p in content.pages.values()],
         key=lambda pair: (-pair[1].updated.toordinal(), pair[0], pair[1].id))[:8]
-    corrections = sorted(content.corrections.values(), key=lambda c: (c.date, c.id), reverse=True)[:3]
     # "latest updates" ranks every claim, event and page by date: any listing change may reorder it
-    keys = (keys_of("timelines", content.timelines) | listed_keys_of("events", content.events)
-            | listed_keys_of("claims", content.claims) | listed_keys_of("pages", content.pages)
-            | keys_of("corrections", content.corrections))
+    corrections = sorted(content.corrections.values(), key=lambda c: (c.date, c.id), reverse=True)[:3]
     story = next((p for p in content.pages.values() if p.slug == "story"), None)
-    keys |= keys_of("sources", (target for *_, target, _ in markdown_citations("site", content.site)))
+    content.cites("site", content.site)   # the intro's notes
     places = _event_places(_all_events_pages(content))
     strip = charts.topic_strip(by_date(content.events), list(content.site.topics),
                                lambda event: f"{places[event.id]}#event-{event.id}",
                                strings_for(content.site), language=content.site.language)
     return make_page(content, url="", template="home.html", kind="home", title=content.site.title,
-                 description=content.site.description, keys=keys, strands=strands, topic_strip=strip,
+                 description=content.site.description, strands=strands, topic_strip=strip,
                  updates=[_update(kind, item) for kind, item in updates],
                  corrections=corrections, story=story,
                  statuses=content.site.statuses)
@@ -86,14 +82,13 @@ def _year_groups(events: list[schema.Event]) -> list[Group]:
 
 
 def _all_events_pages(content: Content) -> list[PageModel]:
+    content = viewed(content)
     everything = by_date(content.events)
     timelines = sorted(content.timelines.values(), key=lambda t: (t.order, t.id))
-    return index_pages(content, url="timeline/", group_dir="", groups=_year_groups(everything),
+    return index_pages(content, url="timeline/", group_dir="", groups=_year_groups(everything), whole=True,
                   item_kind="events", template="timeline.html", kind="timeline",
                   size=content.site.timeline_page_size, title=strings_for(content.site)["timeline"],
                   description=fill(strings_for(content.site)["description_timeline"], description=content.site.description),
-                  keys=keys_of("events", content.events) | keys_of("timelines", content.timelines),
-                  shown_with=lambda event: cited_item_keys("events", event),
                   timeline=None, timelines=timelines, topic_strip=None, funding_chart=None,
                   filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in everything)])
 
@@ -118,32 +113,32 @@ def _with_charts(content: Content, pages: list[PageModel], events: list[schema.E
     strip = charts.topic_strip(events, list(content.site.topics),
                                lambda event: f"{places[event.id]}#event-{event.id}", strings,
                                language=content.site.language)
-    chart, keys = None, set()
+    chart, read, shown = None, viewed(content), viewed(content)   # what the chart reads; what it shows
     if funding:
-        figures = funding_chart.funding_figures(content, formatter, {e.id for e in events})
-        chart = funding_chart.funding_chart(content, formatter, strings, figures)
-        keys = (listed_keys_of("claims", {f.claim for f in figures})
-                | listed_keys_of("sources", {f.source for f in figures}))
+        figures = funding_chart.funding_figures(read, formatter, {e.id for e in events})
+        chart = funding_chart.funding_chart(read, formatter, strings, figures)
+        for figure in figures:
+            shown.claims[figure.claim], shown.sources[figure.source]
     first = dataclasses.replace(
         first, context={**first.context, "topic_strip": strip, "funding_chart": chart},
-        depends_on=first.depends_on | keys | (listed_keys_of("claims", content.claims) if funding else set()),
-        updated=newest_date(first.updated, updated_among(content, keys)))
+        depends_on=first.depends_on | read.keys, updated=newest_date(first.updated, updated_among(content, shown.keys)))
     return [first] + pages[1:]
 
 
 def timeline_pages(content: Content, links: Links) -> list[PageModel]:
+    content = viewed(content)
     everything = by_date(content.events)
     timelines = sorted(content.timelines.values(), key=lambda t: (t.order, t.id))
     all_events = _all_events_pages(content)
     pages = _with_charts(content, all_events, everything, False, _event_places(all_events))
     for timeline in timelines:
-        events = [e for e in everything if timeline.id in e.timelines]
-        own = index_pages(content, url=item_url("timelines", timeline.id), group_dir="",
+        read = content.fresh()
+        events = [read.events[e.id] for e in everything if timeline.id in e.timelines]
+        own = index_pages(read, url=item_url("timelines", timeline.id), group_dir="", whole=True,
                         groups=_year_groups(events), item_kind="events", template="timeline.html",
                         kind="timeline", size=content.site.timeline_page_size, title=timeline.title, description=timeline.description,
-                        keys=keys_of("events", (e.id for e in events)) | keys_of("timelines", content.timelines),
-                        shown_with=lambda event: cited_item_keys("events", event),
-                        timeline=timeline, timelines=timelines, topic_strip=None, funding_chart=None,
+                        timeline=timeline, topic_strip=None, funding_chart=None,
+                        timelines=sorted(read.timelines.values(), key=lambda t: (t.order, t.id)),
                         filter_topics=[t for t in content.site.topics if any(e.topic == t.id for e in events)])
         pages += _with_charts(content, own, events, True, _event_places(own)) if events else own
     return pages
@@ -151,6 +146,7 @@ def timeline_pages(content: Content, links: Links) -> list[PageModel]:
 
 def claims_index(content: Content, links: Links) -> list[PageModel]:
     """The claims by topic, then a list of its own for each status (claims/status/<id>/)."""
+    content = viewed(content)
     strings, claims = strings_for(content.site), list(content.claims.values())
     pages = _claims_by_topic(content, claims, url="claims/", title=strings["claims"], current=None,
                              description=fill(strings["description_claims"], title=content.site.title))
@@ -162,18 +158,19 @@ def claims_index(content: Content, links: Links) -> list[PageModel]:
     return pages
 
 
-def _claims_by_topic(content: Content, claims: list, *, url: str, current: str | None, **fields) -> list[PageModel]:
+def _claims_by_topic(content: ContentView, claims: list, *, url: str, current: str | None, **fields) -> list[PageModel]:
+    content = content.fresh()   # each list reads every claim's listing: its status summary counts them all
     groups = [Group(topic.id, topic, topic.label,
                     sorted((c for c in claims if c.topic == topic.id), key=claim_view.index_order))
               for topic in content.site.topics]
     return index_pages(content, url=url, group_dir="topic/", groups=groups, item_kind="claims",
                   size=content.site.index_page_size, template="claims.html", kind="index",
-                  keys=listed_keys_of("claims", content.claims), item_keys=listed_keys_of,
                   status_summary=claim_view.status_summary(content.claims.values(), content.site.statuses, current),
                   claims_total=len(content.claims), status_current=current, **fields)
 
 
 def sources_index(content: Content, links: Links) -> list[PageModel]:
+    content = viewed(content)
     ordered = sorted(content.sources.values(),
                      key=lambda s: (s.outlet.lower(), s.published.sort_key() if s.published else ("",), s.id))
     letters = sorted({_letter(s.outlet) for s in ordered}, key=lambda l: (l == "other", l))
@@ -184,12 +181,12 @@ def sources_index(content: Content, links: Links) -> list[PageModel]:
                   size=content.site.index_page_size,
                   template="sources.html", kind="index", title=strings_for(content.site)["sources"],
                   description=fill(strings_for(content.site)["description_sources"], title=content.site.title),
-                  keys=listed_keys_of("sources", content.sources), item_keys=listed_keys_of,
-                  shown_with=lambda source: {f"{kind}/{key}{LISTED}" for kind, key in links.citing.get(source.id, [])},
+                  shown_with=lambda view, source: [view.kind(kind)[key] for kind, key in links.citing.get(source.id, [])],
                   citing={key: len(links.citing.get(key, [])) for key in content.sources})
 
 
 def entities_index(content: Content, links: Links) -> list[PageModel]:
+    content = viewed(content)
     strings = strings_for(content.site)
     kinds = sorted({e.kind for e in content.entities.values()})
     groups = [Group(kind, kind, strings[f"entity_{kind}"],
@@ -199,24 +196,26 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
                    size=content.site.index_page_size,
                    template="entities.html", kind="index", title=strings["entities"],
                    description=fill(strings_for(content.site)["description_entities"], title=content.site.title),
-                   keys=listed_keys_of("entities", content.entities), item_keys=listed_keys_of, network=None)
+                   network=None)
     diagram = network_chart.network(content.entities, strings)
     if diagram:
-        shown_sources = {s for n in diagram.nodes for r in n.relations for s in r.sources}
+        read = viewed(content)   # the sources of the relations drawn, which the diagram's table lists
+        for source in sorted({s for n in diagram.nodes for r in n.relations for s in r.sources}):
+            read.sources[source]
         first = pages[0]
         pages[0] = dataclasses.replace(first, context={**first.context, "network": diagram},
-                                       depends_on=first.depends_on | listed_keys_of("sources", shown_sources))
+                                       depends_on=first.depends_on | read.keys)
     return pages
 
 
 def corrections_page(content: Content, links: Links) -> PageModel:
-    ordered = sorted(content.corrections.values(), key=lambda c: (c.date, c.id), reverse=True)
+    content = viewed(content)
+    ordered = sorted((content.corrections.whole(key) for key in content.corrections),
+                     key=lambda c: (c.date, c.id), reverse=True)
     targets = {c.id: correction_target(content, c.item) for c in ordered}
     return make_page(content, url="corrections/", template="corrections.html", kind="index",
                  title=strings_for(content.site)["corrections"],
                  description=fill(strings_for(content.site)["description_corrections"], title=content.site.title),
-                 keys=keys_of("corrections", content.corrections) | {listed(c.item) for c in ordered}
-                 | {k for c in ordered for k in cited_item_keys("corrections", c)},
                  corrections=ordered, targets=targets,
                  structured_data={"@context": "https://schema.org", "@type": "WebPage",
                                   "name": strings_for(content.site)["corrections"],
@@ -234,9 +233,9 @@ def correction_target(content: Content, key: str) -> dict:
 
 
 def not_found_page(content: Content) -> PageModel:
-    page = make_page(content, url="404.html", template="404.html", kind="404",
+    page = make_page(viewed(content), url="404.html", template="404.html", kind="404",
                  title=strings_for(content.site)["page_not_found"],
-                 description=content.site.description, keys=set())
+                 description=content.site.description)
     return PageModel(**{**page.__dict__, "in_sitemap": False})
 
 
@@ -244,6 +243,7 @@ def search_page(content: Content, links: Links) -> PageModel:
     """The search page: Pagefind runs in the browser. Without JavaScript it still lists the
     indexes by kind, topic and year, linked to the pages that exist (a topic or a year has a
     page of its own once its index is split, else an anchor on the index)."""
+    content = viewed(content)
     strings = strings_for(content.site)
     # the claims index and the timeline have a page per topic and per year once they are split
     topic_pages = is_split(len(content.claims), content.site.index_page_size)
@@ -257,7 +257,6 @@ def search_page(content: Content, links: Links) -> PageModel:
     page = make_page(content, url="search/", template="search.html", kind="search",
                  title=strings["search"],
                  description=fill(strings["search_description"], title=content.site.title),
-                 keys=listed_keys_of("claims", content.claims) | listed_keys_of("events", content.events),
                  kinds=kinds, topics=topics, years=years,
                  filter_kinds=[strings[k] for k in ("claim", "event", "source", "entity", "page")],
                  # for a name, the site's own pages about it before the sources that mention it
@@ -306,19 +305,20 @@ FAMILIES = {
 
 
 def data_page(content: Content) -> PageModel:
+    content = viewed(content)
     site = content.site
     strings = strings_for(site)
+    # the page shows how many of each kind there are and the newest `updated`: what lists show
+    items = {kind: list(content.kind(kind).values()) for kind in EXPORTED}
     kinds = [{"kind": kind, "label": strings.get(kind, kind.capitalize()),
-              "count": len(content.kind(kind)), "json": f"{DATA_DIR}{kind}.json",
+              "count": len(items[kind]), "json": f"{DATA_DIR}{kind}.json",
               "csv": f"{DATA_DIR}{kind}.csv", "schema": f"{DATA_DIR}schemas/{EXPORTED[kind]}",
               "fields": field_rows(kind, site)} for kind in EXPORTED]
-    # the page shows counts and the newest `updated`: what lists show, not notes
-    keys = {listed(f"{kind}/{key}") for kind in EXPORTED for key in content.kind(kind)}
     return make_page(content, url=DATA_DIR, template="data.html", kind="data",
                 title=strings["open_data"],
                 description=f"Every claim, event, source, entity and correction of "
                             f"{site.title}, as JSON and CSV, with schemas.",
-                keys=keys, kinds=kinds, schemas=sorted(data_schemas()),
+                kinds=kinds, schemas=sorted(data_schemas()),
                 site_json=f"{DATA_DIR}site.json", sources_count=len(content.sources),
                 citation_title=f"{site.title}: {strings['open_data']}")
 
@@ -344,7 +344,8 @@ def item_page(content: Content, links: Links, kind: str, key: str) -> PageModel 
     item = content.kind(kind).get(key) if builder else None
     if item is None:
         return None
-    return dataclasses.replace(builder(content, links, item), item=f"{kind}/{key}")
+    view = ContentView(content)
+    return dataclasses.replace(builder(view, links, view.kind(kind).whole(key)), item=f"{kind}/{key}")
 
 
 def build_pages(content: Content, links: Links | None = None) -> list[PageModel]:

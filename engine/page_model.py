@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,81 @@ class PageModel:
     def output_path(self) -> str:
         return self.url + "index.html" if self.url.endswith("/") or not self.url else self.url
 
+
+
+class ReadKind(Mapping):
+    """One kind's items as a page builder reads them: an item taken, by its key, by asking
+    whether it is there, or by going through them all, is noted as a dependency of the page on
+    its listing ("claims/x@listed"). `whole` takes an item whose own-page fields the page shows
+    too (a note, a body): the page then depends on all of it, and on the sources its text cites."""
+
+    __slots__ = ("_items", "_kind", "_keys")
+
+    def __init__(self, items: dict, kind: str, keys: set[str]):
+        self._items, self._kind, self._keys = items, kind, keys
+
+    def __getitem__(self, key: str):
+        item = self._items[key]
+        self._keys.add(f"{self._kind}/{key}{LISTED}")
+        return item
+
+    def __contains__(self, key) -> bool:
+        self._keys.add(f"{self._kind}/{key}{LISTED}")   # its coming or going changes the page
+        return key in self._items
+
+    def __iter__(self):
+        self._keys.update(f"{self._kind}/{key}{LISTED}" for key in self._items)
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def values(self):
+        self._keys.update(f"{self._kind}/{key}{LISTED}" for key in self._items)
+        return self._items.values()
+
+    def items(self):
+        self._keys.update(f"{self._kind}/{key}{LISTED}" for key in self._items)
+        return self._items.items()
+
+    def whole(self, key: str):
+        item = self._items[key]
+        self._keys.add(f"{self._kind}/{key}")
+        self._keys.update(f"sources/{source}" for source in cited_sources(self._kind, item))   # its notes
+        return item
+
+
+class ContentView:
+    """The validated content as one page builder reads it (Lektor records dependencies the same
+    way): `keys` gathers what the builder took, so no builder lists its dependencies by hand
+    and a new field read through the view cannot miss its dependency. Every page depends on
+    site.yaml. What templates read is recorded by the loader (render.Renderer.templates_of)."""
+
+    KINDS = ("sources", "claims", "timelines", "events", "entities", "corrections", "pages")
+
+    def __init__(self, content: Content):
+        self.content = content
+        self.keys: set[str] = {SITE_KEY}
+        self.site, self.now = content.site, content.now
+        self.updated_by_key = content.updated_by_key
+        for kind in self.KINDS:
+            setattr(self, kind, ReadKind(getattr(content, kind), kind, self.keys))
+
+    def kind(self, name: str) -> ReadKind:
+        return getattr(self, name)
+
+    def cites(self, kind: str, item) -> None:
+        """The page shows the item's text, whose notes name the sources it cites."""
+        self.keys.update(f"sources/{source}" for source in cited_sources(kind, item))
+
+    def fresh(self) -> "ContentView":
+        """Another view of the same content, for another page (or a part of this one)."""
+        return ContentView(self.content)
+
+
+def viewed(content: "Content | ContentView") -> ContentView:
+    """A view of the content for a new page (of the same content when given a view)."""
+    return content.fresh() if isinstance(content, ContentView) else ContentView(content)
 
 
 def item_label(item) -> str | None:
@@ -174,18 +250,15 @@ def newest_date(*dates: dt.date | None) -> dt.date | None:
     return max((d for d in dates if d is not None), default=None)
 
 
-def make_page(content: Content, *, url, template, kind, title, description, keys, **context) -> PageModel:
-    keys = frozenset(keys) | {SITE_KEY}
+def make_page(content: ContentView, *, url, template, kind, title, description, **context) -> PageModel:
+    """A page made from what its builder read through `content` (its depends_on)."""
+    keys = frozenset(content.keys)
     return PageModel(url=url, template=template, kind=kind, title=title, description=description,
                      updated=updated_among(content, keys), depends_on=keys, context=context)
 
 
-def keys_of(kind: str, ids) -> set[str]:
-    return {f"{kind}/{key}" for key in ids}
 
 
-def listed_keys_of(kind: str, ids) -> set[str]:
-    return {f"{kind}/{key}{LISTED}" for key in ids}
 
 
 def by_date(events: dict[str, schema.Event], ids=None) -> list[schema.Event]:
@@ -193,8 +266,6 @@ def by_date(events: dict[str, schema.Event], ids=None) -> list[schema.Event]:
     return sorted(chosen, key=lambda e: (e.date.sort_key(), e.id))
 
 
-def cited_item_keys(kind: str, item) -> set[str]:
-    return keys_of("sources", cited_sources(kind, item))
 
 
 @dataclass(frozen=True)
@@ -227,32 +298,34 @@ def is_split(items: int, size: int) -> bool:
     return items > size
 
 
-def index_pages(content: Content, *, url: str, group_dir: str, groups: list[Group], item_kind: str,
-           title: str, keys: set[str], size: int, shown_with=None, item_keys=keys_of,
-           **fields) -> list[PageModel]:
+def index_pages(content: ContentView, *, url: str, group_dir: str, groups: list[Group], item_kind: str,
+                title: str, size: int, shown_with=None, whole: bool = False, **fields) -> list[PageModel]:
     """An index page; past `index_page_size` items, an overview of the groups plus one page
     per group (split into numbered pages when a group alone is too long). URLs stay stable:
-    a group's address is its key, not its position. `shown_with(item)` names other items whose
-    content appears beside an item (the claims counted under a source); `item_keys` says
-    whether a page depends on its items whole or only on their listings."""
+    a group's address is its key, not its position. The index and its overview depend on what
+    the caller read through `content`; a group's page reads its own items, `whole` or their
+    listing, and `shown_with(view, item)` reads what appears beside an item (the claims counted
+    under a source)."""
     groups = [g for g in groups if g.items]
+
+    def read(view: ContentView, items: list) -> ContentView:
+        for item in items:
+            view.kind(item_kind).whole(item.id) if whole else view.kind(item_kind)[item.id]
+            if shown_with:
+                shown_with(view, item)
+        return view
     if not is_split(sum(len(g.items) for g in groups), size):
-        if shown_with:
-            keys = keys | {key for g in groups for i in g.items for key in shown_with(i)}
-        return [make_page(content, url=url, title=title, keys=keys, groups=groups, overview=None,
-                      pagination=None, **fields)]
-    pages = [make_page(content, url=url, title=title, keys=keys, groups=[], pagination=None,
-                   overview=[(g, len(g.items), f"{url}{group_dir}{g.key}/") for g in groups], **fields)]
+        return [make_page(read(content, [i for g in groups for i in g.items]), url=url, title=title,
+                          groups=groups, overview=None, pagination=None, **fields)]
+    pages = [make_page(content, url=url, title=title, groups=[], pagination=None,
+                       overview=[(g, len(g.items), f"{url}{group_dir}{g.key}/") for g in groups], **fields)]
     for group in groups:
         base = f"{url}{group_dir}{group.key}/"
         chunks = [group.items[i:i + size] for i in range(0, len(group.items), size)]
         urls = tuple(base if n == 1 else f"{base}{n}/" for n in range(1, len(chunks) + 1))
         for number, chunk in enumerate(chunks, 1):
-            chunk_keys = item_keys(item_kind, (i.id for i in chunk))
-            if shown_with:
-                chunk_keys |= {key for i in chunk for key in shown_with(i)}
             pages.append(make_page(
-                content, url=urls[number - 1], keys=chunk_keys,
+                read(content.fresh(), chunk), url=urls[number - 1],
                 title=f"{title}: {group.title}" + (f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""),
                 groups=[Group(group.key, group.label, group.title, chunk)], overview=None,
                 pagination=Pagination(number, len(chunks), urls) if len(chunks) > 1 else None,

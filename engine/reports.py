@@ -63,14 +63,5 @@ REPORTS: dict[str, Callable[[Content], Report]] = {
     "sources-by-kind": sources_by_kind,
 }
 
-# What each report is counted from, as content kinds: a page showing it depends on all of them.
-COUNTED_KINDS = {"sources-by-outlet": ("sources",), "sources-by-kind": ("sources",)}
-
-
 def reports_for(content: Content, names) -> list[Report]:
     return [REPORTS[name](content) for name in names]
-
-
-def report_keys(content: Content, names) -> set[str]:
-    return {f"{kind}/{key}" for name in names for kind in COUNTED_KINDS[name]
-            for key in content.kind(kind)}

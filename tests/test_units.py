@@ -59,9 +59,26 @@ def test_links_turn_every_reference_around(content):
 
 # --- model: page models from content ------------------------------------------------------------
 
+def test_the_content_view_records_each_item_taken_listed_or_whole(content):
+    view = page_model.ContentView(content)
+    assert view.keys == {"site"}                                  # every page depends on site.yaml
+    assert view.claims["valuation"] is content.claims["valuation"]
+    assert "no-such-claim" not in view.claims
+    assert view.keys == {"site", "claims/valuation@listed", "claims/no-such-claim@listed"}
+    event = view.events.whole("round-a")                          # its body is shown: its notes too
+    assert {"events/round-a", "sources/daily-report"} <= view.keys and event.id == "round-a"
+    other = view.fresh()                                          # another page records apart
+    assert other.keys == {"site"} and len(other.sources) == len(content.sources) and other.keys == {"site"}
+    assert sorted(other.entities.values(), key=lambda e: e.id) and other.keys == {"site"} | {
+        f"entities/{key}@listed" for key in content.entities}
+    assert page_model.make_page(other, url="x/", template="t.html", kind="index", title="T",
+                                description="D").depends_on == frozenset(other.keys)
+
+
 def test_a_claim_page_records_what_it_was_made_from(content):
     links = page_model.link_content(content)
-    page = claim_page(content, links, content.claims["valuation"])
+    view = page_model.ContentView(content)
+    page = claim_page(view, links, view.claims.whole("valuation"))
     assert (page.url, page.template, page.kind) == ("claims/valuation/", "claim.html", "claim")
     assert page.output_path == "claims/valuation/index.html"
     assert "claims/valuation" in page.depends_on
@@ -71,7 +88,8 @@ def test_a_claim_page_records_what_it_was_made_from(content):
 
 def test_a_source_page_lists_what_cites_it(content):
     links = page_model.link_content(content)
-    page = source_page(content, links, content.sources["wire"])
+    view = page_model.ContentView(content)
+    page = source_page(view, links, view.sources.whole("wire"))
     assert page.url == "sources/wire/"
     assert "claims/valuation@listed" in page.depends_on
 
