@@ -683,7 +683,7 @@ MUTATIONS = [
              "            if not (isinstance(digest, str)",
              ["tests/test_attack_cache.py::test_a_stored_reference_list_of_the_wrong_shape_is_refused_whole"]),
     Mutation("a build whose pages are cached reads the template references it stored", "engine/pipeline.py",
-             "        warm_caches.load_template_references(cache, key)\n", "",
+             "        warm_caches.load_template_references(cache, key, memory.references)\n", "",
              ["tests/test_compiled_templates.py::test_a_new_process_whose_pages_are_all_cached_parses_no_template"]),
     Mutation("only the newest build records are kept", "engine/cache.py",
              "    for _, _, path in records[LAST_BUILDS:]:", "    for _, _, path in records[LAST_BUILDS * 2:]:",
@@ -758,6 +758,15 @@ MUTATIONS = [
              "        failed = next((result for result in found if isinstance(result, Failed)), None)\n",
              "        failed = next((result for result in reversed(found) if isinstance(result, Failed)), None)\n",
              ["tests/test_workers.py::test_the_first_failure_in_task_order_is_raised_once_every_task_is_back"]),
+    Mutation("a page depends on the listing of each item its builder takes", "engine/page_model.py",
+             "        item = self._items[key]\n        self._keys.add(f\"{self._kind}/{key}{LISTED}\")\n        return item\n",
+             "        item = self._items[key]\n        return item\n",
+             ["tests/test_incremental.py::test_incremental_output_equals_a_clean_build_after_every_step"]),
+    Mutation("a page that shows an item's text depends on the sources it cites", "engine/page_model.py",
+             "        self._keys.update(f\"sources/{source}\" for source in cited_sources(self._kind, item))   # its notes\n",
+             "",
+             ["tests/test_units.py::test_the_content_view_records_each_item_taken_listed_or_whole",
+              "tests/test_incremental.py::test_incremental_output_equals_a_clean_build_after_every_step"]),
 ]
 
 

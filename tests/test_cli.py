@@ -102,6 +102,16 @@ def test_serve_strict_stops_the_preview_on_a_warning_as_ci_would(tmp_path):
     assert relaxed.ok and [str(p) for p in relaxed.problems.warnings] == failures
     assert [str(p) for p in DevBuild(paths_for(content), tmp_path / "strict", NOW,
                                      strict=True).full().failures] == failures
+    # the same through an edit of a file the build already has (re-validated on its own)
+    (content / "sources" / "unused.yaml").unlink()
+    assert dev.update().ok
+    event = content / "events" / "round-a.yaml"
+    event.write_text(event.read_text("utf-8").replace("  - source: weekly-copy\n  - source: wire\n",
+                                                      "  - source: weekly-copy\n"), "utf-8")
+    assert [str(p) for p in dev.update().failures] == [
+        "content/events/round-a.yaml:19:15: warning: \"wire\" gives an account but is not among this "
+        "event's sources: add `- source: wire` under sources:"]
+    assert not dev.last.full
 
 
 def test_quiet_prints_only_errors(tmp_path):
