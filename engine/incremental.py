@@ -10,7 +10,6 @@ old id) falls back to a full rebuild, which is always correct.
 from __future__ import annotations
 
 import gc
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,24 +31,13 @@ from .template_errors import TemplateFailure, template_problem
 from .validate import (
     Validation,
     _Loaded,
-    _references,
     check_item_references,
     is_published,
-    markdown_citations,
     validate_item,
 )
-from .write import publish
+from .write import publish, write_in_place
 
 FAST_KINDS = set(KINDS) - {"timelines"}
-ITEM_KINDS = ("claims", "events", "sources", "entities", "pages", "corrections", "timelines")
-
-
-def referenced_keys(kind: str, item) -> set[str]:
-    """The content keys an item points at: their pages list it, so they change with it."""
-    keys = {f"{target_kind}/{target}" for _, target_kind, target in _references(kind, item)
-            if target_kind in ITEM_KINDS}
-    keys |= {f"sources/{target}" for *_, target, _ in markdown_citations(kind, item)}
-    return keys
 
 
 def _listing(item) -> tuple:
@@ -154,7 +142,7 @@ class DevBuild:
             if self.files.get(path) != output:
                 self.files[path] = output
                 touched.add(path)
-        self._write(touched)
+        write_in_place(self.out, self.files, touched)
 
     # --- after a change -------------------------------------------------------------------------
 
@@ -196,7 +184,7 @@ class DevBuild:
             self.failures, self.stats = list(result.failures), {}
             return result
         result.files = self.files
-        result.written = self.last.steps.run("write", self._write, touched)
+        result.written = self.last.steps.run("write", write_in_place, self.out, self.files, touched)
         result.timings.stages["write"] = self.last.steps.stages["write"]
         self.last.files = len(touched)
         if any(path.endswith(".html") for path in touched):   # now the index, timed on its own
@@ -253,7 +241,7 @@ class DevBuild:
         self._listed_differently = False
         for kind, entry, old in new_items:
             # items named before and after see the edit through its listing ("@listed" keys)
-            self._referenced |= referenced_keys(kind, old) ^ referenced_keys(kind, entry.item)
+            self._referenced |= page_model.referenced_keys(kind, old) ^ page_model.referenced_keys(kind, entry.item)
             self._listed_differently |= _listing(old) != _listing(entry.item)
             key = entry.item.id
             if key not in content.kind(kind):
@@ -268,11 +256,33 @@ class DevBuild:
 
     def _rerender(self, keys: set[str], templates: set[Path], static: set[Path]) -> set[str]:
         """Re-renders the pages the changed keys and templates touch; returns the paths touched."""
-        content, renderer = self.validation.content, self.renderer
+        renderer = self.renderer
         renderer.forget(None if templates else keys)
         if static:   # the dev server keeps stable asset names: pages need not change
-            renderer.static = static_files(self.paths, content.site)
+            renderer.static = static_files(self.paths, self.validation.content.site)
             renderer.assets.update(asset_paths(renderer.static, fingerprint=False))
+        template_names = {self._template_name(p) for p in templates}
+        rebuilt, families = self._models_to_rebuild(keys)
+        to_render = [page for path, page in sorted(rebuilt.items())
+                     if path not in self.pages or (self.pages[path].depends_on | page.depends_on) & keys
+                     or self.files[path].templates & template_names]
+        if template_names:
+            to_render += [page for path, page in sorted(self.pages.items())
+                          if path not in rebuilt and self.files[path].templates & template_names]
+        gone = {path for path, page in self.pages.items()
+                if model.family_of(page) in families and path not in rebuilt} if families else set()
+        site_files = {name for name, _ in renderer.SITE_FILES} if template_names else (
+            ({"sitemap.xml"} if gone or any(path not in self.pages or self.pages[path].updated != page.updated
+                                            for path, page in rebuilt.items()) else set())
+            | ({"feed.xml"} if keys and self._listed_differently else set()))
+        touched = self._swap_in(rebuilt, gone)
+        return touched | self._refresh(self._outputs(to_render, bool(keys), site_files, static), touched)
+
+    def _models_to_rebuild(self, keys: set[str]) -> tuple[dict, list]:
+        """The page models the changed keys may change, by output path: the site-wide families
+        whose pages read them, the pages of the edited items, of what they named before and
+        after, and of what read them; and the families."""
+        content = self.validation.content
         candidates = {path for path, page in self.pages.items() if page.depends_on & keys}
         families = sorted({model.family_of(self.pages[path]) for path in candidates} - {None})
         rebuilt = {p.output_path: p for p in model.site_wide_pages(content, self.links, families)}
@@ -293,66 +303,59 @@ class DevBuild:
         if keys:
             rebuilt.update({p.output_path: p for p in model.redirect_pages(content, edited)
                             if p.depends_on & keys})
-        template_names = {self._template_name(p) for p in templates}
-        to_render = [page for path, page in sorted(rebuilt.items())
-                     if path not in self.pages or (self.pages[path].depends_on | page.depends_on) & keys
-                     or self.files[path].templates & template_names]
-        if template_names:
-            to_render += [page for path, page in sorted(self.pages.items())
-                          if path not in rebuilt and self.files[path].templates & template_names]
-        gone = {path for path, page in self.pages.items()
-                if model.family_of(page) in families and path not in rebuilt} if families else set()
-        sitemap_changed = bool(gone) or any(
-            path not in self.pages or self.pages[path].updated != page.updated
-            for path, page in rebuilt.items())
-        feed_changed = bool(keys) and self._listed_differently
-        touched = set()
+        return rebuilt, families
+
+    def _swap_in(self, rebuilt: dict, gone: set[str]) -> set[str]:
+        """The new models in place of the old; the paths of the pages and cards that went."""
         replaced = [self.pages[path] for path in sorted(gone | rebuilt.keys()) if path in self.pages]
         for path in gone:
             self._item_pages.pop(self.pages.pop(path).item, None)
             self.files.pop(path, None)
-            touched.add(path)
         self.pages.update(rebuilt)
         self._item_pages.update({page.item: page for page in rebuilt.values() if page.item})
-        touched |= self._drop_unused_cards(replaced, list(rebuilt.values()))
-        report = self.last
+        return gone | self._drop_unused_cards(replaced, list(rebuilt.values()))
+
+    def _outputs(self, to_render: list, content_changed: bool, site_files: set[str], static: set[Path]) -> list:
+        """The files to compare with the last build's: the pages, their cards and citation
+        files, the data files (unless left for after the reload), the named site files, the
+        static files."""
+        renderer, content, report = self.renderer, self.validation.content, self.last
         report.pages = len(to_render)
         steps = report.steps   # each step timed on its own, for the log
         outputs = steps.run("pages", renderer.pages, to_render)
         outputs += steps.run("cards", renderer.card_outputs, to_render)
-        # the data files after any content change, then the citation files of the pages
-        defer_data = bool(keys) and self.index_in_background
+        defer_data = content_changed and self.index_in_background
         self.data_stale |= defer_data
-        if keys and not defer_data:
+        if content_changed and not defer_data:
             outputs += steps.run("data", export.outputs, content, [], with_data=True, memo=self.memory.items)
         outputs += steps.run("citations", export.outputs, content, to_render, with_data=False, memo=self.memory.items)
         everything = list(self.pages.values())
-        if template_names:
-            for name, kind in renderer.SITE_FILES:
+        for name, kind in renderer.SITE_FILES:
+            if name in site_files:
                 outputs += steps.run(OUTPUT_NAMES[kind], renderer.site_files, everything, names={name})
-        else:
-            if sitemap_changed:
-                outputs += steps.run("sitemap", renderer.site_files, everything, names={"sitemap.xml"})
-            if feed_changed:
-                outputs += steps.run("feed", renderer.site_files, everything, names={"feed.xml"})
         if static:
-            statics = steps.run("static files", renderer.static_outputs)
-            outputs += statics
-            for path in [p for p, o in self.files.items() if o.kind in ("static", "asset")]:
-                if path not in dict(statics):
-                    del self.files[path]
-                    touched.add(path)
-        added = False
+            outputs += steps.run("static files", renderer.static_outputs)
+        return outputs
+
+    def _refresh(self, outputs: list, touched: set[str]) -> set[str]:
+        """Keeps each output that differs from the last build's, drops the static files that
+        went; returns the paths changed."""
+        changed, added = set(), False
+        if any(output.kind in ("static", "asset") for _, output in outputs):
+            published = {path for path, _ in outputs}
+            for path in [p for p, o in self.files.items() if o.kind in ("static", "asset") and p not in published]:
+                del self.files[path]
+                changed.add(path)
         for path, output in outputs:
             if self.files.get(path) != output:
                 added |= path not in self.files
                 self.files[path] = output
-                touched.add(path)
-                report.refreshed.add(OUTPUT_NAMES.get(output.kind, "pages"))
-        report.refreshed.discard("pages")   # counted on their own
+                changed.add(path)
+                self.last.refreshed.add(OUTPUT_NAMES.get(output.kind, "pages"))
+        self.last.refreshed.discard("pages")   # counted on their own
         if added:   # keep the files in path order, as a clean build lists them
             self.files = dict(sorted(self.files.items()))
-        return touched
+        return changed
 
     def _drop_unused_cards(self, replaced: list, rebuilt: list) -> set[str]:
         """Drops the cards that replaced pages used and no page uses now (a page of an index
@@ -385,16 +388,3 @@ class DevBuild:
             if path.is_relative_to(folder):
                 return path.relative_to(folder).as_posix()
         return path.name
-
-    def _write(self, touched: set[str]) -> bool:
-        """Writes the touched files in place, each atomically (the dev server serves from disk)."""
-        for path in sorted(touched):
-            target = self.out / path
-            if path not in self.files:
-                target.unlink(missing_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = target.with_name(f".{target.name}.tmp")
-            staging.write_bytes(self.files[path].data)
-            os.replace(staging, target)
-        return bool(touched)

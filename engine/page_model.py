@@ -12,7 +12,7 @@ from typing import Any
 from . import schema
 from .formatter import Formatter
 from .strings import strings_for
-from .validate import Content, markdown_citations
+from .validate import Content, _references, markdown_citations
 
 SITE_KEY = "site"
 
@@ -146,6 +146,14 @@ def listed(key: str) -> str:
 def item_key(key: str) -> str:
     """The content key without its facet: "claims/x@listed" -> "claims/x"."""
     return key.partition("@")[0]
+
+
+def referenced_keys(kind: str, item) -> set[str]:
+    """The content keys an item points at: their pages list it, so they change with it."""
+    keys = {f"{target_kind}/{target}" for _, target_kind, target in _references(kind, item)
+            if target_kind in KIND_ORDER or target_kind == "timelines"}
+    keys |= {f"sources/{target}" for *_, target, _ in markdown_citations(kind, item)}
+    return keys
 
 
 def listing_signature(kind: str, item) -> tuple:

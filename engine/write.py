@@ -154,3 +154,18 @@ def publish(files: dict[str, Output], out: Path, index=None) -> bool:
         for path, output in files.items():
             site.add(path, output.data)
         return site.commit(index)
+
+
+def write_in_place(out: Path, files: dict[str, Output], touched: set[str]) -> bool:
+    """The dev server's write: each touched path written in place, atomically (it serves
+    from disk), or removed when it is no longer among `files`. Whether anything was touched."""
+    for path in sorted(touched):
+        target = out / path
+        if path not in files:
+            target.unlink(missing_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f".{target.name}.tmp")
+        staging.write_bytes(files[path].data)
+        os.replace(staging, target)
+    return bool(touched)

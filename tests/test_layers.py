@@ -75,8 +75,6 @@ LONG_FUNCTIONS = {
     "funding_chart.py:funding_chart": "not split yet: rounds, lanes, axes and labels in one pass "
                                       "(issue 18)",
     "network_chart.py:network": "not split yet: groups, rows and labels in one pass (issue 18)",
-    "incremental.py:_rerender": "not split yet: the dev server's choice of what to re-render "
-                                "(issue 18)",
 }
 
 
