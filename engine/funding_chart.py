@@ -126,6 +126,117 @@ def funding_figures(content, formatter, events: set[str] | None = None,
 ROUNDS_BEFORE_SCALE_AGAIN = 4
 
 
+class _Scales:
+    """One scale per lane (measure and currency), shared by every round so growth over time
+    shows; `axes` draws them, one under the other."""
+
+    def __init__(self, figures: list[FundingFigure], strings: dict[str, str], number, width: float):
+        self.strings, self.number = strings, number
+        self.keys = sorted({(f.lane, f.currency) for f in figures},
+                           key=lambda k: (LANE_ORDER.index(k[0]), k[1]))
+        self.several_currencies = len({c for _, c in self.keys}) > 1
+        self.gutter, self.right = 78.0, width - 8
+        self.top = {key: nice_ceiling(max(f.value for f in figures if (f.lane, f.currency) == key))
+                    for key in self.keys}
+
+    def name(self, key) -> str:
+        name = self.strings[f"chart_lane_{key[0]}"]
+        return f"{name} ({key[1]})" if self.several_currencies else name
+
+    def x(self, key, value) -> float:
+        return rounded(self.gutter + (self.right - self.gutter) * value / self.top[key])
+
+    def ticks(self, key) -> list[tuple[float, str]]:
+        """0 to the end of the scale in 5, 4, 2 or 1 steps: the most whose labels fit."""
+        top = self.top[key]
+        for parts in (5, 4, 2, 1):
+            values = [top * i / parts for i in range(parts + 1)]
+            texts = [self.number(v, key[1]) if v else "0" for v in values]
+            spans = [(self.x(key, v) - text_width(t) / 2, self.x(key, v) + text_width(t) / 2)
+                     for v, t in zip(values, texts)]
+            spans[0] = (self.gutter, self.gutter + text_width(texts[0]))
+            spans[-1] = (self.right - text_width(texts[-1]), self.right)
+            if all(b[0] >= a[1] + 8 for a, b in zip(spans, spans[1:])):
+                return list(zip(values, texts))
+        return [(0.0, "0"), (top, self.number(top, key[1]))]
+
+    def axes(self, y: float) -> tuple[list[Axis], float]:
+        """Each lane's scale, one under the other from `y`; and the y under them."""
+        axes = []
+        for key in self.keys:
+            y += LINE
+            ticks = tuple((self.x(key, v), Label(text, self.x(key, v), rounded(y),
+                                                 "end" if v == self.top[key] else "middle" if v else "start"))
+                          for v, text in self.ticks(key))
+            axes.append(Axis(key=f"{key[0]}-{key[1]}", label=Label(self.name(key), 0, rounded(y)),
+                             y=rounded(y + 5), ticks=ticks))
+            y += 9
+        return axes, y
+
+
+def _marks(scales: _Scales, key, mine: list[FundingFigure], baseline: float, width: float) -> tuple[list, int]:
+    """A lane's marks, one per value its sources give, each labelled with the value and how
+    many reports give it (beside the mark, or on a line under it when they would collide);
+    and how many lines the labels take under the lane."""
+    marks_input = []
+    for value in sorted({f.value for f in mine}):
+        at_value = [f for f in mine if f.value == value]
+        by_claim: dict[str, int] = {}
+        for f in at_value:
+            by_claim[f.claim] = by_claim.get(f.claim, 0) + 1
+        claim = min(by_claim, key=lambda c: (-by_claim[c], c))
+        value_text = scales.number(value, key[1])
+        count = fill(scales.strings["chart_reports"], n=len(at_value))
+        marks_input.append((value, f"{value_text} ({count})", claim, tuple(at_value)))
+    placed = place_beside([(scales.x(key, v), label) for v, label, _, _ in marks_input],
+                          left=scales.gutter, right=width)
+    marks = []
+    for (value, label, claim, at_value), (line, lx, anchor) in zip(marks_input, placed):
+        tooltip = "; ".join(f"{f.text}: {f.outlet}" for f in at_value)
+        # beside the mark: centred on its line; under it: a line each, clear of that one
+        text_y = baseline + FONT * 0.35 if line == 0 else baseline + 8 + FONT + (line - 1) * LINE
+        text = Label(label, rounded(lx), rounded(text_y), anchor)
+        x = scales.x(key, value)
+        marks.append(ValueMark(
+            x=x, y=baseline, shape="square" if key[0] == "raised" else "circle",
+            label=text, claim=claim, figures=at_value, tooltip=tooltip,
+            hit=hit_box((x - 5, baseline - 5, 10, 10), label_box(text))))
+    return marks, max(line for line, _, _ in placed)
+
+
+def _round(scales: _Scales, event, in_lane: dict, axes: list[Axis], y: float, formatter,
+           width: float) -> tuple[Round, float]:
+    """One round: its date and title, then a lane per measure it has figures for; and the y
+    under it. Where sources give different figures, a bar spans them."""
+    y += 14
+    heading = []
+    for line in wrap(f"{formatter.fuzzy(event.date)} · {event.title}", width - 4, HEAD * BOLD):
+        y += HEAD_LINE
+        heading.append(Label(line, 2, rounded(y)))   # 2: a bold "J" reaches left of its x
+    round_y = y
+    lanes = []
+    for key in scales.keys:
+        mine = in_lane.get((event.id, *key), [])
+        if not mine:
+            continue
+        y += LINE + 2
+        baseline = rounded(y)
+        marks, lines_under = _marks(scales, key, mine, baseline, width)
+        low, high = min(f.value for f in mine), max(f.value for f in mine)
+        disagree = low != high
+        lanes.append(Lane(
+            key=key[0], label=Label(scales.name(key), 0, rounded(baseline + 4)), y=baseline,
+            x0=scales.gutter, x1=scales.right, ticks=tuple(x for x, _ in axes[scales.keys.index(key)].ticks),
+            range=(scales.x(key, low), scales.x(key, high)) if disagree else None,
+            range_text=fill(scales.strings["chart_range"], low=scales.number(low, key[1]),
+                            high=scales.number(high, key[1])) if disagree else None,
+            marks=tuple(marks)))
+        y = baseline + 10 + lines_under * LINE
+    return Round(event=event.id, date=event.date, title=event.title, heading=tuple(heading),
+                 y=rounded(round_y), lanes=tuple(lanes),
+                 hit=hit_box(*(label_box(line, HEAD * BOLD) for line in heading))), y
+
+
 def funding_chart(content, formatter, strings: dict[str, str], figures: list[FundingFigure],
                   width: float = 340) -> FundingChart | None:
     """Rounds top to bottom in date order (a time axis that stays readable on a phone, where
@@ -134,119 +245,26 @@ def funding_chart(content, formatter, strings: dict[str, str], figures: list[Fun
     different figures, a bar spans them and each figure is a mark with its own label."""
     if not figures:
         return None
-    formatter_number = functools.lru_cache(maxsize=None)(formatter.number)   # Babel is slow
+    scales = _Scales(figures, strings, functools.lru_cache(maxsize=None)(formatter.number), width)   # Babel is slow
     in_lane: dict[tuple, list[FundingFigure]] = {}
     for f in figures:
         in_lane.setdefault((f.event, f.lane, f.currency), []).append(f)
     events = sorted({f.event for f in figures}, key=lambda e: (content.events[e].date.sort_key(), e))
-    lane_keys = sorted({(f.lane, f.currency) for f in figures},
-                       key=lambda k: (LANE_ORDER.index(k[0]), k[1]))
-    several_currencies = len({c for _, c in lane_keys}) > 1
-
-    def lane_name(key):
-        name = strings[f"chart_lane_{key[0]}"]
-        return f"{name} ({key[1]})" if several_currencies else name
-
-    gutter, right = 78.0, width - 8
-    scale_max = {key: nice_ceiling(max(f.value for f in figures if (f.lane, f.currency) == key))
-                 for key in lane_keys}
-
-    def x_of(key, value):
-        return rounded(gutter + (right - gutter) * value / scale_max[key])
-
-    def ticks_of(key):
-        """0 to the end of the scale in 5, 4, 2 or 1 steps: the most whose labels fit."""
-        top = scale_max[key]
-        for parts in (5, 4, 2, 1):
-            values = [top * i / parts for i in range(parts + 1)]
-            texts = [formatter_number(v, key[1]) if v else "0" for v in values]
-            spans = [(x_of(key, v) - text_width(t) / 2, x_of(key, v) + text_width(t) / 2)
-                     for v, t in zip(values, texts)]
-            spans[0] = (gutter, gutter + text_width(texts[0]))
-            spans[-1] = (right - text_width(texts[-1]), right)
-            if all(b[0] >= a[1] + 8 for a, b in zip(spans, spans[1:])):
-                return list(zip(values, texts))
-        return [(0.0, "0"), (top, formatter_number(top, key[1]))]
-
-    def scales(y: float) -> tuple[list[Axis], float]:
-        """Each lane's scale, one under the other from `y`; and the y under them."""
-        axes = []
-        for key in lane_keys:
-            y += LINE
-            axes.append(Axis(key=f"{key[0]}-{key[1]}",
-                             label=Label(lane_name(key), 0, rounded(y)), y=rounded(y + 5),
-                             ticks=tuple((x_of(key, v), Label(text, x_of(key, v), rounded(y),
-                                                              "end" if v == scale_max[key] else "middle" if v else "start"))
-                                         for v, text in ticks_of(key))))
-            y += 9
-        return axes, y
-
-    axes, y = scales(4.0)
+    axes, y = scales.axes(4.0)
     rounds = []
     for event_id in events:
-        event = content.events[event_id]
-        y += 14
-        date_text = formatter.fuzzy(event.date)
-        heading = []
-        for line in wrap(f"{date_text} · {event.title}", width - 4, HEAD * BOLD):
-            y += HEAD_LINE
-            heading.append(Label(line, 2, rounded(y)))   # 2: a bold "J" reaches left of its x
-        round_y = y
-        lanes = []
-        for key in lane_keys:
-            mine = in_lane.get((event_id, *key), [])
-            if not mine:
-                continue
-            y += LINE + 2
-            baseline = rounded(y)
-            values = sorted({f.value for f in mine})
-            marks_input = []
-            for value in values:
-                at_value = [f for f in mine if f.value == value]
-                by_claim: dict[str, int] = {}
-                for f in at_value:
-                    by_claim[f.claim] = by_claim.get(f.claim, 0) + 1
-                claim = min(by_claim, key=lambda c: (-by_claim[c], c))
-                value_text = formatter_number(value, key[1])
-                count = fill(strings["chart_reports"], n=len(at_value))
-                marks_input.append((value, value_text, f"{value_text} ({count})", claim, tuple(at_value)))
-            placed = place_beside([(x_of(key, v), label) for v, _, label, _, _ in marks_input],
-                                  left=gutter, right=width)
-            lines_under = max(line for line, _, _ in placed)
-            marks = []
-            for (value, value_text, label, claim, at_value), (line, lx, anchor) in zip(marks_input, placed):
-                tooltip = "; ".join(f"{f.text}: {f.outlet}" for f in at_value)
-                # beside the mark: centred on its line; under it: a line each, clear of that one
-                text_y = baseline + FONT * 0.35 if line == 0 else baseline + 8 + FONT + (line - 1) * LINE
-                text = Label(label, rounded(lx), rounded(text_y), anchor)
-                marks.append(ValueMark(
-                    x=x_of(key, value), y=baseline, shape="square" if key[0] == "raised" else "circle",
-                    label=text, claim=claim, figures=at_value, tooltip=tooltip,
-                    hit=hit_box((x_of(key, value) - 5, baseline - 5, 10, 10), label_box(text))))
-            disagree = len(values) > 1
-            lanes.append(Lane(
-                key=key[0], label=Label(lane_name(key), 0, rounded(baseline + 4)), y=baseline,
-                x0=gutter, x1=right, ticks=tuple(x for x, _ in axes[lane_keys.index(key)].ticks),
-                range=(x_of(key, values[0]), x_of(key, values[-1])) if disagree else None,
-                range_text=fill(strings["chart_range"], low=formatter_number(values[0], key[1]),
-                                                         high=formatter_number(values[-1], key[1]))
-                if disagree else None,
-                marks=tuple(marks)))
-            y = baseline + 10 + lines_under * LINE
-        rounds.append(Round(event=event_id, date=event.date, title=event.title,
-                            heading=tuple(heading), y=rounded(round_y), lanes=tuple(lanes),
-                            hit=hit_box(*(label_box(line, HEAD * BOLD) for line in heading))))
+        placed, y = _round(scales, content.events[event_id], in_lane, axes, y, formatter, width)
+        rounds.append(placed)
     axes_again: list[Axis] = []
     if len(rounds) > ROUNDS_BEFORE_SCALE_AGAIN:
-        axes_again, y = scales(y + 10)
+        axes_again, y = scales.axes(y + 10)
     disagreements = [f"{r.title}: {lane.label.text.lower()} {lane.range_text}"
                      for r in rounds for lane in r.lanes if lane.range_text]
-    desc = fill(strings["chart_funding_desc"], 
-        n=len(rounds), first=formatter.fuzzy(content.events[events[0]].date),
-        last=formatter.fuzzy(content.events[events[-1]].date))
+    desc = fill(strings["chart_funding_desc"], n=len(rounds), first=formatter.fuzzy(content.events[events[0]].date),
+                last=formatter.fuzzy(content.events[events[-1]].date))
     if disagreements:
         desc += " " + fill(strings["chart_funding_disagree"], list="; ".join(disagreements))
-    ordered = sorted(figures, key=lambda f: (events.index(f.event), lane_keys.index((f.lane, f.currency)),
+    ordered = sorted(figures, key=lambda f: (events.index(f.event), scales.keys.index((f.lane, f.currency)),
                                              f.value, f.outlet.lower(), f.source, f.claim))
     return FundingChart(width=width, height=rounded(y + 8), title=strings["chart_funding_title"],
                         desc=desc, axes=tuple(axes), axes_again=tuple(axes_again), rounds=tuple(rounds),

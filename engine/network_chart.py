@@ -135,14 +135,9 @@ def _legend(kinds: list[str], strings: dict[str, str], width: float) -> tuple[li
     return legend, y
 
 
-def network(entities: dict, strings: dict[str, str], width: float = 340) -> Network | None:
-    """The central entity as a bar down the middle; everyone related to it beside it, grouped
-    by how they are related, each with a connector to the bar and a marker shaped by kind.
-    Relations that do not involve the central entity are left to the entities' own pages."""
-    centre_id = central_entity(entities)
-    if centre_id is None:
-        return None
-    centre = entities[centre_id]
+def _related(entities: dict, centre_id: str) -> dict[str, list[tuple[tuple[str, str], Connection]]]:
+    """Each entity related to the centre, with its connections as ((direction, kind),
+    connection), in the order of the groups they belong to."""
     related: dict[str, list[tuple[tuple[str, str], Connection]]] = {}
     for entity in sorted(entities.values(), key=lambda e: e.id):
         for relation in entity.relations:
@@ -156,56 +151,89 @@ def network(entities: dict, strings: dict[str, str], width: float = 340) -> Netw
                 tuple(c.source for c in relation.sources))))
     for found in related.values():
         found.sort(key=lambda pair: GROUP_ORDER.index(pair[0]))
+    return related
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where things go: the bar down the middle, a column of text each side of it."""
+    width: float
+    bar_width: float = 80.0
+
+    @property
+    def column(self) -> float:
+        return (self.width - self.bar_width - 36) / 2
+
+    @property
+    def bar_x(self) -> float:
+        return self.width / 2 - self.bar_width / 2
+
+
+def _group(key: tuple[str, str], members: list[str], entities: dict, related: dict, centre,
+           strings: dict[str, str], columns: _Columns, y: float) -> tuple[NetGroup, float]:
+    """One group of related entities on its side: its heading, then each entity with its
+    marker and connector; and the y under it."""
+    side = "left" if key in LEFT_GROUPS else "right"
+    text_x = columns.column if side == "left" else columns.width - columns.column
+    marker_x = text_x + 10 if side == "left" else text_x - 10
+    anchor = "end" if side == "left" else "start"
+    direction, kind = key
+    word = strings[f"relation_{kind}_inverse"] if direction == "in" else strings[f"relation_{kind}"]
+    heading_text = word[:1].upper() + word[1:] if direction == "in" else f"{centre.name} {word}"
+    heading_lines = wrap(heading_text, columns.column, HEAD * BOLD)
+    heading = tuple(Label(line, text_x, rounded(y + FONT + i * HEAD_LINE), anchor) for i, line in enumerate(heading_lines))
+    y += HEAD_LINE * len(heading_lines) + 4
+    nodes = []
+    for member in sorted(members, key=lambda e: (entities[e].kind, entities[e].name.lower(), e)):
+        entity = entities[member]
+        lines = wrap(entity.name, columns.column - 4)
+        labels = tuple(Label(line, text_x, rounded(y + FONT + i * (LINE - 1)), anchor) for i, line in enumerate(lines))
+        words = list(dict.fromkeys(strings[f"relation_{k}"] for (_, k), _ in related[member]))
+        detail_lines = wrap(", ".join(words), columns.column - 4) if len(words) > 1 else []
+        details = tuple(Label(line, text_x, rounded(y + FONT + (len(lines) + i) * (LINE - 1)), anchor)
+                        for i, line in enumerate(detail_lines))
+        connector_y = rounded(y + FONT * 0.6)
+        connector = (marker_x + 6, columns.bar_x) if side == "left" else (columns.bar_x + columns.bar_width, marker_x - 6)
+        nodes.append(NetNode(
+            entity=member, kind=entity.kind, side=side, lines=labels, details=details,
+            marker=shape_path(SHAPES[entity.kind], marker_x, connector_y), y=connector_y,
+            connector=(rounded(connector[0]), rounded(connector[1])),
+            relations=tuple(c for _, c in related[member]),
+            hit=hit_box((marker_x - 6, connector_y - 6, 12, 12), *map(label_box, labels + details))))
+        y += (len(lines) + len(details)) * (LINE - 1) + 6
+    return NetGroup(key=f"{direction}-{kind}", side=side, heading=heading, nodes=tuple(nodes)), y
+
+
+def network(entities: dict, strings: dict[str, str], width: float = 340) -> Network | None:
+    """The central entity as a bar down the middle; everyone related to it beside it, grouped
+    by how they are related, each with a connector to the bar and a marker shaped by kind.
+    Relations that do not involve the central entity are left to the entities' own pages."""
+    centre_id = central_entity(entities)
+    if centre_id is None:
+        return None
+    centre = entities[centre_id]
+    related = _related(entities, centre_id)
     groups_of: dict[tuple[str, str], list[str]] = {}
     for other, found in related.items():
         groups_of.setdefault(found[0][0], []).append(other)
     kinds_shown = sorted({entities[e].kind for e in related} | {centre.kind}, key=list(SHAPES).index)
     legend, legend_bottom = _legend(kinds_shown, strings, width)
-    bar_width = 80.0
-    column_width = (width - bar_width - 36) / 2
-    bar_x = width / 2 - bar_width / 2
+    columns = _Columns(width)
     top = legend_bottom + 14
     centre_lines = tuple(Label(line, rounded(width / 2), rounded(top + 4 + (i + 1) * LINE), "middle")
-                         for i, line in enumerate(wrap(centre.name, bar_width - 8)))
+                         for i, line in enumerate(wrap(centre.name, columns.bar_width - 8)))
     ends = {"left": top + 8 + len(centre_lines) * LINE, "right": top + 8 + len(centre_lines) * LINE}
     groups = []
     for key in sorted(groups_of, key=GROUP_ORDER.index):
         side = "left" if key in LEFT_GROUPS else "right"
-        text_x = column_width if side == "left" else width - column_width
-        marker_x = text_x + 10 if side == "left" else text_x - 10
-        anchor = "end" if side == "left" else "start"
-        y = ends[side] + 10
-        direction, kind = key
-        word = strings[f"relation_{kind}_inverse"] if direction == "in" else strings[f"relation_{kind}"]
-        heading_text = word[:1].upper() + word[1:] if direction == "in" else f"{centre.name} {word}"
-        heading_lines = wrap(heading_text, column_width, HEAD * BOLD)
-        heading = tuple(Label(line, text_x, rounded(y + FONT + i * HEAD_LINE), anchor) for i, line in enumerate(heading_lines))
-        y += HEAD_LINE * len(heading_lines) + 4
-        nodes = []
-        for member in sorted(groups_of[key], key=lambda e: (entities[e].kind, entities[e].name.lower(), e)):
-            entity = entities[member]
-            lines = wrap(entity.name, column_width - 4)
-            labels = tuple(Label(line, text_x, rounded(y + FONT + i * (LINE - 1)), anchor) for i, line in enumerate(lines))
-            words = list(dict.fromkeys(strings[f"relation_{k}"] for (_, k), _ in related[member]))
-            detail_lines = wrap(", ".join(words), column_width - 4) if len(words) > 1 else []
-            details = tuple(Label(line, text_x, rounded(y + FONT + (len(lines) + i) * (LINE - 1)), anchor)
-                            for i, line in enumerate(detail_lines))
-            connector_y = rounded(y + FONT * 0.6)
-            connector = (marker_x + 6, bar_x) if side == "left" else (bar_x + bar_width, marker_x - 6)
-            nodes.append(NetNode(
-                entity=member, kind=entity.kind, side=side, lines=labels, details=details,
-                marker=shape_path(SHAPES[entity.kind], marker_x, connector_y), y=connector_y,
-                connector=(rounded(connector[0]), rounded(connector[1])),
-                relations=tuple(c for _, c in related[member]),
-                hit=hit_box((marker_x - 6, connector_y - 6, 12, 12), *map(label_box, labels + details))))
-            y += (len(lines) + len(details)) * (LINE - 1) + 6
-        ends[side] = y
-        groups.append(NetGroup(key=f"{direction}-{kind}", side=side, heading=heading, nodes=tuple(nodes)))
+        group, ends[side] = _group(key, groups_of[key], entities, related, centre, strings, columns,
+                                   ends[side] + 10)
+        groups.append(group)
     bottom = max(ends.values()) + 4
     counts = "; ".join(f"{' '.join(line.text for line in g.heading)}: {', '.join(entities[n.entity].name for n in g.nodes)}"
                        for g in groups)
     desc = fill(strings["chart_network_desc"], centre=centre.name, n=len(related), groups=counts)
-    return Network(width=width, height=rounded(bottom + 6), title=fill(strings["chart_network_title"], 
+    return Network(width=width, height=rounded(bottom + 6), title=fill(strings["chart_network_title"],
                        centre=centre.name), desc=desc, centre=centre_id, centre_lines=centre_lines,
-                   bar=(rounded(bar_x), rounded(top), bar_width, rounded(bottom - top)), groups=tuple(groups),
-                   legend=tuple(legend))
+                   bar=(rounded(columns.bar_x), rounded(top), columns.bar_width, rounded(bottom - top)),
+                   groups=tuple(groups), legend=tuple(legend))

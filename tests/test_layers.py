@@ -72,9 +72,6 @@ LONG_FUNCTIONS = {
                                       "it reads (and is tested) against the original",
     "yaml_positions.py:read": "the composer's one loop over the parser's events: a state machine "
                               "whose states are its local variables",
-    "funding_chart.py:funding_chart": "not split yet: rounds, lanes, axes and labels in one pass "
-                                      "(issue 18)",
-    "network_chart.py:network": "not split yet: groups, rows and labels in one pass (issue 18)",
 }
 
 
