@@ -36,6 +36,7 @@ from .page_model import (
     link_content,
     make_page,
     newest_date,
+    page_keys,
     page_url,
     updated_among,
     viewed,
@@ -121,7 +122,7 @@ def _with_charts(content: Content, pages: list[PageModel], events: list[schema.E
             shown.claims[figure.claim], shown.sources[figure.source]
     first = dataclasses.replace(
         first, context={**first.context, "topic_strip": strip, "funding_chart": chart},
-        depends_on=first.depends_on | read.keys, updated=newest_date(first.updated, updated_among(content, shown.keys)))
+        depends_on=page_keys(first.depends_on | read.keys), updated=newest_date(first.updated, updated_among(content, shown.keys)))
     return [first] + pages[1:]
 
 
@@ -204,7 +205,7 @@ def entities_index(content: Content, links: Links) -> list[PageModel]:
             read.sources[source]
         first = pages[0]
         pages[0] = dataclasses.replace(first, context={**first.context, "network": diagram},
-                                       depends_on=first.depends_on | read.keys)
+                                       depends_on=page_keys(first.depends_on | read.keys))
     return pages
 
 

@@ -258,9 +258,14 @@ def newest_date(*dates: dt.date | None) -> dt.date | None:
     return max((d for d in dates if d is not None), default=None)
 
 
+def page_keys(keys) -> frozenset[str]:
+    """A page's dependencies without "x@listed" where it has "x": all of an item covers its listing."""
+    return frozenset(key for key in keys if not (key.endswith(LISTED) and key[:-len(LISTED)] in keys))
+
+
 def make_page(content: ContentView, *, url, template, kind, title, description, **context) -> PageModel:
     """A page made from what its builder read through `content` (its depends_on)."""
-    keys = frozenset(content.keys)
+    keys = page_keys(content.keys)
     return PageModel(url=url, template=template, kind=kind, title=title, description=description,
                      updated=updated_among(content, keys), depends_on=keys, context=context)
 

@@ -250,8 +250,8 @@ def assert_refused_with_positions(result, out: Path, root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def fast_builds():
-    """Builds without cards and search index (templates are compiled once per process anyway:
-    engine/compiled_templates.py); the tags a clean build's pages use."""
+    """Builds without cards and search index (the suite's builds share compiled templates:
+    conftest.COMPILED); the tags a clean build's pages use."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(render.Renderer, "card_batches", lambda self, *args, **kwargs: iter(()))
         patch.setattr(site.SearchIndex, "finish", lambda self, folder: None)
