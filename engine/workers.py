@@ -10,8 +10,11 @@ a worker here sends every result back, a failure included, as a value, and a wor
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import queue
+import signal
 
 
 class WorkerDied(RuntimeError):
@@ -27,10 +30,29 @@ class Failed:
         self.text = str(error) if type(error) is RuntimeError else f"{type(error).__name__}: {error}"
 
 
-def _serve(work, shared, tasks, results) -> None:
-    """A worker's life: run `work(shared, task)` for each task until told to stop (None)."""
+def _die_with(parent: int) -> None:
+    """A worker must not outlive its build: killed with it (SIGKILL, Ctrl+C twice), it would
+    keep the output folder's lock, inherited at the fork, and the next build would wait for it.
+    Linux kills it when the parent dies; elsewhere it leaves when the task pipe closes."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:   # the parent died before that took effect
+        os._exit(1)
+
+
+def _serve(work, shared, tasks, results, parent: int) -> None:
+    """A worker's life: run `work(shared, task)` for each task until told to stop (None), or
+    until the parent is gone."""
+    _die_with(parent)
+    tasks._writer.close()   # as multiprocessing.Pool's workers do: only the parent writes tasks,
+    results._reader.close()   # so a dead parent ends `get` with EOFError instead of a wait forever
     while True:
-        sent = tasks.get()
+        try:
+            sent = tasks.get()
+        except EOFError:
+            return
         if sent is None:
             return
         index, task = sent
@@ -57,9 +79,13 @@ class Workers:
         if self.prepare is not None:
             self.prepare()
         context = multiprocessing.get_context("fork")
-        self._tasks, self._results = context.Queue(), context.Queue()
-        self.processes = [context.Process(target=_serve, args=(self.work, self.shared, self._tasks, self._results),
-                                          daemon=True) for _ in range(self.count)]
+        # tasks are sent a few at a time (see results), so the parent never blocks on a full pipe
+        # while the workers block on theirs; results go through a queue whose feeder thread
+        # buffers them, so a worker never blocks on a parent busy sending
+        self._tasks, self._results = context.SimpleQueue(), context.Queue()
+        self.processes = [context.Process(target=_serve, args=(self.work, self.shared, self._tasks, self._results,
+                                                               os.getpid()), daemon=True)
+                          for _ in range(self.count)]
         for process in self.processes:
             process.start()
 
@@ -68,10 +94,14 @@ class Workers:
         returned as it is (the caller decides which failure to report)."""
         if not self.processes:
             self._start()
-        for index, task in enumerate(tasks):
-            self._tasks.put((index, task))
+        waiting = list(enumerate(tasks))[::-1]
+        for _ in range(min(len(waiting), 2 * self.count)):
+            self._tasks.put(waiting.pop())
         for _ in range(len(tasks)):
-            yield self._next()
+            found = self._next()
+            if waiting:
+                self._tasks.put(waiting.pop())
+            yield found
 
     def map(self, tasks: list) -> list:
         """Each task's result, in the order of the tasks; the first task's failure (in that
@@ -109,9 +139,9 @@ class Workers:
             if process.exitcode is None:
                 process.terminate()
             process.join()
-        for channel in (self._tasks, self._results):
-            channel.cancel_join_thread()   # what no worker will read is dropped, not waited on
-            channel.close()
+        self._results.cancel_join_thread()   # what no one will read is dropped, not waited on
+        self._results.close()
+        self._tasks.close()
         self.processes = []
 
     def __enter__(self) -> "Workers":

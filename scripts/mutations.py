@@ -767,6 +767,10 @@ MUTATIONS = [
              "",
              ["tests/test_units.py::test_the_content_view_records_each_item_taken_listed_or_whole",
               "tests/test_incremental.py::test_incremental_output_equals_a_clean_build_after_every_step"]),
+    Mutation("a worker dies with its build", "engine/workers.py",
+             '        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG\n',
+             "        pass\n",
+             ["tests/test_workers.py::test_workers_die_with_a_build_that_is_killed"]),
 ]
 
 

@@ -51,3 +51,43 @@ def test_a_worker_that_dies_stops_the_step_with_a_message_instead_of_a_hang():
             processes.map(list(range(8)))
     assert time.monotonic() - started < 30
     assert multiprocessing.active_children() == []
+
+
+def test_workers_die_with_a_build_that_is_killed(tmp_path):
+    """A killed build's workers would keep the output folder's lock they inherited, and the next
+    build would wait for them: they go with it, mid-task or waiting for one."""
+    import signal
+    import subprocess
+    import sys
+    from conftest import ROOT
+    script = tmp_path / "build.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from engine.workers import Workers\n"
+        "def slow(shared, task):\n"
+        "    time.sleep(60 if task == 0 else 0)\n"
+        "    return task\n"
+        "with Workers(slow, None, 2) as processes:\n"
+        "    results = processes.results(list(range(4)))\n"
+        "    next(results)\n"   # one worker has done its tasks and waits; the other sleeps in task 0
+        "    print(' '.join(str(p.pid) for p in processes.processes), flush=True)\n"
+        "    time.sleep(60)\n", "utf-8")
+    build = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    pids = [int(pid) for pid in build.stdout.readline().split()]
+    assert len(pids) == 2 and all(alive(pid) for pid in pids)
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in pids)
+
+
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie has ended: its parent is gone, init reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
