@@ -51,11 +51,11 @@ def home_page(content: Content, links: Links) -> PageModel:
     strands = [{"timeline": timeline,
                 "events": len([e for e in content.events.values() if timeline.id in e.timelines])}
                for timeline in sorted(content.timelines.values(), key=lambda t: (t.order, t.id))]
+    # "latest updates" ranks every claim, event and page by date: any listing change may reorder it
     updates = sorted(
         [("claims", c) for c in content.claims.values()] + [("events", e) for e in content.events.values()]
         + [("pages", p) for p in content.pages.values()],
         key=lambda pair: (-pair[1].updated.toordinal(), pair[0], pair[1].id))[:8]
-    # "latest updates" ranks every claim, event and page by date: any listing change may reorder it
     corrections = sorted(content.corrections.values(), key=lambda c: (c.date, c.id), reverse=True)[:3]
     story = next((p for p in content.pages.values() if p.slug == "story"), None)
     content.cites("site", content.site)   # the intro's notes
@@ -118,8 +118,9 @@ def _with_charts(content: Content, pages: list[PageModel], events: list[schema.E
     if funding:
         figures = funding_chart.funding_figures(read, formatter, {e.id for e in events})
         chart = funding_chart.funding_chart(read, formatter, strings, figures)
-        for figure in figures:
-            shown.claims[figure.claim], shown.sources[figure.source]
+        for figure in figures:   # taken to be shown: the page's date is the newest of them
+            shown.claims[figure.claim]
+            shown.sources[figure.source]
     first = dataclasses.replace(
         first, context={**first.context, "topic_strip": strip, "funding_chart": chart},
         depends_on=page_keys(first.depends_on | read.keys), updated=newest_date(first.updated, updated_among(content, shown.keys)))
