@@ -112,6 +112,13 @@ def module_level_state(engine: Path) -> list[str]:
     made at import (not a constant, not in NOT_STATE), or a `global` statement."""
     sources = {path.stem: path.read_text("utf-8") for path in sorted(engine.glob("*.py"))}
     everything = "\n".join(sources.values())
+    # every name the engine changes in place, in one pass: NAME.append(…), NAME[k] = …, del NAME[k],
+    # and module.NAME.update(…) from another module
+    verbs = "|".join(MUTATING)
+    changes = {}
+    for found in re.finditer(rf"(?<![\w.])(\w+)\s*(?:\.\s*(?:{verbs})\s*\(|\[[^\]\n]*\]\s*[-+|&]?=(?!=))"
+                             rf"|\bdel\s+(\w+)\[|\.(\w+)\s*\.\s*(?:{verbs})\s*\(", everything):
+        changes.setdefault(next(name for name in found.groups() if name), found.group(0).strip())
     found = []
     for module, text in sources.items():
         tree = ast.parse(text)
@@ -126,11 +133,8 @@ def module_level_state(engine: Path) -> list[str]:
                     continue
                 if isinstance(value, ast.Call) and ast.unparse(value.func) not in CONSTANT_CALLS:
                     found.append(f"{module}.{name}: an object made at import ({ast.unparse(value.func)})")
-                    continue
-                changed = re.search(rf"(?<![\w.]){name}\s*(\.\s*({'|'.join(MUTATING)})\s*\(|\[[^\]\n]*\]\s*[-+|&]?=)"
-                                    rf"|\bdel\s+{name}\[|\.{name}\s*\.\s*({'|'.join(MUTATING)})\s*\(", everything)
-                if changed:
-                    found.append(f"{module}.{name}: changed at {changed.group(0)!r}")
+                elif name in changes:
+                    found.append(f"{module}.{name}: changed at {changes[name]!r}")
     return found
 
 
